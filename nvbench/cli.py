@@ -1,0 +1,64 @@
+"""The nvbench command line: a thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+
+from nvbench import __version__, calibrate, workloads
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    say = None if args.json else (lambda f: print(calibrate.table([f]).splitlines()[1], flush=True))
+    if not args.json:
+        print(calibrate.table([]), flush=True)
+    figures = calibrate.run(
+        kernels=args.kernel or workloads.KERNELS,
+        batch=args.batch,
+        repeats=args.repeats,
+        progress=say,
+    )
+    if args.pcap:
+        count = calibrate.write_samples(args.pcap)
+        if not args.json:
+            print(f"wrote {count} sample frames to {args.pcap}")
+    if args.json:
+        doc = {
+            "nvbench": __version__,
+            "machine": platform.machine(),
+            "processor": platform.processor(),
+            "python": platform.python_version(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "kernels": [f.as_dict() for f in figures],
+        }
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nvbench", description=__doc__)
+    p.add_argument("--version", action="version", version=f"nvbench {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("calibrate", help="measure the fast-path kernels on this machine")
+    c.add_argument("--json", action="store_true", help="print one JSON document")
+    c.add_argument("--pcap", metavar="FILE", help="also write sample frames of every kind")
+    c.add_argument("--batch", type=int, default=4096, help="packets per batch (default 4096)")
+    c.add_argument("--repeats", type=int, default=15, help="timed repetitions (default 15)")
+    c.add_argument(
+        "--kernel", action="append", choices=workloads.KERNELS, help="only this kernel (repeatable)"
+    )
+    c.set_defaults(fn=_calibrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

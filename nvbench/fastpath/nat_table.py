@@ -1,0 +1,292 @@
+"""NatTable: a NAT44 instance's configuration and state, held in flat arrays.
+
+State layout (the tuple handed to the kernels in :mod:`nvbench.fastpath.nat`):
+
+===  ============  ========================  ==========================================
+ #   name          dtype, shape              meaning
+===  ============  ========================  ==========================================
+ 0   in_key        int64[S]                  tenant<<50 | proto<<48 | addr<<16 | port
+ 1   out_key       int64[S]                  proto<<48 | public addr<<16 | public port;
+                                             for a free slot, the next free slot
+ 2   last          int64[S]                  last traffic, ns of simulated time
+ 3   state         uint8[S]                  FREE / ACTIVE / TCP states | flags
+ 4   remote        uint32[S or 1, 4]         recent remotes (address-dependent filter)
+ 5   in_slots      int32[2^k >= 2S]          hash index over in_key
+ 6   out_slots     int32[2^k >= 2S]          hash index over out_key
+ 7   free_head     int64[1]                  first free slot, -1 when full
+ 8   clock         int64[1]                  latest time seen, ns
+ 9   t_used        int32[T]                  dynamic mappings per tenant
+10   t_quota       int32[T]                  port quota per tenant (RFC 6888 REQ-4)
+11   t_pool_start  int32[T]                  first entry of the tenant's pool
+12   t_pool_len    int32[T]                  pool size; 0 = no NAT for this tenant
+13   pool_aidx     int32[P]                  address index of each pool entry
+14   addr_slots    int32                     hash index over public addresses
+15   addr_keys     int64[A]                  the public addresses
+16   ring_port     uint16[3A, 64512]         free ports, FIFO, per address x protocol
+17   ring_avail    uint32[3A, 64512]         when each queued port may be reused, s
+18   ring_head     int64[3A]                 ring read position
+19   ring_count    int64[3A]                 ports in the ring
+20   stats         int64[3]                  created, expired, hairpinned
+===  ============  ========================  ==========================================
+
+Memory: 8+8+8+1 bytes per slot, 16 bytes of hash slots (load <= 1/2), and 6 bytes per
+port per protocol per address. With the default endpoint-independent filtering that is
+about 60 bytes per session at one million sessions on 16 addresses. Address-dependent
+filtering adds 16 bytes per slot for the 4 remembered remotes (older remotes are
+forgotten, so an old peer is filtered once 4 newer ones were contacted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nvbench.fastpath import hashtable
+from nvbench.fastpath import nat as K
+from nvbench.fastpath.l4 import N_PCODES, PCODE_PROTO
+from nvbench.packet.batch import PacketBatch
+
+ADF_REMOTES = 4
+S = K.NS  # one second in ns
+
+
+@dataclass(frozen=True)
+class NatConfig:
+    """NAT44 behaviour. Timeouts in seconds; minimums per the RFCs.
+
+    Parameters
+    ----------
+    filtering : {"endpoint-independent", "address-dependent"}
+        RFC 4787 REQ-8.
+    udp_timeout : float
+        >= 120 s (RFC 4787 REQ-5); 300 s by default (REQ-5c).
+    tcp_established_timeout : float
+        >= 7,440 s, 2 h 4 min (RFC 5382 REQ-5).
+    tcp_transitory_timeout : float
+        >= 240 s (RFC 5382 REQ-5; RFC 7857: 4 min after a RST).
+    icmp_timeout : float
+        >= 60 s (RFC 5508).
+    port_hold_down : float
+        A freed port is not reused for this long: 120 s (RFC 6888 REQ-8).
+    """
+
+    filtering: str = "endpoint-independent"
+    udp_timeout: float = 300.0
+    tcp_established_timeout: float = 7440.0
+    tcp_transitory_timeout: float = 240.0
+    icmp_timeout: float = 60.0
+    port_hold_down: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.filtering not in ("endpoint-independent", "address-dependent"):
+            raise ValueError(
+                f"filtering: {self.filtering!r} is not one of "
+                "'endpoint-independent', 'address-dependent'"
+            )
+        for name, floor in (
+            ("udp_timeout", 120.0),
+            ("tcp_established_timeout", 7440.0),
+            ("tcp_transitory_timeout", 240.0),
+            ("icmp_timeout", 60.0),
+            ("port_hold_down", 120.0),
+        ):
+            if getattr(self, name) < floor:
+                raise ValueError(f"{name}: {getattr(self, name)} s is below the {floor} s minimum")
+
+    def as_tuple(self) -> tuple[int, ...]:
+        adf = int(self.filtering == "address-dependent")
+        return (
+            adf,
+            int(self.udp_timeout * S),
+            int(self.icmp_timeout * S),
+            int(self.tcp_established_timeout * S),
+            int(self.tcp_transitory_timeout * S),
+            int(self.port_hold_down * S),
+        )
+
+
+class NatTable:
+    """One NAT44 (NAPT) instance serving many routing domains (tenants).
+
+    Parameters
+    ----------
+    capacity : int
+        Most mappings at once (state limit, RFC 6888 REQ-5).
+    config : NatConfig
+    max_tenants : int
+        Tenant (routing domain) indices must be below this, at most 8192.
+    seed : int or numpy.random.SeedSequence
+        Seeds the per-address port permutations (RFC 6056-style unguessable ports).
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        config: NatConfig | None = None,
+        max_tenants: int = 1024,
+        seed: int | np.random.SeedSequence = 0,
+    ) -> None:
+        if not 1 <= max_tenants <= K.MAX_TENANTS:
+            raise ValueError(f"max_tenants must be 1..{K.MAX_TENANTS}, got {max_tenants}")
+        self.config = config or NatConfig()
+        self._cfg = self.config.as_tuple()
+        self._rng = np.random.default_rng(seed)
+        self.capacity = capacity
+        self.addr = hashtable.Index(1024)
+        self.pool_aidx = np.zeros(0, np.int32)
+        self.rings = (
+            np.zeros((0, K.RING), np.uint16),
+            np.zeros((0, K.RING), np.uint32),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
+        self._tenant = {
+            name: np.zeros(max_tenants, np.int32)
+            for name in ("used", "quota", "pool_start", "pool_len")
+        }
+        self._sessions = (
+            np.full(capacity, -1, np.int64),
+            np.append(np.arange(1, capacity, dtype=np.int64), -1),  # free list 0 -> 1 -> ...
+            np.zeros(capacity, np.int64),
+            np.zeros(capacity, np.uint8),
+            np.zeros((capacity if self._cfg[0] else 1, ADF_REMOTES), np.uint32),
+            np.full(hashtable.slots_for(capacity), -1, np.int32),
+            np.full(hashtable.slots_for(capacity), -1, np.int32),
+            np.zeros(1, np.int64),
+            np.zeros(1, np.int64),
+        )
+        self.stats = np.zeros(K.N_STATS, np.int64)
+        self._rebuild()
+
+    # -- configuration (setup time, not a hot path) ---------------------------------
+
+    def add_tenant(self, tenant: int, pool: list[int], quota: int | None = None) -> None:
+        """Give routing domain ``tenant`` a pool of public addresses and a port quota."""
+        if not 0 <= tenant < self._tenant["used"].shape[0]:
+            raise ValueError(f"tenant {tenant} outside 0..{self._tenant['used'].shape[0] - 1}")
+        if not pool:
+            raise ValueError(f"tenant {tenant}: a NAT pool needs at least one address")
+        aidx = [self._address_index(a) for a in pool]
+        self._tenant["pool_start"][tenant] = self.pool_aidx.shape[0]
+        self._tenant["pool_len"][tenant] = len(aidx)
+        self._tenant["quota"][tenant] = np.iinfo(np.int32).max if quota is None else quota
+        self.pool_aidx = np.append(self.pool_aidx, np.array(aidx, np.int32))
+        self._rebuild()
+
+    def add_static(
+        self, tenant: int, proto: int, inside: tuple[int, int], public: tuple[int, int]
+    ) -> None:
+        """Publish (inside address, port) at (public address, port) for ``proto`` (6/17/1).
+
+        Static mappings never expire and accept any remote; add them before traffic.
+        """
+        if self.stats[K.ST_CREATED]:
+            raise RuntimeError("add static mappings before the first packet")
+        protos = PCODE_PROTO.tolist()
+        if proto not in protos:
+            raise ValueError(f"proto must be one of {protos}, got {proto}")
+        pc = protos.index(proto)
+        if not K.PORT_FIRST <= public[1] <= 65535:
+            raise ValueError(f"public port must be {K.PORT_FIRST}..65535, got {public[1]}")
+        a = self._address_index(public[0])
+        if not K._add_static(self.state, tenant, pc, inside[0], inside[1], a, public[1]):
+            raise ValueError(f"public port {public[0]:#x}:{public[1]}/{proto} is already taken")
+
+    def _address_index(self, address: int) -> int:
+        known = int(self.addr.find(np.array([address]))[0])
+        if known >= 0:
+            return known
+        a = int(self.addr.upsert(np.array([address]))[0])
+        ports = np.arange(K.PORT_FIRST, 65536, dtype=np.uint16)
+        new_port = np.stack([self._rng.permutation(ports) for _ in range(N_PCODES)])
+        port, avail, head, count = self.rings
+        self.rings = (
+            np.concatenate([port, new_port]),
+            np.concatenate([avail, np.zeros((N_PCODES, K.RING), np.uint32)]),
+            np.concatenate([head, np.zeros(N_PCODES, np.int64)]),
+            np.concatenate([count, np.full(N_PCODES, K.RING, np.int64)]),
+        )
+        self._rebuild()
+        return a
+
+    def _rebuild(self) -> None:
+        t = self._tenant
+        self.state = (
+            *self._sessions,
+            t["used"],
+            t["quota"],
+            t["pool_start"],
+            t["pool_len"],
+            self.pool_aidx,
+            self.addr.slots,
+            self.addr.keys,
+            *self.rings,
+            self.stats,
+        )
+
+    # -- the fast path ---------------------------------------------------------------
+
+    def outbound(self, batch: PacketBatch, counts: np.ndarray) -> None:
+        """Translate every OK frame of ``batch`` from inside to outside, in place.
+
+        ``batch.rd`` names each packet's tenant; ``batch.time`` is the NAT's clock.
+        A hairpinned packet comes out with ``rd`` set to the receiving tenant.
+        """
+        self._run(K._outbound, batch, counts)
+
+    def inbound(self, batch: PacketBatch, counts: np.ndarray) -> None:
+        """Translate every OK frame of ``batch`` from outside to inside; sets ``rd``."""
+        self._run(K._inbound, batch, counts)
+
+    def _run(self, fn, batch: PacketBatch, counts: np.ndarray) -> None:
+        n = batch.n
+        fn(
+            batch.buf,
+            batch.offset,
+            batch.length,
+            batch.rd,
+            batch.time,
+            batch.verdict[:n],
+            counts,
+            self.state,
+            self._cfg,
+        )
+
+    def expire(self, now_ns: int) -> int:
+        """Free every mapping idle past its timeout at ``now_ns``; returns how many."""
+        return int(K._expire(self.state, self._cfg, np.int64(now_ns)))
+
+    # -- inspection --------------------------------------------------------------------
+
+    @property
+    def nbytes(self) -> int:
+        arrays = [a for a in self.state if isinstance(a, np.ndarray)]
+        return sum(a.nbytes for a in arrays)
+
+    def active(self) -> int:
+        """Mappings in use, static ones included."""
+        return int(np.count_nonzero(self._sessions[3]))
+
+    def mappings(self) -> list[tuple[int, int, int, int, int, int]]:
+        """Every live mapping as (tenant, proto, in_addr, in_port, pub_addr, pub_port)."""
+        in_key, out_key, state = self._sessions[0], self._sessions[1], self._sessions[3]
+        live = np.flatnonzero(state)
+        return [
+            (
+                int(in_key[s] >> 50),
+                int(PCODE_PROTO[(in_key[s] >> 48) & 3]),
+                int((in_key[s] >> 16) & 0xFFFFFFFF),
+                int(in_key[s] & 0xFFFF),
+                int((out_key[s] >> 16) & 0xFFFFFFFF),
+                int(out_key[s] & 0xFFFF),
+            )
+            for s in live
+        ]
+
+    def ports_in_use(self, address: int) -> int:
+        """Ports of ``address`` held by live mappings, all protocols together."""
+        a = int(self.addr.find(np.array([address]))[0])
+        if a < 0:
+            raise KeyError(f"{address:#x} is not a public address of this NAT")
+        return int(N_PCODES * K.RING - self.rings[3][a * N_PCODES : (a + 1) * N_PCODES].sum())

@@ -1,0 +1,206 @@
+"""Frame builders: real Ethernet/IPv4 frames carrying UDP, TCP or ICMP echo.
+
+``build_frames`` fills a :class:`PacketBatch` from per-packet arrays (scalars are
+broadcast). Every frame gets valid IPv4, UDP, TCP and ICMP checksums. The payload is a
+deterministic byte pattern so a frame can be rebuilt and compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nvbench.config import kernel
+from nvbench.fastpath.checksum import checksum, pseudo_sum
+from nvbench.fastpath.wire import wr16, wr32, wr48
+from nvbench.packet.batch import PacketBatch
+from nvbench.packet.layouts import (
+    ETH_P_IPV4,
+    ETHERNET,
+    ICMP_ECHO,
+    IPPROTO_ICMP,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    IPV4,
+    TCP,
+    UDP,
+)
+
+ETH_LEN = ETHERNET.length
+IP_LEN = IPV4.length
+MIN_FRAME = 60  # Ethernet minimum without FCS: a smaller frame would need padding
+L4_LEN = {IPPROTO_UDP: UDP.length, IPPROTO_TCP: TCP.length, IPPROTO_ICMP: ICMP_ECHO.length}
+
+_IP_TOTLEN = IPV4.offset("total_length")
+_IP_ID = IPV4.offset("ident")
+_IP_FRAG = IPV4.offset("flags_frag")
+_IP_TTL = IPV4.offset("ttl")
+_IP_PROTO = IPV4.offset("proto")
+_IP_CSUM = IPV4.offset("checksum")
+_IP_SRC = IPV4.offset("src")
+_IP_DST = IPV4.offset("dst")
+_TCP_SEQ = TCP.offset("seq")
+_TCP_FLAGS = TCP.offset("off_flags")
+_TCP_WIN = TCP.offset("window")
+_TCP_CSUM = TCP.offset("checksum")
+_UDP_LEN = UDP.offset("length")
+_UDP_CSUM = UDP.offset("checksum")
+_ICMP_CSUM = ICMP_ECHO.offset("checksum")
+
+
+@kernel
+def write_ipv4(pkt, l3, total_len, ident, proto, src, dst, df):
+    """Write an option-less IPv4 header at ``l3`` with its checksum."""
+    pkt[l3] = 0x45
+    pkt[l3 + 1] = 0
+    wr16(pkt, l3 + _IP_TOTLEN, total_len)
+    wr16(pkt, l3 + _IP_ID, ident)
+    wr16(pkt, l3 + _IP_FRAG, 0x4000 if df else 0)
+    pkt[l3 + _IP_TTL] = 64
+    pkt[l3 + _IP_PROTO] = proto
+    wr16(pkt, l3 + _IP_CSUM, 0)
+    wr32(pkt, l3 + _IP_SRC, src)
+    wr32(pkt, l3 + _IP_DST, dst)
+    wr16(pkt, l3 + _IP_CSUM, checksum(pkt, l3, IP_LEN, 0))
+
+
+@kernel
+def _write_l4(pkt, l4, l4_len, proto, src, dst, sport, dport, tcp_flags, seq):
+    if proto == IPPROTO_UDP:
+        wr16(pkt, l4, sport)
+        wr16(pkt, l4 + 2, dport)
+        wr16(pkt, l4 + _UDP_LEN, l4_len)
+        wr16(pkt, l4 + _UDP_CSUM, 0)
+        c = checksum(pkt, l4, l4_len, pseudo_sum(src, dst, proto, l4_len))
+        wr16(pkt, l4 + _UDP_CSUM, 0xFFFF if c == 0 else c)
+    elif proto == IPPROTO_TCP:
+        wr16(pkt, l4, sport)
+        wr16(pkt, l4 + 2, dport)
+        wr32(pkt, l4 + _TCP_SEQ, seq)
+        wr32(pkt, l4 + _TCP_SEQ + 4, 0)
+        wr16(pkt, l4 + _TCP_FLAGS, 0x5000 | (tcp_flags & 0x1FF))
+        wr16(pkt, l4 + _TCP_WIN, 65535)
+        wr32(pkt, l4 + _TCP_CSUM, 0)  # checksum and urgent pointer
+        wr16(pkt, l4 + _TCP_CSUM, checksum(pkt, l4, l4_len, pseudo_sum(src, dst, proto, l4_len)))
+    else:  # ICMP echo request: the identifier plays the source port's part
+        pkt[l4] = 8
+        pkt[l4 + 1] = 0
+        wr16(pkt, l4 + _ICMP_CSUM, 0)
+        wr16(pkt, l4 + 4, sport)
+        wr16(pkt, l4 + 6, seq & 0xFFFF)
+        wr16(pkt, l4 + _ICMP_CSUM, checksum(pkt, l4, l4_len, 0))
+
+
+@kernel
+def _build(
+    buf, offset, length, src_mac, dst_mac, src_ip, dst_ip, proto, sport, dport, size, flags, ident
+):
+    for i in range(size.shape[0]):
+        pkt = buf[i]
+        o = offset[i]
+        n = size[i]
+        wr48(pkt, o, dst_mac[i])
+        wr48(pkt, o + 6, src_mac[i])
+        wr16(pkt, o + 12, ETH_P_IPV4)
+        l3 = o + ETH_LEN
+        l4 = l3 + IP_LEN
+        hdr = 8 if proto[i] != IPPROTO_TCP else 20
+        for p in range(l4 + hdr, o + n):  # payload pattern: depends on packet and position
+            pkt[p] = (p - l4 + ident[i]) & 0xFF
+        write_ipv4(pkt, l3, n - ETH_LEN, ident[i], proto[i], src_ip[i], dst_ip[i], True)
+        _write_l4(
+            pkt,
+            l4,
+            n - ETH_LEN - IP_LEN,
+            proto[i],
+            src_ip[i],
+            dst_ip[i],
+            sport[i],
+            dport[i],
+            flags[i],
+            ident[i] * 1000,
+        )
+        length[i] = n
+
+
+def _column(x: int | np.ndarray, n: int, dtype: type) -> np.ndarray:
+    arr = np.broadcast_to(np.asarray(x, dtype=np.int64), (n,))
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def build_frames(
+    batch: PacketBatch,
+    n: int,
+    *,
+    src_ip: int | np.ndarray,
+    dst_ip: int | np.ndarray,
+    proto: int | np.ndarray = IPPROTO_UDP,
+    sport: int | np.ndarray = 1024,
+    dport: int | np.ndarray = 80,
+    size: int | np.ndarray = 64,
+    src_mac: int | np.ndarray = 0x00155D000001,
+    dst_mac: int | np.ndarray = 0x00155D000002,
+    tcp_flags: int | np.ndarray = 0x10,
+    ident: int | np.ndarray | None = None,
+) -> PacketBatch:
+    """Fill ``batch`` with ``n`` frames built from the given fields.
+
+    Parameters
+    ----------
+    n : int
+        Number of frames; the batch is cleared first.
+    src_ip, dst_ip : int or int64 array
+        IPv4 addresses as 32-bit integers.
+    proto : int or array
+        17 UDP, 6 TCP (header without options), 1 ICMP echo request.
+    sport, dport : int or array
+        Ports; for ICMP ``sport`` is the echo identifier.
+    size : int or array
+        Frame length in bytes without FCS, ``MIN_FRAME`` .. ``batch.max_frame``.
+    src_mac, dst_mac : int or array
+        48-bit MAC addresses as integers. 0x00155D is Hyper-V's OUI.
+    tcp_flags : int or array
+        TCP flags (SYN 0x02, ACK 0x10, FIN 0x01, RST 0x04).
+    ident : int or array, optional
+        IPv4 identification; defaults to the packet index.
+    """
+    if not 0 <= n <= batch.capacity:
+        raise ValueError(f"n={n} outside 0..{batch.capacity}")
+    cols = {
+        "proto": _column(proto, n, np.int64),
+        "size": _column(size, n, np.int64),
+    }
+    bad_proto = set(np.unique(cols["proto"]).tolist()) - set(L4_LEN)
+    if bad_proto:
+        raise ValueError(f"proto must be one of {sorted(L4_LEN)}, got {sorted(bad_proto)}")
+    smallest = int(cols["size"].min(initial=MIN_FRAME))
+    largest = int(cols["size"].max(initial=MIN_FRAME))
+    if smallest < MIN_FRAME or largest > batch.max_frame:
+        raise ValueError(f"size must be {MIN_FRAME}..{batch.max_frame} bytes")
+    batch.clear()
+    _build(
+        batch.buf,
+        batch.offset,
+        batch.length,
+        _column(src_mac, n, np.int64),
+        _column(dst_mac, n, np.int64),
+        _column(src_ip, n, np.int64),
+        _column(dst_ip, n, np.int64),
+        cols["proto"],
+        _column(sport, n, np.int64),
+        _column(dport, n, np.int64),
+        cols["size"],
+        _column(tcp_flags, n, np.int64),
+        _column(np.arange(n) if ident is None else ident, n, np.int64) & 0xFFFF,
+    )
+    batch.n = n
+    return batch
+
+
+IMIX_SIZES = np.array([64, 576, 1500], dtype=np.int64)
+IMIX_WEIGHTS = np.array([7, 4, 1], dtype=np.int64)  # simple IMIX 7:4:1
+
+
+def imix_sizes(n: int) -> np.ndarray:
+    """``n`` frame sizes in the 7:4:1 IMIX proportion, deterministically interleaved."""
+    cycle = np.repeat(IMIX_SIZES, IMIX_WEIGHTS)
+    return np.resize(cycle, n)
