@@ -187,6 +187,8 @@ def remember(remote, s, dst):
 
 @kernel
 def permitted(remote, s, src):
+    if src == 0:  # 0.0.0.0 marks an empty entry, never a remote we sent to
+        return False
     for j in range(remote.shape[1]):
         if remote[s, j] == src:
             return True
@@ -250,6 +252,8 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
         return V.OK, t
     # Hairpinning: the destination is one of our public addresses (REQ-9); its source
     # is now our external address and port, as REQ-9a asks.
+    if pc == PC_ICMP:  # the echo identifier was just translated: look up the new one
+        dport = ok & 0xFFFF
     v, t2 = deliver_inbound(st, cfg, pkt, l3, l4, pc, pub, dst, dport, flags, now)
     if v == V.OK:
         st[STATS][ST_HAIRPIN] += 1

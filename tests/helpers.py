@@ -1,0 +1,58 @@
+"""Shared helpers for the tests: building batches and checking frames with scapy."""
+
+from __future__ import annotations
+
+import numpy as np
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.l2 import Ether
+
+from nvbench.packet.batch import PacketBatch
+from nvbench.packet.builders import build_frames
+
+
+def batch_of(frames: list[bytes], **columns) -> PacketBatch:
+    """A batch holding ``frames``, with optional per-packet column values."""
+    b = PacketBatch(max(1, len(frames)), max_frame=max([1514, *map(len, frames)]))
+    b.load(frames)
+    for name, values in columns.items():
+        getattr(b, name)[: len(frames)] = values
+    return b
+
+
+def one_frame(**fields) -> bytes:
+    b = PacketBatch(1)
+    build_frames(b, 1, **fields)
+    return b.frame(0)
+
+
+def assert_checksums_valid(frame: bytes) -> None:
+    """Every IPv4/L4 checksum in ``frame`` equals what scapy computes (VPP's method).
+
+    Each layer's checksum is deleted, scapy rebuilds the packet and the values are
+    compared; a UDP checksum of 0 (none) is skipped. Works on nested packets too.
+    """
+    pkt = Ether(frame)
+    layers = [layer for layer in (IP, UDP, TCP, ICMP) if layer in pkt]
+    for layer in layers:
+        for i, inst in enumerate(_instances(pkt, layer)):
+            if inst.chksum is None or (layer is UDP and inst.chksum == 0):
+                continue
+            copy = Ether(frame)
+            target = _instances(copy, layer)[i]
+            want = target.chksum
+            del target.chksum
+            rebuilt = _instances(Ether(bytes(copy)), layer)[i].chksum
+            assert rebuilt == want, f"{layer.__name__}[{i}] checksum {want:#06x}, scapy {rebuilt:#06x}"
+
+
+def _instances(pkt, layer):
+    out, cur = [], pkt
+    while cur is not None and cur.haslayer(layer):
+        cur = cur.getlayer(layer)
+        out.append(cur)
+        cur = cur.payload if cur.payload else None
+    return out
+
+
+def ips(n: int, base: int = 0x0A000100) -> np.ndarray:
+    return base + np.arange(n, dtype=np.int64)

@@ -1,0 +1,283 @@
+"""Twin of the NAT44 (NAPT) kernels: dicts, deques and full checksum recomputation.
+
+It is given the NAT's initial port permutations (``NatTable.rings``, taken before
+any traffic) and then decides every port, slot and verdict on its own, so the kernel's
+output can be compared with it byte for byte.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from dataclasses import dataclass, field
+
+from nvbench.fastpath.nat_table import NatConfig
+from nvbench.fastpath.verdict import Verdict as V
+from nvbench.packet.layouts import ICMP_ECHO, IPV4, TCP, UDP
+from tests.oracle.checksum import checksum, pseudo_header
+from tests.oracle.frames import check_ipv4, l3_start
+from tests.oracle.hashing import hash64
+
+NS = 1_000_000_000
+PROTOS = (17, 6, 1)  # protocol code 0, 1, 2
+FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+TRANS, EST, CLOSING = "transitory", "established", "closing"
+
+
+@dataclass
+class Mapping:
+    tenant: int
+    pc: int
+    in_addr: int
+    in_port: int
+    pub: int
+    pport: int
+    last: int = 0
+    tcp: str = TRANS
+    fin_out: bool = False
+    fin_in: bool = False
+    static: bool = False
+    remotes: list[int] = field(default_factory=list)
+
+
+class NatModel:
+    def __init__(self, capacity: int, config: NatConfig, rings) -> None:
+        self.cfg = config
+        self.adf = config.filtering == "address-dependent"
+        self.free = list(range(capacity - 1, -1, -1))  # pop() gives slot 0 first, LIFO
+        self.slots: dict[int, Mapping] = {}
+        self.inside: dict[tuple, int] = {}
+        self.outside: dict[tuple, int] = {}
+        self.addresses: list[int] = []
+        self.pools: dict[int, list[int]] = {}
+        self.quota: dict[int, int] = {}
+        self.used: dict[int, int] = {}
+        ports, avail = rings[0], rings[1]
+        self.rings = [deque(zip(ports[r].tolist(), avail[r].tolist(), strict=True))
+                      for r in range(ports.shape[0])]  # fmt: skip
+        self.clock = 0
+        self.created = self.expired_count = self.hairpinned = 0
+
+    # -- configuration, in the same order as the NatTable was given it ------------------
+    def add_address(self, addr: int) -> int:
+        if addr not in self.addresses:
+            self.addresses.append(addr)
+        return self.addresses.index(addr)
+
+    def add_tenant(self, t: int, pool: list[int], quota: int | None = None) -> None:
+        self.pools[t] = [self.add_address(a) for a in pool]
+        self.quota[t] = 2**31 - 1 if quota is None else quota
+        self.used.setdefault(t, 0)
+
+    def add_static(self, t: int, proto: int, inside, public) -> None:
+        pc, a = PROTOS.index(proto), self.add_address(public[0])
+        ring = self.rings[a * 3 + pc]
+        k = [p for p, _ in ring].index(public[1])
+        ring[k] = ring[0]  # the kernel moves the head entry into the hole
+        ring.popleft()
+        self._new(Mapping(t, pc, inside[0], inside[1], public[0], public[1], static=True,
+                          tcp=EST))  # fmt: skip
+
+    def _new(self, m: Mapping) -> int:
+        s = self.free.pop()
+        self.slots[s] = m
+        self.inside[(m.tenant, m.pc, m.in_addr, m.in_port)] = s
+        self.outside[(m.pc, m.pub, m.pport)] = s
+        return s
+
+    # -- timers --------------------------------------------------------------------
+    def timeout(self, m: Mapping) -> int | None:
+        if m.static:
+            return None
+        c = self.cfg
+        if m.pc == 0:
+            return int(c.udp_timeout * NS)
+        if m.pc == 2:
+            return int(c.icmp_timeout * NS)
+        return int((c.tcp_established_timeout if m.tcp == EST else c.tcp_transitory_timeout) * NS)
+
+    def is_expired(self, s: int, now: int) -> bool:
+        t = self.timeout(self.slots[s])
+        return t is not None and now - self.slots[s].last > t
+
+    def release(self, s: int, now: int) -> None:
+        m = self.slots.pop(s)
+        del self.inside[(m.tenant, m.pc, m.in_addr, m.in_port)]
+        del self.outside[(m.pc, m.pub, m.pport)]
+        avail = -(-(now + int(self.cfg.port_hold_down * NS)) // NS)
+        self.rings[self.addresses.index(m.pub) * 3 + m.pc].append((m.pport, avail))
+        self.used[m.tenant] -= 1
+        self.free.append(s)
+
+    def expire(self, now: int) -> int:
+        now = self.tick(now)
+        gone = [s for s in sorted(self.slots) if self.is_expired(s, now)]
+        for s in gone:
+            self.release(s, now)
+        self.expired_count += len(gone)
+        return len(gone)
+
+    def tick(self, t: int) -> int:
+        self.clock = max(self.clock, t)
+        return self.clock
+
+    # -- per packet ------------------------------------------------------------------
+    def tcp_update(self, m: Mapping, flags: int, outbound: bool) -> None:
+        if flags & RST:
+            m.tcp, m.fin_out, m.fin_in = CLOSING, False, False
+            return
+        if outbound and flags & (SYN | ACK) == SYN and m.tcp == CLOSING:
+            m.tcp, m.fin_out, m.fin_in = TRANS, False, False
+            return
+        if not outbound and m.tcp == TRANS:
+            m.tcp = EST
+        if flags & FIN:
+            if outbound:
+                m.fin_out = True
+            else:
+                m.fin_in = True
+        if m.fin_out and m.fin_in:
+            m.tcp = CLOSING
+
+    def create(self, t: int, pc: int, addr: int, port: int, now: int):
+        if not self.free:
+            return V.NAT_STATE_FULL, None
+        if self.used[t] >= self.quota[t]:
+            return V.NAT_QUOTA_EXCEEDED, None
+        pool = self.pools[t]
+        a = pool[hash64((t << 32) | addr) % len(pool)]
+        ring = self.rings[a * 3 + pc]
+        if not ring or ring[0][1] * NS > now:
+            return V.NAT_PORTS_EXHAUSTED, None
+        pport, _ = ring.popleft()
+        s = self._new(Mapping(t, pc, addr, port, self.addresses[a], pport, last=now))
+        self.used[t] += 1
+        self.created += 1
+        return V.OK, s
+
+    def outbound(self, frame: bytes, t: int, now: int):
+        """(verdict, frame, tenant) for one packet leaving tenant ``t``."""
+        now = self.tick(now)
+        v, p = parse(frame)
+        if v != V.OK:
+            return v, frame, t
+        if t not in self.pools:
+            return V.NO_MAPPING, frame, t
+        s = self.inside.get((t, p.pc, p.src, p.sport))
+        if s is not None and self.is_expired(s, now):
+            self.release(s, now)
+            self.expired_count += 1
+            s = None
+        if s is None:
+            v, s = self.create(t, p.pc, p.src, p.sport, now)
+            if v != V.OK:
+                return v, frame, t
+        m = self.slots[s]
+        if p.pc == 1:
+            self.tcp_update(m, p.flags, True)
+        m.last = now
+        if self.adf and p.dst not in m.remotes:
+            m.remotes = [p.dst, *m.remotes][:4]
+        frame = rewrite(frame, p, "src", m.pub, m.pport)
+        if p.dst not in self.addresses:
+            return V.OK, frame, t
+        v, p2 = parse(frame)
+        v, frame, t2 = self.deliver(frame, p2, now)
+        if v == V.OK:
+            self.hairpinned += 1
+        return v, frame, t2
+
+    def inbound(self, frame: bytes, now: int):
+        """(verdict, frame, tenant) for one packet arriving from outside."""
+        now = self.tick(now)
+        v, p = parse(frame)
+        if v != V.OK:
+            return v, frame, -1
+        return self.deliver(frame, p, now)
+
+    def deliver(self, frame: bytes, p, now: int):
+        s = self.outside.get((p.pc, p.dst, p.dport))
+        if s is None:
+            return V.NAT_NO_SESSION, frame, -1
+        if self.is_expired(s, now):
+            self.release(s, now)
+            self.expired_count += 1
+            return V.NAT_NO_SESSION, frame, -1
+        m = self.slots[s]
+        if self.adf and not m.static and p.src not in m.remotes:
+            return V.NAT_FILTERED, frame, -1
+        if p.pc == 1:
+            self.tcp_update(m, p.flags, False)
+        m.last = now
+        return V.OK, rewrite(frame, p, "dst", m.in_addr, m.in_port), m.tenant
+
+    def mappings(self) -> set[tuple]:
+        return {(m.tenant, PROTOS[m.pc], m.in_addr, m.in_port, m.pub, m.pport)
+                for m in self.slots.values()}  # fmt: skip
+
+
+@dataclass
+class L4:
+    l3: int
+    l4: int
+    pc: int
+    src: int
+    dst: int
+    sport: int
+    dport: int
+    flags: int
+
+
+def parse(frame: bytes):
+    v, l3 = l3_start(frame)
+    if v != V.OK:
+        return v, None
+    v, ihl, total, proto = check_ipv4(frame, l3)
+    if v != V.OK:
+        return v, None
+    ip, l4, l4len = IPV4.unpack(frame, l3), l3 + ihl, total - ihl
+    if proto == 17:
+        if l4len < UDP.length:
+            return V.BAD_L4, None
+        u = UDP.unpack(frame, l4)
+        return V.OK, L4(l3, l4, 0, ip["src"], ip["dst"], u["sport"], u["dport"], 0)
+    if proto == 6:
+        if l4len < TCP.length:
+            return V.BAD_L4, None
+        h = TCP.unpack(frame, l4)
+        flags = h["off_flags"] & 0x1FF
+        return V.OK, L4(l3, l4, 1, ip["src"], ip["dst"], h["sport"], h["dport"], flags)
+    if proto == 1:
+        if l4len < ICMP_ECHO.length:
+            return V.BAD_L4, None
+        h = ICMP_ECHO.unpack(frame, l4)
+        if h["type"] not in (0, 8):
+            return V.NAT_UNSUPPORTED, None
+        return V.OK, L4(l3, l4, 2, ip["src"], ip["dst"], h["ident"], h["ident"], 0)
+    return V.NAT_UNSUPPORTED, None
+
+
+def rewrite(frame: bytes, p: L4, which: str, addr: int, port: int) -> bytes:
+    """Set src or dst address and port (ICMP: identifier), recomputing checksums in full."""
+    b = bytearray(frame)
+    ip = IPV4.unpack(b, p.l3)
+    ihl = (ip["ver_ihl"] & 0xF) * 4
+    struct.pack_into("!I", b, p.l3 + (12 if which == "src" else 16), addr)
+    struct.pack_into("!H", b, p.l3 + 10, 0)
+    struct.pack_into("!H", b, p.l3 + 10, checksum(bytes(b[p.l3 : p.l3 + ihl])))
+    end = p.l3 + ip["total_length"]
+    if p.pc == 2:
+        struct.pack_into("!H", b, p.l4 + 4, port)
+        struct.pack_into("!H", b, p.l4 + 2, 0)
+        struct.pack_into("!H", b, p.l4 + 2, checksum(bytes(b[p.l4 : end])))
+        return bytes(b)
+    struct.pack_into("!H", b, p.l4 + (0 if which == "src" else 2), port)
+    at = p.l4 + (6 if p.pc == 0 else 16)
+    if p.pc == 0 and struct.unpack_from("!H", b, at)[0] == 0:
+        return bytes(b)  # UDP without checksum stays without
+    src, dst = struct.unpack_from("!II", b, p.l3 + 12)
+    struct.pack_into("!H", b, at, 0)
+    proto = PROTOS[p.pc]
+    c = checksum(pseudo_header(src, dst, proto, end - p.l4) + bytes(b[p.l4 : end]))
+    struct.pack_into("!H", b, at, (c or 0xFFFF) if p.pc == 0 else c)
+    return bytes(b)
