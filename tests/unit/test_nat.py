@@ -1,0 +1,323 @@
+"""NAT44 behaviour, one requirement per test (FACTS.md NAT44 checklist)."""
+
+from ipaddress import ip_address
+
+import numpy as np
+import pytest
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.l2 import Ether
+
+from nvbench.fastpath.nat import RING
+from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.verdict import Verdict as V
+from nvbench.fastpath.verdict import new_counts
+from nvbench.packet.batch import PacketBatch
+from nvbench.packet.builders import build_frames
+from tests.helpers import assert_checksums_valid
+
+VM = 0x0A000105  # 10.0.1.5 in every tenant
+PUB = 0xC6336401  # 198.51.100.1
+REMOTE = 0x08080808
+S = 1_000_000_000
+
+
+def packets(n=1, *, src=VM, dst=REMOTE, sport=5555, dport=53, proto=17, flags=0x10, rd=0,
+            t=0, size=80):  # fmt: skip
+    b = PacketBatch(n, max_frame=128)
+    build_frames(b, n, src_ip=src, dst_ip=dst, proto=proto, sport=sport, dport=dport,
+                 size=size, tcp_flags=flags)  # fmt: skip
+    b.rd[:n] = rd
+    b.time[:n] = t
+    return b
+
+
+def nat(tenants=1, pool=(PUB,), **cfg):
+    quota = cfg.pop("quota", None)
+    capacity = cfg.pop("capacity", 1000)
+    n = NatTable(capacity, NatConfig(**cfg), seed=3)
+    for t in range(tenants):
+        n.add_tenant(t, list(pool), quota)
+    return n
+
+
+def out(n, b):
+    c = new_counts()
+    n.outbound(b, c)
+    return c
+
+
+def inb(n, b):
+    c = new_counts()
+    n.inbound(b, c)
+    return c
+
+
+def src_of(b, i=0):
+    p = Ether(b.frame(i))
+    l4 = p[IP].payload
+    return p[IP].src, (l4.id if ICMP in p else l4.sport)
+
+
+def reply_to(b, i=0, *, flags=0x10, src=REMOTE, t=1):
+    """The remote's answer to packet ``i`` of ``b`` (after translation)."""
+    p = Ether(b.frame(i))
+    if ICMP in p:
+        echo = Ether() / IP(src=str(ip_address(src)), dst=p[IP].src) / ICMP(type=0, id=p[ICMP].id)
+        r = PacketBatch(1, max_frame=128)
+        r.load([bytes(echo)], time_ns=np.array([t]))
+        return r
+    dst = int(ip_address(p[IP].src))
+    port = p[IP].payload.sport
+    return packets(src=src, dst=dst, sport=53, dport=port, proto=p[IP].proto, flags=flags, t=t)
+
+
+@pytest.mark.parametrize("proto", [17, 6, 1])
+def test_outbound_translates_source_with_valid_checksums(proto):
+    n = nat()
+    b = packets(proto=proto, flags=0x02)
+    assert out(n, b)[V.OK] == 1
+    addr, port = src_of(b)
+    assert addr == "198.51.100.1" and 1024 <= port <= 65535
+    assert_checksums_valid(b.frame(0))
+    assert n.mappings() == [(0, proto, VM, 5555, PUB, port)]
+
+
+@pytest.mark.parametrize("proto", [17, 6, 1])
+def test_reply_is_translated_back_to_the_vm(proto):
+    n = nat(tenants=2)
+    b = packets(proto=proto, flags=0x02)
+    before = b.frame(0)
+    out(n, b)
+    r = reply_to(b, flags=0x12)
+    r.rd[0] = -1
+    assert inb(n, r)[V.OK] == 1
+    p = Ether(r.frame(0))
+    assert p[IP].dst == "10.0.1.5"
+    assert (p[ICMP].id if proto == 1 else p[IP].payload.dport) == 5555
+    assert r.rd[0] == 0
+    assert_checksums_valid(r.frame(0))
+    assert Ether(before)[IP].src == "10.0.1.5"
+
+
+def test_endpoint_independent_mapping():  # RFC 4787 REQ-1, RFC 5382 REQ-1
+    n = nat()
+    b = packets(2, dst=np.array([REMOTE, 0x01010101]), dport=np.array([53, 443]))
+    out(n, b)
+    assert src_of(b, 0) == src_of(b, 1)
+    assert len(n.mappings()) == 1
+
+
+def test_no_port_overloading_and_paired_pooling():  # RFC 4787 REQ-2, REQ-3
+    pool = [PUB + k for k in range(4)]
+    n = nat(pool=pool)
+    b = packets(200, src=VM + np.arange(200) // 10, sport=1000 + np.arange(200))
+    out(n, b)
+    pubs = [src_of(b, i) for i in range(200)]
+    assert len(set(pubs)) == 200  # no two mappings share a public (address, port)
+    for host in range(20):  # each inside address keeps one public address
+        assert len({pubs[i][0] for i in range(host * 10, host * 10 + 10)}) == 1
+    assert len({p[0] for p in pubs}) > 1  # and the pool is used
+    assert all(1024 <= p[1] <= 65535 for p in pubs)
+
+
+def test_tenants_with_identical_addresses_never_share_mappings():
+    n = nat(tenants=3)
+    b = packets(3, rd=np.arange(3))  # same VM address and port in three tenants
+    out(n, b)
+    assert len({src_of(b, i) for i in range(3)}) == 3
+    m = n.mappings()
+    assert sorted(x[0] for x in m) == [0, 1, 2]
+    r = reply_to(b, 1)
+    inb(n, r)
+    assert r.rd[0] == 1  # the reply reaches the tenant that sent, not another
+
+
+@pytest.mark.parametrize("filtering", ["endpoint-independent", "address-dependent"])
+def test_filtering(filtering):  # RFC 4787 REQ-8
+    n = nat(filtering=filtering)
+    b = packets()
+    out(n, b)
+    stranger = reply_to(b, src=0x01020304)
+    c = inb(n, stranger)
+    if filtering == "endpoint-independent":
+        assert c[V.OK] == 1
+    else:
+        assert c[V.NAT_FILTERED] == 1
+        assert inb(n, reply_to(b))[V.OK] == 1  # the remote we sent to is let in
+
+
+def test_unsolicited_inbound_has_no_session():
+    n = nat()
+    c = inb(n, packets(src=REMOTE, dst=PUB, dport=4000))
+    assert c[V.NAT_NO_SESSION] == 1
+
+
+def test_static_port_mapping_publishes_a_service():
+    n = nat()
+    n.add_static(0, 6, (VM, 80), (PUB, 8080))
+    b = packets(src=0x01020304, dst=PUB, sport=33000, dport=8080, proto=6, flags=0x02)
+    assert inb(n, b)[V.OK] == 1
+    p = Ether(b.frame(0))
+    assert p[IP].dst == "10.0.1.5" and p[TCP].dport == 80 and b.rd[0] == 0
+    o = packets(src=VM, dst=0x01020304, sport=80, dport=33000, proto=6, flags=0x12)
+    out(n, o)
+    assert src_of(o) == ("198.51.100.1", 8080)
+    assert n.expire(10**6 * S) == 0  # static mappings never expire
+    with pytest.raises(ValueError, match="taken"):
+        nat_two = nat()
+        nat_two.add_static(0, 6, (VM, 80), (PUB, 8080))
+        nat_two.add_static(0, 6, (VM, 81), (PUB, 8080))
+
+
+def test_hairpinning_uses_the_external_source():  # RFC 4787 REQ-9, 9a
+    n = nat(tenants=2, pool=(PUB,))
+    server = packets(src=VM, sport=7000, rd=1)
+    out(n, server)
+    pub_addr, pub_port = src_of(server)
+    client = packets(src=0x0A000109, dst=PUB, sport=6000, dport=pub_port, rd=0)
+    c = out(n, client)
+    assert c[V.OK] == 1
+    p = Ether(client.frame(0))
+    assert (p[IP].dst, p[UDP].dport) == ("10.0.1.5", 7000)  # reached the server inside
+    assert p[IP].src == "198.51.100.1" and p[UDP].sport != 6000  # seen as external
+    assert client.rd[0] == 1 and n.stats[2] == 1
+    assert_checksums_valid(client.frame(0))
+
+
+def test_quota_drops_without_evicting():  # RFC 6888 REQ-4, REQ-11
+    n = nat(tenants=2, quota=5)
+    b = packets(8, sport=1000 + np.arange(8))
+    c = out(n, b)
+    assert c[V.OK] == 5 and c[V.NAT_QUOTA_EXCEEDED] == 3
+    assert b.verdict[:8].tolist() == [0] * 5 + [V.NAT_QUOTA_EXCEEDED] * 3
+    again = packets(5, sport=1000 + np.arange(5))
+    assert out(n, again)[V.OK] == 5  # the live mappings are still there
+    assert out(n, packets(rd=1))[V.OK] == 1  # another tenant is not affected
+
+
+def test_state_limit():  # RFC 6888 REQ-5
+    n = nat(capacity=3)
+    c = out(n, packets(4, sport=1000 + np.arange(4)))
+    assert c[V.OK] == 3 and c[V.NAT_STATE_FULL] == 1
+
+
+def test_pool_exhaustion_and_port_hold_down():  # 64,512 ports [S38]; RFC 6888 REQ-8
+    n = nat(capacity=RING + 10)
+    flows = RING + 1
+    b = packets(flows, src=VM + np.arange(flows) // 60000, sport=1024 + np.arange(flows) % 60000)
+    c = out(n, b)
+    assert c[V.OK] == RING and c[V.NAT_PORTS_EXHAUSTED] == 1
+    assert n.ports_in_use(PUB) == RING
+    # Every UDP mapping idles out after 300 s; the ports then wait 120 s.
+    freed = n.expire(301 * S)
+    assert freed == RING
+    late = packets(src=0x0A0000FF, t=301 * S + 119 * S)
+    assert out(n, late)[V.NAT_PORTS_EXHAUSTED] == 1
+    ok = packets(src=0x0A0000FF, t=301 * S + 121 * S)
+    assert out(n, ok)[V.OK] == 1
+
+
+@pytest.mark.parametrize(
+    ("proto", "flags", "alive_s", "dead_s"),
+    [
+        (17, 0, 300, 301),  # UDP: 5 min default, RFC 4787 REQ-5c
+        (1, 0, 60, 61),  # ICMP query: 60 s, RFC 5508
+        (6, 0x02, 240, 241),  # TCP transitory (SYN only): 4 min, RFC 5382 REQ-5
+    ],
+)
+def test_idle_timeouts(proto, flags, alive_s, dead_s):
+    n = nat()
+    out(n, packets(proto=proto, flags=flags))
+    assert n.expire(alive_s * S) == 0
+    assert n.expire(dead_s * S) == 1
+
+
+def test_tcp_established_lives_2h4min():
+    n = nat()
+    syn = packets(proto=6, flags=0x02)
+    out(n, syn)
+    inb(n, reply_to(syn, flags=0x12))  # SYN-ACK: established
+    assert n.expire(7440 * S) == 0
+    assert n.expire(7441 * S + S) == 1
+
+
+def test_tcp_fin_both_ways_shortens_to_transitory():
+    n = nat()
+    syn = packets(proto=6, flags=0x02)
+    out(n, syn)
+    inb(n, reply_to(syn, flags=0x12))
+    out(n, packets(proto=6, flags=0x11, t=10 * S))
+    inb(n, reply_to(syn, flags=0x11, t=10 * S))
+    assert n.expire(10 * S + 241 * S) == 1
+
+
+def test_traffic_refreshes_the_timer():  # RFC 4787 REQ-6
+    n = nat()
+    out(n, packets(t=0))
+    out(n, packets(t=200 * S))
+    assert n.expire(450 * S) == 0
+    assert n.expire(501 * S) == 1
+
+
+def test_lazy_expiry_on_lookup_gives_a_new_port():
+    n = nat()
+    first = packets(t=0)
+    out(n, first)
+    later = packets(t=1000 * S)
+    out(n, later)
+    assert src_of(first) != src_of(later)
+    assert n.stats[1] == 1  # expired
+
+
+def test_udp_without_checksum_stays_without():
+    n = nat()
+    b = packets()
+    b.buf[0, b.offset[0] + 40 : b.offset[0] + 42] = 0
+    out(n, b)
+    assert Ether(b.frame(0))[UDP].chksum == 0
+
+
+def test_unsupported_and_fragments_are_counted():
+    n = nat()
+    frags = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8", flags="MF") / UDP())
+    icmp_err = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8") / ICMP(type=3, code=3))
+    gre = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8", proto=47) / bytes(8))
+    b = PacketBatch(3)
+    b.load([frags, icmp_err, gre])
+    c = out(n, b)
+    assert b.verdict[:3].tolist() == [V.FRAGMENT, V.NAT_UNSUPPORTED, V.NAT_UNSUPPORTED]
+    assert c.sum() == 3
+
+
+def test_tenant_without_pool():
+    n = nat(tenants=1)
+    assert out(n, packets(rd=5))[V.NO_MAPPING] == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"udp_timeout": 119},
+        {"tcp_established_timeout": 7439},
+        {"tcp_transitory_timeout": 239},
+        {"icmp_timeout": 59},
+        {"port_hold_down": 60},
+        {"filtering": "port-dependent"},
+    ],
+)
+def test_config_below_rfc_minimums_is_refused(bad):
+    with pytest.raises(ValueError):
+        NatConfig(**bad)
+
+
+def test_setup_errors():
+    n = nat()
+    with pytest.raises(ValueError, match="at least one"):
+        n.add_tenant(1, [])
+    with pytest.raises(ValueError):
+        n.add_tenant(5000, [PUB])
+    with pytest.raises(ValueError, match="proto"):
+        n.add_static(0, 47, (VM, 1), (PUB, 2000))
+    out(n, packets())
+    with pytest.raises(RuntimeError):
+        n.add_static(0, 17, (VM, 1), (PUB, 2000))
