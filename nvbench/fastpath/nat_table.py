@@ -268,21 +268,18 @@ class NatTable:
         """Mappings in use, static ones included."""
         return int(np.count_nonzero(self._sessions[3]))
 
-    def mappings(self) -> list[tuple[int, int, int, int, int, int]]:
-        """Every live mapping as (tenant, proto, in_addr, in_port, pub_addr, pub_port)."""
+    def mapping_array(self) -> np.ndarray:
+        """Every live mapping as a row (tenant, proto, in_addr, in_port, pub_addr, pub_port)."""
         in_key, out_key, state = self._sessions[0], self._sessions[1], self._sessions[3]
         live = np.flatnonzero(state)
-        return [
-            (
-                int(in_key[s] >> 50),
-                int(PCODE_PROTO[(in_key[s] >> 48) & 3]),
-                int((in_key[s] >> 16) & 0xFFFFFFFF),
-                int(in_key[s] & 0xFFFF),
-                int((out_key[s] >> 16) & 0xFFFFFFFF),
-                int(out_key[s] & 0xFFFF),
-            )
-            for s in live
-        ]
+        ik, ok = in_key[live], out_key[live]
+        cols = (ik >> 50, PCODE_PROTO[(ik >> 48) & 3], (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF,
+                (ok >> 16) & 0xFFFFFFFF, ok & 0xFFFF)  # fmt: skip
+        return np.stack(cols, axis=1) if live.size else np.zeros((0, 6), np.int64)
+
+    def mappings(self) -> list[tuple[int, ...]]:
+        """Every live mapping as (tenant, proto, in_addr, in_port, pub_addr, pub_port)."""
+        return [tuple(int(x) for x in row) for row in self.mapping_array()]
 
     def ports_in_use(self, address: int) -> int:
         """Ports of ``address`` held by live mappings, all protocols together."""
