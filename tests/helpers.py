@@ -42,7 +42,9 @@ def assert_checksums_valid(frame: bytes) -> None:
             want = target.chksum
             del target.chksum
             rebuilt = _instances(Ether(bytes(copy)), layer)[i].chksum
-            assert rebuilt == want, f"{layer.__name__}[{i}] checksum {want:#06x}, scapy {rebuilt:#06x}"
+            assert rebuilt == want, (
+                f"{layer.__name__}[{i}] checksum {want:#06x}, scapy {rebuilt:#06x}"
+            )
 
 
 def _instances(pkt, layer):

@@ -16,8 +16,14 @@ def mac(x: int) -> bytes:
 
 
 def ipv4_header(total: int, ident: int, proto: int, src: int, dst: int, df: bool = True) -> bytes:
-    hdr = IPV4.pack(total_length=total, ident=ident, flags_frag=0x4000 if df else 0,
-                    proto=proto, src=src, dst=dst)  # fmt: skip
+    hdr = IPV4.pack(
+        total_length=total,
+        ident=ident,
+        flags_frag=0x4000 if df else 0,
+        proto=proto,
+        src=src,
+        dst=dst,
+    )
     return hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
 
 
@@ -31,8 +37,15 @@ def build_frame(src_mac, dst_mac, src_ip, dst_ip, proto, sport, dport, size, tcp
         c = checksum(pseudo_header(src_ip, dst_ip, UDP_P, l4len) + seg)
         seg = seg[:6] + struct.pack("!H", c or 0xFFFF) + seg[8:]
     elif proto == TCP_P:
-        seg = TCP.pack(sport=sport, dport=dport, seq=(ident * 1000) & 0xFFFFFFFF,
-                       off_flags=0x5000 | tcp_flags) + payload  # fmt: skip
+        seg = (
+            TCP.pack(
+                sport=sport,
+                dport=dport,
+                seq=(ident * 1000) & 0xFFFFFFFF,
+                off_flags=0x5000 | tcp_flags,
+            )
+            + payload
+        )
         c = checksum(pseudo_header(src_ip, dst_ip, TCP_P, l4len) + seg)
         seg = seg[:16] + struct.pack("!H", c) + seg[18:]
     else:

@@ -53,8 +53,10 @@ class NatModel:
         self.quota: dict[int, int] = {}
         self.used: dict[int, int] = {}
         ports, avail = rings[0], rings[1]
-        self.rings = [deque(zip(ports[r].tolist(), avail[r].tolist(), strict=True))
-                      for r in range(ports.shape[0])]  # fmt: skip
+        self.rings = [
+            deque(zip(ports[r].tolist(), avail[r].tolist(), strict=True))
+            for r in range(ports.shape[0])
+        ]
         self.clock = 0
         self.created = self.expired_count = self.hairpinned = 0
 
@@ -75,8 +77,7 @@ class NatModel:
         k = [p for p, _ in ring].index(public[1])
         ring[k] = ring[0]  # the kernel moves the head entry into the hole
         ring.popleft()
-        self._new(Mapping(t, pc, inside[0], inside[1], public[0], public[1], static=True,
-                          tcp=EST))  # fmt: skip
+        self._new(Mapping(t, pc, inside[0], inside[1], public[0], public[1], static=True, tcp=EST))
 
     def _new(self, m: Mapping) -> int:
         s = self.free.pop()
@@ -212,8 +213,10 @@ class NatModel:
         return V.OK, rewrite(frame, p, "dst", m.in_addr, m.in_port), m.tenant
 
     def mappings(self) -> set[tuple]:
-        return {(m.tenant, PROTOS[m.pc], m.in_addr, m.in_port, m.pub, m.pport)
-                for m in self.slots.values()}  # fmt: skip
+        return {
+            (m.tenant, PROTOS[m.pc], m.in_addr, m.in_port, m.pub, m.pport)
+            for m in self.slots.values()
+        }
 
 
 @dataclass

@@ -33,8 +33,18 @@ def flow_id(frame: bytes, l3: int) -> int:
     return (h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24)) & 0xFF
 
 
-def encap(frame: bytes, domain: int, policy: Policy, local_pa: int, local_mac: int,
-          next_hop_mac: int, vlan: int, mtu: int, ident: int, headroom: int = 128):  # fmt: skip
+def encap(
+    frame: bytes,
+    domain: int,
+    policy: Policy,
+    local_pa: int,
+    local_mac: int,
+    next_hop_mac: int,
+    vlan: int,
+    mtu: int,
+    ident: int,
+    headroom: int = 128,
+):
     """(verdict, frame, vsid, flowid)."""
     if len(frame) < 34:
         return V.TRUNCATED, frame, -1, 0

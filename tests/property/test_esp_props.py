@@ -8,9 +8,16 @@ from tests.helpers import assert_checksums_valid, batch_of
 from tests.oracle import esp as twin
 from tests.property.strategies import frame_fields, frame_from
 
-SA = st.tuples(st.sampled_from(sorted(twin.SUITES)), st.booleans(), st.integers(256, 2**32 - 1),
-               st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.integers(0, 100),
-               st.integers(1, 65535), st.just(4500))  # fmt: skip
+SA = st.tuples(
+    st.sampled_from(sorted(twin.SUITES)),
+    st.booleans(),
+    st.integers(256, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 100),
+    st.integers(1, 65535),
+    st.just(4500),
+)
 # The receiver listens on 4500 (RFC 3948); the sender's port may be NAT-translated.
 MACS = (0x00155D0000FE, 0x00155D0000FF)
 

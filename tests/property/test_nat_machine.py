@@ -64,9 +64,14 @@ class NatMachine(RuleBasedStateMachine):
         return int(b.verdict[0]), b
 
     # -- rules -----------------------------------------------------------------------
-    @rule(target=flows, t=st.integers(0, 2), host=st.sampled_from(HOSTS),
-          port=st.integers(1024, 1027), proto=st.sampled_from([17, 1]),
-          remote=st.sampled_from([0x08080808, 0x01010101]))  # fmt: skip
+    @rule(
+        target=flows,
+        t=st.integers(0, 2),
+        host=st.sampled_from(HOSTS),
+        port=st.integers(1024, 1027),
+        proto=st.sampled_from([17, 1]),
+        remote=st.sampled_from([0x08080808, 0x01010101]),
+    )
     def open_flow(self, t, host, port, proto, remote):
         key = (t, proto, host, port)
         if key in self.live and self._dead(key):
@@ -144,8 +149,13 @@ class NatMachine(RuleBasedStateMachine):
         self.flooded_at = self.now
         n = RING + 1
         b = PacketBatch(n, max_frame=128)
-        build_frames(b, n, src_ip=0x0A000200 + np.arange(n) // 60000,
-                     dst_ip=0x08080808, sport=1024 + np.arange(n) % 60000)  # fmt: skip
+        build_frames(
+            b,
+            n,
+            src_ip=0x0A000200 + np.arange(n) // 60000,
+            dst_ip=0x08080808,
+            sport=1024 + np.arange(n) % 60000,
+        )
         b.rd[:n], b.time[:n] = 3, self.now
         c = new_counts()
         self.nat.outbound(b, c)
@@ -186,5 +196,8 @@ def _echo_reply(frame: bytes) -> bytes:
 
 TestNat = NatMachine.TestCase
 # One rule floods 64,512 ports: keep the runs short (the profile's example count stays).
-TestNat.settings = settings(TestNat.settings, stateful_step_count=25,
-                            max_examples=max(10, TestNat.settings.max_examples // 2))  # fmt: skip
+TestNat.settings = settings(
+    TestNat.settings,
+    stateful_step_count=25,
+    max_examples=max(10, TestNat.settings.max_examples // 2),
+)

@@ -20,12 +20,23 @@ HOSTS = [0x0A000104, 0x0A000105]
 REMOTES = [0x08080808, 0x01010101, 0x09090909, PUB, PUB + 1]  # public ones: hairpinning
 S = 1_000_000_000
 
-OUT = st.tuples(st.just("out"), st.integers(0, 2), st.sampled_from(HOSTS),
-                st.sampled_from([1024, 5000]), st.sampled_from([17, 6, 1]),
-                st.sampled_from(REMOTES), st.sampled_from([53, 5000, 1024]),
-                st.sampled_from([0x02, 0x12, 0x10, 0x11, 0x04]))  # fmt: skip
-IN = st.tuples(st.just("in"), st.integers(0, 30), st.sampled_from(REMOTES[:3]),
-               st.sampled_from([0x12, 0x10, 0x11, 0x04]), st.sampled_from([False] * 4 + [True]))  # fmt: skip
+OUT = st.tuples(
+    st.just("out"),
+    st.integers(0, 2),
+    st.sampled_from(HOSTS),
+    st.sampled_from([1024, 5000]),
+    st.sampled_from([17, 6, 1]),
+    st.sampled_from(REMOTES),
+    st.sampled_from([53, 5000, 1024]),
+    st.sampled_from([0x02, 0x12, 0x10, 0x11, 0x04]),
+)
+IN = st.tuples(
+    st.just("in"),
+    st.integers(0, 30),
+    st.sampled_from(REMOTES[:3]),
+    st.sampled_from([0x12, 0x10, 0x11, 0x04]),
+    st.sampled_from([False] * 4 + [True]),
+)
 WAIT = st.tuples(st.just("wait"), st.sampled_from([1, 59, 61, 119, 121, 241, 301, 7441]))
 EXPIRE = st.tuples(st.just("expire"))
 EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, WAIT, EXPIRE), min_size=5, max_size=40)
@@ -33,8 +44,12 @@ EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, WAIT, EXPIRE), min_size=5, max_siz
 
 @st.composite
 def setups(draw):
-    pools = [draw(st.lists(st.sampled_from([PUB, PUB + 1, PUB + 2]), min_size=1, max_size=2,
-                           unique=True)) for _ in range(3)]  # fmt: skip
+    pools = [
+        draw(
+            st.lists(st.sampled_from([PUB, PUB + 1, PUB + 2]), min_size=1, max_size=2, unique=True)
+        )
+        for _ in range(3)
+    ]
     return {
         "capacity": draw(st.integers(2, 12)),
         "filtering": draw(st.sampled_from(["endpoint-independent", "address-dependent"])),
@@ -110,7 +125,9 @@ def test_nat_matches_twin(setup, events):
             o = sent[k % len(sent)]
             proto = o[23]
             pub = int.from_bytes(o[26:30], "big")
-            port = int.from_bytes(o[34 + (4 if proto == 1 else 0) : 36 + (4 if proto == 1 else 0)], "big")
+            port = int.from_bytes(
+                o[34 + (4 if proto == 1 else 0) : 36 + (4 if proto == 1 else 0)], "big"
+            )
             port = port ^ 1 if wrong_port else port
             frame = build_frame(3, 4, remote, pub, proto, 53, port, 80, flags, 7)
             if proto == 1:  # an echo reply to the translated identifier
@@ -138,13 +155,30 @@ def _as_echo_reply(frame: bytes) -> bytes:
     return bytes(raw)
 
 
-@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(HOSTS), st.integers(1024, 1030),
-                          st.sampled_from([17, 6, 1]), st.sampled_from(REMOTES[:2])),
-                min_size=1, max_size=20))  # fmt: skip
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.sampled_from(HOSTS),
+            st.integers(1024, 1030),
+            st.sampled_from([17, 6, 1]),
+            st.sampled_from(REMOTES[:2]),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_reply_restores_the_original_packet(flows):
     """A translated packet's reply, translated back, carries the original endpoints."""
-    nat, _ = build({"capacity": 64, "filtering": "address-dependent", "quota": None,
-                    "pools": [[PUB], [PUB], [PUB + 1]], "static": False})  # fmt: skip
+    nat, _ = build(
+        {
+            "capacity": 64,
+            "filtering": "address-dependent",
+            "quota": None,
+            "pools": [[PUB], [PUB], [PUB + 1]],
+            "static": False,
+        }
+    )
     for t, host, sport, proto, remote in flows:
         frame = build_frame(1, 2, host, remote, proto, sport, 53, 80, 0x02, 1)
         b = batch_of([frame], rd=[t], time=[S])

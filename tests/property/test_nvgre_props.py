@@ -10,12 +10,21 @@ from tests.oracle import nvgre as twin
 from tests.property.strategies import frame_fields, frame_from
 
 CAS = st.sampled_from([0x0A000104, 0x0A000105, 0x0A000106, 0x08080808])
-RECORD = st.tuples(st.integers(0, 2), st.sampled_from([0, 0x0A000104, 0x0A000105]),
-                   st.integers(1, 2**32 - 1), st.integers(0, 2**48 - 1),
-                   st.sampled_from([4095, 4096, 5001, 0xFFFFFE]))  # fmt: skip
-TUNNEL = st.builds(nvgre.Tunnel, st.integers(1, 2**32 - 1), st.integers(0, 2**48 - 1),
-                   st.integers(0, 2**48 - 1), st.sampled_from([-1, 0, 42, 4095]),
-                   st.sampled_from([1500, 1400, 9000]))  # fmt: skip
+RECORD = st.tuples(
+    st.integers(0, 2),
+    st.sampled_from([0, 0x0A000104, 0x0A000105]),
+    st.integers(1, 2**32 - 1),
+    st.integers(0, 2**48 - 1),
+    st.sampled_from([4095, 4096, 5001, 0xFFFFFE]),
+)
+TUNNEL = st.builds(
+    nvgre.Tunnel,
+    st.integers(1, 2**32 - 1),
+    st.integers(0, 2**48 - 1),
+    st.integers(0, 2**48 - 1),
+    st.sampled_from([-1, 0, 42, 4095]),
+    st.sampled_from([1500, 1400, 9000]),
+)
 
 
 def policies(records):
@@ -27,8 +36,11 @@ def policies(records):
     return table, model
 
 
-@given(st.lists(st.tuples(frame_fields(addrs=CAS), st.integers(0, 3)), min_size=1, max_size=8),
-       st.lists(RECORD, max_size=8), TUNNEL)  # fmt: skip
+@given(
+    st.lists(st.tuples(frame_fields(addrs=CAS), st.integers(0, 3)), min_size=1, max_size=8),
+    st.lists(RECORD, max_size=8),
+    TUNNEL,
+)
 def test_encap_matches_twin(items, records, tunnel):
     table, model = policies(records)
     frames = [frame_from(f) for f, _ in items]
@@ -37,9 +49,17 @@ def test_encap_matches_twin(items, records, tunnel):
     nvgre.encapsulate(b, table, tunnel, new_counts(), ident)
     seq = 65530
     for i, (frame, (_, d)) in enumerate(zip(frames, items, strict=True)):
-        v, want, vsid, fid = twin.encap(frame, d, model, tunnel.local_pa, tunnel.local_mac,
-                                         tunnel.next_hop_mac, tunnel.vlan, tunnel.mtu,
-                                         seq + 1)  # fmt: skip
+        v, want, vsid, fid = twin.encap(
+            frame,
+            d,
+            model,
+            tunnel.local_pa,
+            tunnel.local_mac,
+            tunnel.next_hop_mac,
+            tunnel.vlan,
+            tunnel.mtu,
+            seq + 1,
+        )
         assert b.verdict[i] == v
         if v == 0:
             seq = (seq + 1) & 0xFFFF
@@ -76,7 +96,9 @@ def test_decap_of_encap_is_identity(fields, tunnel):
 def test_decap_matches_twin_on_mutated_frames(fields, data):
     table = PolicyTable(8)
     for f in fields:
-        table.add(1, f["dst_ip"], 0xC0A80002, f["dst_mac"], data.draw(st.sampled_from([5001, 6000])))
+        table.add(
+            1, f["dst_ip"], 0xC0A80002, f["dst_mac"], data.draw(st.sampled_from([5001, 6000]))
+        )
     b = batch_of([frame_from(f) for f in fields], rd=1)
     nvgre.encapsulate(b, table, nvgre.Tunnel(0xC0A80001), new_counts(), np.zeros(1, np.int64))
     mutated = []
@@ -95,4 +117,8 @@ def test_decap_matches_twin_on_mutated_frames(fields, data):
         v, inner, vsid, fid, dom = twin.decap(frame, {5001: 1})
         assert got.verdict[i] == v, f"frame {i}: {frame.hex()}"
         if v == 0:
-            assert got.frame(i) == inner and (got.vsid[i], got.flow[i], got.rd[i]) == (vsid, fid, dom)
+            assert got.frame(i) == inner and (got.vsid[i], got.flow[i], got.rd[i]) == (
+                vsid,
+                fid,
+                dom,
+            )

@@ -24,7 +24,11 @@ CASES = {
     "udp_length_short": bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8") / UDP())[:38],
     "udp_4500_keepalive": bytes(Ether() / IP(proto=17) / UDP(sport=4500, dport=4500) / b"\xff"),
     "udp_4500_ike_marker": bytes(Ether() / IP() / UDP(sport=4500, dport=4500) / bytes(40)),
-    "esp_pad_255": bytes(Ether() / IP(proto=50) / (bytes.fromhex("00001000" "00000001") + bytes(30) + b"\xff\x04" + bytes(16))),
+    "esp_pad_255": bytes(
+        Ether()
+        / IP(proto=50)
+        / (bytes.fromhex("0000100000000001") + bytes(30) + b"\xff\x04" + bytes(16))
+    ),
     "icmp_short": bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8", proto=1) / b"\x08\x00"),
     "icmp_error": bytes(Ether() / IP(src="8.8.8.8", dst="198.51.100.1") / ICMP(type=3, code=4)),
     "ipv6_ethertype": bytes(Ether(type=0x86DD)) + bytes(40),

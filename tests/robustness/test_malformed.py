@@ -29,8 +29,9 @@ PUB = 0xC6336401
 
 def batch(frames, headroom=128):
     # Slots exactly as large as the largest frame needs, so an overrun hits the end.
-    b = PacketBatch(max(1, len(frames)), max_frame=max([60, *map(len, frames)]),
-                    headroom=headroom, tailroom=0)  # fmt: skip
+    b = PacketBatch(
+        max(1, len(frames)), max_frame=max([60, *map(len, frames)]), headroom=headroom, tailroom=0
+    )
     b.load(frames)
     return b
 
@@ -57,8 +58,9 @@ def run_all(frames):
     out = {}
     steps = {
         "nvgre_decap": lambda b, c: nvgre.decapsulate(b, vs, c),
-        "nvgre_encap": lambda b, c: nvgre.encapsulate(b, policy, nvgre.Tunnel(1), c,
-                                                      np.zeros(1, np.int64)),  # fmt: skip
+        "nvgre_encap": lambda b, c: nvgre.encapsulate(
+            b, policy, nvgre.Tunnel(1), c, np.zeros(1, np.int64)
+        ),
         "nat_out": nat.outbound,
         "nat_in": nat.inbound,
         "esp_decap": lambda b, c: esp.decapsulate(b, sas, c),
@@ -124,12 +126,25 @@ def test_mangled_frames(frames):
 
 
 def test_no_headroom_is_a_verdict_not_a_crash():
-    frame = frame_from({"src_mac": 1, "dst_mac": 2, "src_ip": 0x0A000104, "dst_ip": 0x0A000105,
-                        "proto": 17, "sport": 1, "dport": 2, "size": 100, "tcp_flags": 0,
-                        "ident": 0})  # fmt: skip
+    frame = frame_from(
+        {
+            "src_mac": 1,
+            "dst_mac": 2,
+            "src_ip": 0x0A000104,
+            "dst_ip": 0x0A000105,
+            "proto": 17,
+            "sport": 1,
+            "dport": 2,
+            "size": 100,
+            "tcp_flags": 0,
+            "ident": 0,
+        }
+    )
     vs, nat, sas, one, policy = fresh()
-    for step in (lambda b, c: nvgre.encapsulate(b, policy, nvgre.Tunnel(1), c, np.zeros(1, np.int64)),
-                 lambda b, c: esp.encapsulate(b, sas, c)):  # fmt: skip
+    for step in (
+        lambda b, c: nvgre.encapsulate(b, policy, nvgre.Tunnel(1), c, np.zeros(1, np.int64)),
+        lambda b, c: esp.encapsulate(b, sas, c),
+    ):
         b = batch([frame])
         b.offset[0] = 0  # the frame sits at the very start of its slot
         b.buf[0, : len(frame)] = np.frombuffer(frame, np.uint8)

@@ -15,8 +15,17 @@ SIZES = [60, 64, 65, 128, 512, 1500, 1514]
 def test_frames_decode_in_scapy_with_our_fields(proto):
     n = len(SIZES)
     b = PacketBatch(n)
-    build_frames(b, n, src_ip=0x0A000105, dst_ip=0xC0A80A01, proto=proto, sport=40000,
-                 dport=443, size=np.array(SIZES), tcp_flags=0x02)  # fmt: skip
+    build_frames(
+        b,
+        n,
+        src_ip=0x0A000105,
+        dst_ip=0xC0A80A01,
+        proto=proto,
+        sport=40000,
+        dport=443,
+        size=np.array(SIZES),
+        tcp_flags=0x02,
+    )
     for i, size in enumerate(SIZES):
         f = b.frame(i)
         assert len(f) == size
@@ -35,13 +44,30 @@ def test_frames_decode_in_scapy_with_our_fields(proto):
 @pytest.mark.parametrize("proto", [17, 6, 1])
 def test_builder_matches_twin(proto):
     b = PacketBatch(3)
-    build_frames(b, 3, src_ip=np.array([1, 2, 3]) + 0x0A000000, dst_ip=0x08080808,
-                 proto=proto, sport=np.array([1024, 5000, 65535]), dport=53,
-                 size=np.array([60, 333, 1514]), ident=np.array([0, 77, 65535]))  # fmt: skip
+    build_frames(
+        b,
+        3,
+        src_ip=np.array([1, 2, 3]) + 0x0A000000,
+        dst_ip=0x08080808,
+        proto=proto,
+        sport=np.array([1024, 5000, 65535]),
+        dport=53,
+        size=np.array([60, 333, 1514]),
+        ident=np.array([0, 77, 65535]),
+    )
     for i in range(3):
-        want = build_frame(0x00155D000001, 0x00155D000002, 0x0A000001 + i, 0x08080808, proto,
-                           [1024, 5000, 65535][i], 53, [60, 333, 1514][i], 0x10,
-                           [0, 77, 65535][i])  # fmt: skip
+        want = build_frame(
+            0x00155D000001,
+            0x00155D000002,
+            0x0A000001 + i,
+            0x08080808,
+            proto,
+            [1024, 5000, 65535][i],
+            53,
+            [60, 333, 1514][i],
+            0x10,
+            [0, 77, 65535][i],
+        )
         assert b.frame(i) == want
 
 

@@ -44,9 +44,13 @@ def expected_overhead(iv, icv, align, inner, nat_t):
 @pytest.mark.parametrize("nat_t", [False, True])
 @pytest.mark.parametrize(
     ("suite", "iv", "icv", "align"),
-    [("aes-gcm-128", 8, 16, 4), ("aes-gcm-256", 8, 16, 4),
-     ("aes-cbc-hmac-sha1-96", 16, 12, 16), ("aes-cbc-hmac-sha256-128", 16, 16, 16)],
-)  # fmt: skip
+    [
+        ("aes-gcm-128", 8, 16, 4),
+        ("aes-gcm-256", 8, 16, 4),
+        ("aes-cbc-hmac-sha1-96", 16, 12, 16),
+        ("aes-cbc-hmac-sha256-128", 16, 16, 16),
+    ],
+)
 @pytest.mark.parametrize("inner", [46, 47, 48, 49, 1000, 1400])
 def test_exact_sizes_per_suite(suite, iv, icv, align, nat_t, inner):
     b = frames(size=inner + 14)
@@ -75,8 +79,10 @@ def test_scapy_reads_spi_and_sequence(nat_t):
         if nat_t:
             assert p[IP].proto == 17 and p[UDP].sport == p[UDP].dport == 4500
             assert p[UDP].chksum == 0 and p[UDP].len == p[IP].len - 20
-            spi, seq = int.from_bytes(bytes(p[UDP].payload)[:4], "big"), int.from_bytes(
-                bytes(p[UDP].payload)[4:8], "big")  # fmt: skip
+            spi, seq = (
+                int.from_bytes(bytes(p[UDP].payload)[:4], "big"),
+                int.from_bytes(bytes(p[UDP].payload)[4:8], "big"),
+            )
         else:
             assert p[IP].proto == 50
             spi, seq = p[ESP].spi, p[ESP].seq

@@ -22,8 +22,14 @@ def test_nat_state_is_at_most_64_bytes_per_session_at_a_million():
     for start in range(0, MILLION, CHUNK):
         n = min(CHUNK, MILLION - start)
         flow = start + np.arange(n)
-        build_frames(b, n, src_ip=0x0A000000 + flow // 200, dst_ip=0x08080808,
-                     sport=1024 + flow % 200, size=60)  # fmt: skip
+        build_frames(
+            b,
+            n,
+            src_ip=0x0A000000 + flow // 200,
+            dst_ip=0x08080808,
+            sport=1024 + flow % 200,
+            size=60,
+        )
         b.rd[:n] = 0
         nat.outbound(b, counts)
     assert counts[0] == MILLION

@@ -21,11 +21,21 @@ REMOTE = 0x08080808
 S = 1_000_000_000
 
 
-def packets(n=1, *, src=VM, dst=REMOTE, sport=5555, dport=53, proto=17, flags=0x10, rd=0,
-            t=0, size=80):  # fmt: skip
+def packets(
+    n=1, *, src=VM, dst=REMOTE, sport=5555, dport=53, proto=17, flags=0x10, rd=0, t=0, size=80
+):
     b = PacketBatch(n, max_frame=128)
-    build_frames(b, n, src_ip=src, dst_ip=dst, proto=proto, sport=sport, dport=dport,
-                 size=size, tcp_flags=flags)  # fmt: skip
+    build_frames(
+        b,
+        n,
+        src_ip=src,
+        dst_ip=dst,
+        proto=proto,
+        sport=sport,
+        dport=dport,
+        size=size,
+        tcp_flags=flags,
+    )
     b.rd[:n] = rd
     b.time[:n] = t
     return b

@@ -1,0 +1,49 @@
+"""Print the benchmark figures as Markdown tables, from pytest-benchmark's JSON.
+
+python -m pytest benchmarks --benchmark-json=bench.json
+python benchmarks/report.py bench.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+
+def main(path: str) -> None:
+    with open(path) as f:
+        doc = json.load(f)
+    rows: dict = defaultdict(dict)
+    for b in doc["benchmarks"]:
+        info, name = b["extra_info"], b["name"]
+        if "mpps" not in info:
+            print(f"{name}: median {b['stats']['median']:.3f} s")
+            continue
+        kind = name.split("[")[0].removeprefix("test_")
+        batch = int(b["params"].get("batch", info["packets"]))
+        rows[(info["kernel"], info["frame"])][(kind, batch)] = info["mpps"]
+    m = doc["machine_info"]
+    print(
+        f"\nMachine: {m.get('cpu', {}).get('brand_raw', m['machine'])}, "
+        f"Python {m['python_version']}; {doc['datetime'][:10]}\n"
+    )
+    print("| kernel | frame | batch | Mpps | touch Mpps | kernel/touch | twin Mpps | kernel/twin |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (kernel, frame), cases in sorted(rows.items()):
+        twin = cases.get(("twin", 256))
+        for (kind, batch), mpps in sorted(cases.items(), key=lambda kv: kv[0][1]):
+            if kind != "kernel":
+                continue
+            touch = cases.get(("touch", batch))
+            ratio = f"{mpps / touch:.0%}" if touch else ""
+            speedup = f"{mpps / twin:,.0f}x" if twin else ""
+            t = f"{touch:.1f}" if touch else ""
+            tw = f"{twin:.3f}" if twin else ""
+            print(
+                f"| {kernel} | {frame} | {batch} | {mpps:.1f} | {t} | {ratio} | {tw} | {speedup} |"
+            )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
