@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
 from nvbench.packet.batch import PacketBatch
-from nvbench.packet.builders import build_frames
 
 
 def batch_of(frames: list[bytes], **columns) -> PacketBatch:
@@ -17,12 +15,6 @@ def batch_of(frames: list[bytes], **columns) -> PacketBatch:
     for name, values in columns.items():
         getattr(b, name)[: len(frames)] = values
     return b
-
-
-def one_frame(**fields) -> bytes:
-    b = PacketBatch(1)
-    build_frames(b, 1, **fields)
-    return b.frame(0)
 
 
 def assert_checksums_valid(frame: bytes) -> None:
@@ -54,7 +46,3 @@ def _instances(pkt, layer):
         out.append(cur)
         cur = cur.payload if cur.payload else None
     return out
-
-
-def ips(n: int, base: int = 0x0A000100) -> np.ndarray:
-    return base + np.arange(n, dtype=np.int64)

@@ -113,11 +113,11 @@ def _find_many(slots, keys, query, out):
         out[i] = find(slots, keys, query[i])
 
 
-MAX_LOAD = 0.7  # linear probing: ~2.2 probes per hit, ~6 per miss at this load
-
-
 def slots_for(capacity: int) -> int:
-    """Slot count keeping the load factor at or below ``MAX_LOAD`` when full."""
+    """Slot count keeping the load factor at or below 0.7 when full.
+
+    Linear probing at 0.7 costs about 2.2 probes per hit and 6 per miss.
+    """
     return max(16, -(-capacity * 10 // 7) + 1)
 
 

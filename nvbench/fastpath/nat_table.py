@@ -11,8 +11,8 @@ State layout (the tuple handed to the kernels in :mod:`nvbench.fastpath.nat`):
  2   last          int64[S]                  last traffic, ns of simulated time
  3   state         uint8[S]                  FREE / ACTIVE / TCP states | flags
  4   remote        uint32[S or 1, 4]         recent remotes (address-dependent filter)
- 5   in_slots      int32[2^k >= 2S]          hash index over in_key
- 6   out_slots     int32[2^k >= 2S]          hash index over out_key
+ 5   in_slots      int32[~1.43 S]            hash index over in_key (load <= 0.7)
+ 6   out_slots     int32[~1.43 S]            hash index over out_key
  7   free_head     int64[1]                  first free slot, -1 when full
  8   clock         int64[1]                  latest time seen, ns
  9   t_used        int32[T]                  dynamic mappings per tenant
@@ -29,11 +29,12 @@ State layout (the tuple handed to the kernels in :mod:`nvbench.fastpath.nat`):
 20   stats         int64[3]                  created, expired, hairpinned
 ===  ============  ========================  ==========================================
 
-Memory: 8+8+8+1 bytes per slot, 16 bytes of hash slots (load <= 1/2), and 6 bytes per
-port per protocol per address. With the default endpoint-independent filtering that is
-about 60 bytes per session at one million sessions on 16 addresses. Address-dependent
-filtering adds 16 bytes per slot for the 4 remembered remotes (older remotes are
-forgotten, so an old peer is filtered once 4 newer ones were contacted).
+Memory: 8+8+8+1 bytes per slot, about 11.4 bytes of hash slots, and 6 bytes per port
+per protocol per public address (1.16 MB an address). With the default endpoint-
+independent filtering that is 59.7 bytes per session at one million sessions on 20
+addresses (tests/unit/test_memory.py). Address-dependent filtering adds 16 bytes per
+slot for the 4 remembered remotes (older remotes are forgotten, so an old peer is
+filtered once 4 newer ones were contacted).
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ class NatTable:
             *self.rings,
             self.stats,
         )
+        assert len(self.state) == K.N_STATE  # the layout the kernels index by position
 
     # -- the fast path ---------------------------------------------------------------
 

@@ -12,11 +12,6 @@ from nvbench.config import kernel
 
 
 @kernel
-def rd8(pkt, p):
-    return np.int64(pkt[p])
-
-
-@kernel
 def rd16(pkt, p):
     return (np.int64(pkt[p]) << 8) | np.int64(pkt[p + 1])
 

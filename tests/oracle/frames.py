@@ -55,6 +55,16 @@ def build_frame(src_mac, dst_mac, src_ip, dst_ip, proto, sport, dport, size, tcp
     return ETHERNET.pack(dst=mac(dst_mac), src=mac(src_mac)) + ip + seg
 
 
+def echo_reply(frame: bytes) -> bytes:
+    """``frame`` (an ICMP echo request built above) turned into an echo reply."""
+    raw = bytearray(frame)
+    l4 = ETHERNET.length + IPV4.length
+    raw[l4] = 0
+    raw[l4 + 2 : l4 + 4] = b"\0\0"
+    raw[l4 + 2 : l4 + 4] = checksum(bytes(raw[l4:])).to_bytes(2, "big")
+    return bytes(raw)
+
+
 @dataclass
 class Parsed:
     """An Ethernet/IPv4 frame split into its parts (no 802.1Q)."""

@@ -24,7 +24,7 @@ from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import build_frames
 from tests.helpers import batch_of
-from tests.oracle.frames import build_frame
+from tests.oracle.frames import build_frame, echo_reply
 
 S = 1_000_000_000
 PUB = 0xC6336401
@@ -105,7 +105,7 @@ class NatMachine(RuleBasedStateMachine):
             return
         pub, pport, _ = self.live[key]
         if proto == 1:
-            frame = _echo_reply(build_frame(3, 4, remote, pub, 1, pport, pport, 80, 0, 1))
+            frame = echo_reply(build_frame(3, 4, remote, pub, 1, pport, pport, 80, 0, 1))
         else:
             frame = build_frame(3, 4, remote, pub, 17, 53, pport, 80, 0, 1)
         v, b = self._send(frame, -1, True)
@@ -182,16 +182,6 @@ class NatMachine(RuleBasedStateMachine):
         for t, q in QUOTA.items():
             if q is not None:
                 assert int((tenants == t).sum()) <= q
-
-
-def _echo_reply(frame: bytes) -> bytes:
-    from tests.oracle.checksum import checksum
-
-    raw = bytearray(frame)
-    raw[34] = 0  # echo reply
-    raw[36:38] = b"\0\0"
-    raw[36:38] = checksum(bytes(raw[34:])).to_bytes(2, "big")
-    return bytes(raw)
 
 
 TestNat = NatMachine.TestCase

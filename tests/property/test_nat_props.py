@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from nvbench.fastpath.nat_table import NatConfig, NatTable
 from nvbench.fastpath.verdict import Verdict, new_counts
 from tests.helpers import assert_checksums_valid, batch_of
-from tests.oracle.frames import build_frame
+from tests.oracle.frames import build_frame, echo_reply
 from tests.oracle.nat import NatModel
 
 PUB = 0xC6336401
@@ -129,10 +129,10 @@ def test_nat_matches_twin(setup, events):
                 o[34 + (4 if proto == 1 else 0) : 36 + (4 if proto == 1 else 0)], "big"
             )
             port = port ^ 1 if wrong_port else port
-            frame = build_frame(3, 4, remote, pub, proto, 53, port, 80, flags, 7)
             if proto == 1:  # an echo reply to the translated identifier
-                frame = build_frame(3, 4, remote, pub, 1, port, port, 80, 0, 7)
-                frame = _as_echo_reply(frame)
+                frame = echo_reply(build_frame(3, 4, remote, pub, 1, port, port, 80, 0, 7))
+            else:
+                frame = build_frame(3, 4, remote, pub, proto, 53, port, 80, flags, 7)
             run_one(nat, model, frame, -1, now, inbound=True)
         elif ev[0] == "wait":
             now += ev[1] * S
@@ -143,16 +143,6 @@ def test_nat_matches_twin(setup, events):
         assert set(nat.mappings()) == model.mappings()
         check_invariants(nat, setup)
     assert nat.stats.tolist() == [model.created, model.expired_count, model.hairpinned]
-
-
-def _as_echo_reply(frame: bytes) -> bytes:
-    from tests.oracle.checksum import checksum
-
-    raw = bytearray(frame)
-    raw[34] = 0
-    raw[36:38] = b"\0\0"
-    raw[36:38] = checksum(bytes(raw[34:])).to_bytes(2, "big")
-    return bytes(raw)
 
 
 @given(
@@ -188,7 +178,7 @@ def test_reply_restores_the_original_packet(flows):
         at = 38 if proto == 1 else 34
         port = int.from_bytes(o[at : at + 2], "big")
         if proto == 1:
-            reply = _as_echo_reply(build_frame(3, 4, remote, pub, 1, port, port, 80, 0, 7))
+            reply = echo_reply(build_frame(3, 4, remote, pub, 1, port, port, 80, 0, 7))
         else:
             reply = build_frame(3, 4, remote, pub, proto, 53, port, 80, 0x12, 7)
         r = batch_of([reply], time=[2 * S])
