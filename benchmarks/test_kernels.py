@@ -32,6 +32,7 @@ def test_kernel(benchmark, kernel, frame, batch):
     w = workloads.make(kernel, frame, batch)
     w.reset()
     w.run()  # compiled or loaded before timing
+    w.check()  # every packet passes: a drop would make the figure meaningless
     benchmark.pedantic(w.run, setup=w.reset, rounds=max(5, 200_000 // batch), iterations=1)
     _rate(benchmark, batch)
     benchmark.extra_info["kernel"], benchmark.extra_info["frame"] = kernel, frame

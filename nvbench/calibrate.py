@@ -45,6 +45,7 @@ def measure(kernel: str, frame: str, batch: int = 4096, repeats: int = 15) -> Fi
     w = workloads.make(kernel, frame, batch)
     w.reset()
     w.run()  # compile or load from cache outside the timing
+    w.check()
     w.touch()
     t = _median_seconds(w.run, w.reset, repeats)
     t_touch = _median_seconds(w.touch, lambda: None, repeats)
