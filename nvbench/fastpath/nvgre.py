@@ -99,6 +99,10 @@ def _encap(
     ident,
 ):
     hdr = ETH_LEN + (4 if vlan >= 0 else 0) + IP_LEN + GRE_LEN
+    # Counters live in locals while the loop runs: an array element would be reloaded
+    # after every store the compiler cannot prove does not alias it.
+    ip_id = ident[0]
+    passed = 0
     for i in range(verdict.shape[0]):
         if verdict[i] != V.OK:
             continue
@@ -139,17 +143,20 @@ def _encap(
             p += 4
         wr16(pkt, p, ETH_P_IPV4)
         l3 = p + 2
-        ident[0] = (ident[0] + 1) & 0xFFFF
-        write_ipv4(pkt, l3, IP_LEN + GRE_LEN + n, ident[0], IPPROTO_GRE, local_pa, pa_col[r], True)
+        ip_id = (ip_id + 1) & 0xFFFF
+        write_ipv4(pkt, l3, IP_LEN + GRE_LEN + n, ip_id, IPPROTO_GRE, local_pa, pa_col[r], True)
         g = l3 + IP_LEN
+        vs = np.int64(vsid_col[r])
         wr16(pkt, g, NVGRE_FLAGS)
         wr16(pkt, g + 2, ETH_P_TEB)
-        wr32(pkt, g + 4, (np.int64(vsid_col[r]) << 8) | fid)
+        wr32(pkt, g + 4, (vs << 8) | fid)
         offset[i] = s
         length[i] = n + hdr
-        vsid[i] = vsid_col[r]
+        vsid[i] = vs
         flow[i] = fid
-        counts[V.OK] += 1
+        passed += 1
+    ident[0] = ip_id
+    counts[V.OK] += passed
 
 
 @kernel
