@@ -72,6 +72,9 @@ RING_COUNT = 19
 STATS = 20
 N_STATE = 21
 
+# Positions in the config tuple (NatConfig.as_tuple).
+CFG_ADF, CFG_UDP, CFG_ICMP, CFG_EST, CFG_TRANS, CFG_HOLD = 0, 1, 2, 3, 4, 5
+
 # Counters in the NAT's stats array.
 ST_CREATED, ST_EXPIRED, ST_HAIRPIN = 0, 1, 2
 N_STATS = 3
@@ -135,7 +138,7 @@ def free_session(st, cfg, s, now):
     ring = hashtable.find(st[ADDR_SLOTS], st[ADDR_KEYS], (ok >> 16) & 0xFFFFFFFF) * N_PCODES + pc
     tail = (st[RING_HEAD][ring] + st[RING_COUNT][ring]) % RING
     st[RING_PORT][ring, tail] = ok & 0xFFFF
-    st[RING_AVAIL][ring, tail] = (now + cfg[5] + NS - 1) // NS  # whole seconds, rounded up
+    st[RING_AVAIL][ring, tail] = (now + cfg[CFG_HOLD] + NS - 1) // NS  # whole seconds, rounded up
     st[RING_COUNT][ring] += 1
     st[T_USED][st[IN_KEY][s] >> 50] -= 1
     st[STATE][s] = FREE
@@ -214,7 +217,7 @@ def deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now):
         st[STATS][ST_EXPIRED] += 1
         return V.NAT_NO_SESSION, -1
     b = np.int64(st[STATE][s])
-    if cfg[0] and not (b & STATIC) and not permitted(st[REMOTE], s, src):
+    if cfg[CFG_ADF] and not (b & STATIC) and not permitted(st[REMOTE], s, src):
         return V.NAT_FILTERED, -1
     if pc == PC_TCP:
         st[STATE][s] = tcp_next(b, flags, False)
@@ -243,7 +246,7 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
     if pc == PC_TCP:
         st[STATE][s] = tcp_next(np.int64(st[STATE][s]), flags, True)
     st[LAST][s] = now
-    if cfg[0]:
+    if cfg[CFG_ADF]:
         remember(st[REMOTE], s, dst)
     ok = st[OUT_KEY][s]
     pub = (ok >> 16) & 0xFFFFFFFF
