@@ -155,7 +155,7 @@ def create_session(st, cfg, t, pc, addr, port, now):
         return V.NAT_STATE_FULL, -1
     if st[T_USED][t] >= st[T_QUOTA][t]:
         return V.NAT_QUOTA_EXCEEDED, -1
-    pick = hashtable.hash64((np.int64(t) << 32) | addr) % st[T_POOL_LEN][t]  # paired pooling
+    pick = hashtable.hash64((np.int64(t) << 32) | addr) % np.int64(st[T_POOL_LEN][t])  # paired
     a = st[POOL_AIDX][st[T_POOL_START][t] + pick]
     ring = a * N_PCODES + pc
     h = st[RING_HEAD][ring]

@@ -48,6 +48,7 @@ def test_full_table_is_an_error():
         t.add(1, 3, 1, 1, 5000)
 
 
+@pytest.mark.slow  # a million inserts: too many for the pass without the JIT
 def test_a_million_records_in_48_bytes_each():
     n = 1_000_000
     t = PolicyTable(n)

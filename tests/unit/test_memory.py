@@ -1,6 +1,7 @@
 """State sizes at the scale the issue names (deterministic byte counts, not timings)."""
 
 import numpy as np
+import pytest
 
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import new_counts
@@ -11,6 +12,7 @@ MILLION = 1_000_000
 CHUNK = 1 << 16
 
 
+@pytest.mark.slow  # a million packets: too many for the pass without the JIT
 def test_nat_state_is_at_most_64_bytes_per_session_at_a_million():
     # Paired pooling pins each inside host to one address by a hash, so the pool needs
     # headroom: 20 addresses (1.29 million ports) for a million flows of 5,000 hosts.
