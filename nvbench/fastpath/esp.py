@@ -69,23 +69,38 @@ def overhead(suite: str, inner_ip_bytes: int, nat_t: bool = False) -> int:
 
 
 @kernel
+def stand_in_seed(spi, seq, salt):
+    """First word of the stand-in IV (salt 1) or ICV (salt 2) bytes of one packet."""
+    return hashtable.hash64((np.int64(spi) << 31) ^ (np.int64(seq) << 2) ^ salt) | 1
+
+
+@kernel
+def stand_in_next(h):
+    """Next 32-bit word: xorshift32, cheap, since these bytes only stand in for crypto."""
+    h ^= (h << 13) & 0xFFFFFFFF
+    h ^= h >> 17
+    return h ^ ((h << 5) & 0xFFFFFFFF)
+
+
+@kernel
 def fill_bytes(pkt, p, n, spi, seq, salt):
-    """Deterministic stand-in IV/ICV bytes from (SPI, sequence, salt)."""
-    h = hashtable.hash64((np.int64(spi) << 31) ^ (np.int64(seq) << 2) ^ salt)
+    """Write ``n`` deterministic stand-in IV/ICV bytes derived from (SPI, sequence, salt)."""
+    h = stand_in_seed(spi, seq, salt)
     for k in range(n):
         pkt[p + k] = (h >> (8 * (k & 3))) & 0xFF
         if k & 3 == 3:
-            h = hashtable.hash64(h + k)
+            h = stand_in_next(h)
 
 
 @kernel
 def icv_ok(pkt, p, n, spi, seq):
-    h = hashtable.hash64((np.int64(spi) << 31) ^ (np.int64(seq) << 2) ^ 2)
+    """True if the ``n`` ICV bytes at ``p`` are the ones the sender wrote."""
+    h = stand_in_seed(spi, seq, 2)
     for k in range(n):
         if pkt[p + k] != (h >> (8 * (k & 3))) & 0xFF:
             return False
         if k & 3 == 3:
-            h = hashtable.hash64(h + k)
+            h = stand_in_next(h)
     return True
 
 

@@ -35,12 +35,15 @@ class Sa:
 
 
 def fill(spi: int, seq: int, salt: int, n: int) -> bytes:
-    h = hash64((spi << 31) ^ (seq << 2) ^ salt)
+    """Stand-in IV/ICV bytes: a hashed seed, then xorshift32 words, low byte first."""
+    h = hash64((spi << 31) ^ (seq << 2) ^ salt) | 1
     out = bytearray()
     for k in range(n):
-        out.append((h >> (8 * (k & 3))) & 0xFF)
-        if k & 3 == 3:
-            h = hash64(h + k)
+        out.append((h >> (8 * (k % 4))) & 0xFF)
+        if k % 4 == 3:
+            h ^= (h << 13) & 0xFFFFFFFF
+            h ^= h >> 17
+            h ^= (h << 5) & 0xFFFFFFFF
     return bytes(out)
 
 
