@@ -48,6 +48,11 @@ class Verdict(enum.IntEnum):
     ESP_SEQ_OVERFLOW = 27
     NO_TAILROOM = 28
     ESP_BAD_ICV = 29
+    # the simulator's elements
+    BUFFER_FULL = 30
+    LINK_LOSS = 31
+    ELEMENT_DOWN = 32
+    NO_ROUTE = 33
 
 
 N_VERDICTS = len(Verdict)
@@ -82,6 +87,10 @@ ESP_BAD_TRAILER = int(Verdict.ESP_BAD_TRAILER)
 ESP_SEQ_OVERFLOW = int(Verdict.ESP_SEQ_OVERFLOW)
 NO_TAILROOM = int(Verdict.NO_TAILROOM)
 ESP_BAD_ICV = int(Verdict.ESP_BAD_ICV)
+BUFFER_FULL = int(Verdict.BUFFER_FULL)
+LINK_LOSS = int(Verdict.LINK_LOSS)
+ELEMENT_DOWN = int(Verdict.ELEMENT_DOWN)
+NO_ROUTE = int(Verdict.NO_ROUTE)
 
 
 def new_counts() -> np.ndarray:

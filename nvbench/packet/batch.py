@@ -13,6 +13,7 @@ Columns (all of length ``capacity``; only the first ``n`` rows are live):
 offset    int32    start of the frame within its slot, bytes
 length    int32    frame length, bytes (Ethernet header included, no FCS)
 time      int64    arrival time, nanoseconds of simulated time
+born      int64    when the source sent the packet, ns (end-to-end latency)
 rd        int32    routing domain (tenant) index
 vsid      int32    virtual subnet id (24 bits), -1 where not known yet
 flow      int32    flow id (the element that made the packet decides its meaning)
@@ -21,7 +22,8 @@ verdict   uint8    :class:`~nvbench.fastpath.verdict.Verdict`; 0 = OK
 ========  =======  ==============================================================
 
 A batch is recycled with :meth:`clear`: nothing is reallocated, so a hot loop that
-reuses its batches allocates nothing.
+reuses its batches allocates nothing. :meth:`view` gives a batch of some of the rows that
+shares their memory: the simulator hands packets on that way without copying them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ DEFAULT_HEADROOM = 128  # >= 18+20+8+8+16 (VLAN Ethernet, IPv4, NAT-T UDP, ESP, 
 DEFAULT_TAILROOM = 64  # >= 15 padding + 2 trailer + 16 ICV (RFC 4303, largest suite)
 MAX_FRAME = 1514  # Ethernet without FCS
 JUMBO_FRAME = 9018  # 9000-byte MTU + 14 + 4
+
+
+COLUMNS = ("offset", "length", "time", "born", "rd", "vsid", "flow", "sa", "verdict")
 
 
 def _round_up(x: int, to: int) -> int:
@@ -63,6 +68,7 @@ class PacketBatch:
     offset: np.ndarray = field(init=False, repr=False)
     length: np.ndarray = field(init=False, repr=False)
     time: np.ndarray = field(init=False, repr=False)
+    born: np.ndarray = field(init=False, repr=False)
     rd: np.ndarray = field(init=False, repr=False)
     vsid: np.ndarray = field(init=False, repr=False)
     flow: np.ndarray = field(init=False, repr=False)
@@ -81,6 +87,7 @@ class PacketBatch:
         self.offset = np.full(cap, self.headroom, dtype=np.int32)
         self.length = np.zeros(cap, dtype=np.int32)
         self.time = np.zeros(cap, dtype=np.int64)
+        self.born = np.zeros(cap, dtype=np.int64)
         self.rd = np.zeros(cap, dtype=np.int32)
         self.vsid = np.full(cap, -1, dtype=np.int32)
         self.flow = np.zeros(cap, dtype=np.int32)
@@ -99,6 +106,23 @@ class PacketBatch:
         self.vsid[:] = -1
         self.sa[:] = -1
         self.verdict[:] = 0
+
+    def view(self, start: int, stop: int) -> PacketBatch:
+        """Rows ``start:stop`` as a batch of their own, sharing this batch's memory."""
+        if not 0 <= start <= stop <= self.n:
+            raise IndexError(f"rows {start}:{stop} outside 0:{self.n}")
+        v = object.__new__(PacketBatch)
+        v.capacity, v.max_frame, v.headroom, v.tailroom = (
+            stop - start,
+            self.max_frame,
+            self.headroom,
+            self.tailroom,
+        )
+        v.n = stop - start
+        v.buf = self.buf[start:stop]
+        for name in COLUMNS:
+            setattr(v, name, getattr(self, name)[start:stop])
+        return v
 
     def frame(self, i: int) -> bytes:
         """The bytes of frame ``i``."""

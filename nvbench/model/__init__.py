@@ -1,0 +1,1 @@
+"""The simulation model: SimPy elements that move PacketBatches and call the fast path."""

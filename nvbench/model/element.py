@@ -1,0 +1,141 @@
+"""The element contract: ``put(batch)`` in, ``.out`` onward, one ``tick`` per quantum.
+
+Packets travel as :class:`~nvbench.packet.batch.PacketBatch` views. In a view the live
+packets (verdict OK) are in order of their ``time`` column, which holds the time the packet
+reaches the element it is handed to. Dropped packets stay in their view with their verdict,
+skipped by everyone after the element that dropped them (and counted there only).
+
+Each quantum ``[t0, t1)`` the simulation ticks every element in topological order. An
+element takes from its inbox the packets due before ``t1`` (all of them, unless a feedback
+path handed it later ones), does its work, and passes on the packets that leave it before
+``t1``; the rest wait in the element and go at a later tick. So every element sees, each
+quantum, exactly the packets a packet-by-packet simulation would have shown it by ``t1``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nvbench.fastpath.scan import count_ok, first_due
+from nvbench.model.metrics import Counters
+from nvbench.packet.batch import PacketBatch
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+
+class Element:
+    """A node of the topology. Subclasses implement :meth:`process`.
+
+    Parameters
+    ----------
+    sim : Simulation
+        The simulation this element belongs to; it registers itself.
+    name : str
+        Unique within the simulation; used in results.
+    """
+
+    kind = "element"
+
+    def __init__(self, sim: Simulation, name: str) -> None:
+        self.sim = sim
+        self.name = name
+        self.out: Element | None = None
+        self.stats = Counters(sim.max_tenants)
+        self._inbox: list[PacketBatch] = []
+        self._held: list[PacketBatch] = []
+        self.rng = sim.register(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+    # -- wiring ---------------------------------------------------------------------
+
+    def connect(self, other: Element) -> Element:
+        """Send this element's output to ``other``; returns ``other`` for chaining."""
+        self.out = other
+        return other
+
+    def successors(self) -> list[Element]:
+        return [self.out] if self.out is not None else []
+
+    # -- the contract -----------------------------------------------------------------
+
+    def put(self, batch: PacketBatch) -> None:
+        """Hand ``batch`` (a view whose live packets are in time order) to this element."""
+        live = count_ok(batch.verdict, batch.n)
+        if live:
+            self.stats.offered += live
+            rows = batch.verdict[: batch.n] == 0
+            self.stats.offered_bytes += int(batch.length[: batch.n][rows].sum())
+            self._inbox.append(batch)
+
+    def tick(self, t0: int, t1: int) -> None:
+        """Process the packets due in ``[t0, t1)`` and pass on those that leave by ``t1``."""
+        ready = self._take_due(t1)
+        if ready:
+            self.process(ready, t0, t1)
+        self._release(t1)
+
+    def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        """Work on ``views``; set each live packet's ``time`` to when it leaves, then
+        :meth:`hold` the views. Drops get a verdict and are counted with :meth:`dropped`."""
+        self.hold(views)
+
+    # -- helpers for subclasses ---------------------------------------------------------
+
+    def hold(self, views: list[PacketBatch]) -> None:
+        """Keep ``views`` (live packets in time order) until their packets are due to leave."""
+        self._held.extend(views)
+
+    def dropped(self, batch: PacketBatch, rows: np.ndarray) -> None:
+        self.stats.count_drops(batch, rows)
+
+    def send(self, batch: PacketBatch) -> None:
+        """Pass ``batch`` on to ``self.out`` (or drop it with NO_ROUTE if unconnected)."""
+        live = batch.verdict[: batch.n] == 0
+        if not live.any():
+            return
+        self.stats.delivered += int(live.sum())
+        self.stats.delivered_bytes += int(batch.length[: batch.n][live].sum())
+        self.deliver(batch)
+
+    def deliver(self, batch: PacketBatch) -> None:
+        if self.out is None:
+            raise RuntimeError(f"{self.name} has no .out to send packets to")
+        self.out.put(batch)
+
+    def extra(self, duration_ns: int) -> dict[str, object]:
+        """Element-specific figures for the results (utilization, NAT ports, ...)."""
+        return {}
+
+    def in_flight(self) -> int:
+        """Live packets inside this element: waiting, in service, or not yet due."""
+        return sum(count_ok(b.verdict, b.n) for b in (*self._inbox, *self._held))
+
+    def _take_due(self, t1: int) -> list[PacketBatch]:
+        due, later = _split_all(self._inbox, t1)
+        self._inbox = later
+        return due
+
+    def _release(self, t1: int) -> None:
+        due, self._held = _split_all(self._held, t1)
+        for view in due:
+            self.send(view)
+
+
+def _split_all(views: list[PacketBatch], t: int) -> tuple[list[PacketBatch], list[PacketBatch]]:
+    """Cut each view where its live packets reach ``t``: (parts before, parts from ``t``)."""
+    before, after = [], []
+    for v in views:
+        k = first_due(v.time, v.verdict, v.n, t)
+        if k == v.n:
+            before.append(v)
+        elif k == 0:
+            after.append(v)
+        else:
+            before.append(v.view(0, k))
+            after.append(v.view(k, v.n))
+    return before, after

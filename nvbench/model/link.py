@@ -1,0 +1,76 @@
+"""A one-way link: bandwidth, propagation delay, a byte buffer with tail drop, random loss."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nvbench.fastpath.timing import transmission_ns
+from nvbench.fastpath.verdict import LINK_LOSS
+from nvbench.model.station import Station
+from nvbench.packet.batch import PacketBatch
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+# A frame on the wire: its bytes, the 4-byte FCS, 8 bytes of preamble and a 12-byte
+# inter-frame gap; 60 bytes at least before the FCS (IEEE 802.3; 84 B for a 64 B frame).
+WIRE_OVERHEAD = 4 + 8 + 12
+MIN_FRAME = 60
+
+
+def wire_bytes(length: np.ndarray) -> np.ndarray:
+    return np.maximum(length, MIN_FRAME).astype(np.int64) + WIRE_OVERHEAD
+
+
+class Link(Station):
+    """One direction of a link; :func:`duplex` makes the pair.
+
+    Parameters
+    ----------
+    bits_per_s : float
+        Line rate.
+    delay_ns : int
+        Propagation delay.
+    buffer_bytes : int, optional
+        Transmit buffer, bytes, the frame being sent included; None = unlimited.
+    loss : float
+        Probability that a sent frame is lost on the wire (it still used the link).
+    """
+
+    kind = "link"
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        bits_per_s: float,
+        delay_ns: int = 0,
+        buffer_bytes: int | None = None,
+        loss: float = 0.0,
+    ) -> None:
+        if bits_per_s <= 0:
+            raise ValueError(f"{name}: bits_per_s must be > 0, got {bits_per_s}")
+        if not 0.0 <= loss < 1.0:
+            raise ValueError(f"{name}: loss must be in [0, 1), got {loss}")
+        super().__init__(sim, name, servers=1, cap_bytes=buffer_bytes, delay_ns=delay_ns)
+        self.bits_per_s = float(bits_per_s)
+        self.loss = float(loss)
+
+    def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        return transmission_ns(wire_bytes(batch.length[rows]), self.bits_per_s)
+
+    def after_service(self, batch: PacketBatch, rows: np.ndarray) -> None:
+        if self.loss and rows.shape[0]:
+            lost = rows[self.rng.random(rows.shape[0]) < self.loss]
+            batch.verdict[lost] = LINK_LOSS
+            self.dropped(batch, lost)
+
+    def extra(self, duration_ns: int) -> dict[str, object]:
+        return {**super().extra(duration_ns), "bits_per_s": self.bits_per_s}
+
+
+def duplex(sim: Simulation, name: str, bits_per_s: float, **kw) -> tuple[Link, Link]:
+    """Both directions of a full-duplex link: ``(name.ab, name.ba)``, each with its own queue."""
+    return Link(sim, f"{name}.ab", bits_per_s, **kw), Link(sim, f"{name}.ba", bits_per_s, **kw)

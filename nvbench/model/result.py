@@ -1,0 +1,164 @@
+"""What a run produces: a summary, per-element and per-tenant figures, and Arrow tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from nvbench.fastpath.sketch import RELATIVE_ERROR, LatencySketch
+from nvbench.fastpath.verdict import Verdict
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+LATENCY_KEYS = ("mean", "p50", "p95", "p99", "p999", "max")
+
+
+class AccountingError(RuntimeError):
+    """Packets offered are not all delivered, dropped or in flight: a bug, never a result."""
+
+
+@dataclass
+class Result:
+    """The figures of one run. Times in ns, rates per second of simulated time."""
+
+    duration_ns: int
+    seed_entropy: int
+    spawn_keys: dict[str, tuple[int, ...]]
+    elements: list[dict[str, Any]]
+    drops: list[dict[str, Any]]
+    tenants: list[dict[str, Any]]
+    series: list[tuple]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def element(self, name: str) -> dict[str, Any]:
+        for row in self.elements:
+            if row["name"] == name:
+                return row
+        raise KeyError(f"no element named {name!r}")
+
+    def accounting_problems(self) -> list[str]:
+        """Every place where offered != delivered + dropped + in flight (empty if none)."""
+        out = []
+        for r in self.elements:
+            rest = r["delivered"] + r["dropped"] + r["in_flight"]
+            if r["offered"] != rest:
+                out.append(f"{r['name']}: offered {r['offered']} != {rest} accounted")
+        s = self.summary
+        rest = s["delivered"] + s["dropped"] + s["in_flight"]
+        if s["offered"] != rest:
+            out.append(f"end to end: offered {s['offered']} != {rest} accounted")
+        return out
+
+    def to_arrow(self) -> dict[str, pa.Table]:
+        """Tables ``run`` (one row), ``elements``, ``drops``, ``tenants`` and ``series``."""
+        run = {**self.summary, "seed_entropy": str(self.seed_entropy)}
+        series_cols = ("t_ns", "element", "offered", "delivered", "dropped", "bytes", "in_flight")
+        return {
+            "run": pa.Table.from_pylist([run]),
+            "elements": pa.Table.from_pylist(self.elements),
+            "drops": _table(self.drops, ("element", "verdict", "packets")),
+            "tenants": pa.Table.from_pylist(self.tenants),
+            "series": pa.Table.from_pydict(
+                {c: [row[i] for row in self.series] for i, c in enumerate(series_cols)}
+            ),
+        }
+
+
+def _table(rows: list[dict[str, Any]], cols: tuple[str, ...]) -> pa.Table:
+    return pa.Table.from_pydict({c: [r[c] for r in rows] for c in cols})
+
+
+def _latency(sketch: LatencySketch, prefix: str) -> dict[str, float]:
+    return {f"{prefix}{k}_ns": v for k, v in sketch.summary().items()}
+
+
+def collect(sim: Simulation, duration_ns: int) -> Result:
+    """Read every element's books at the end of a run."""
+    seconds = duration_ns / 1e9
+    elements, drops = [], []
+    for e in sim.elements:
+        s = e.stats
+        row: dict[str, Any] = {
+            "name": e.name,
+            "kind": e.kind,
+            "offered": s.offered,
+            "delivered": s.delivered,
+            "dropped": s.dropped,
+            "in_flight": e.in_flight(),
+            "delivered_bytes": s.delivered_bytes,
+            "throughput_pps": s.delivered / seconds,
+            "throughput_bps": s.delivered_bytes * 8 / seconds,
+            # Little's law: the time-average number inside is the total time spent inside
+            # by the packets that left, over the duration (those still inside not counted).
+            "mean_occupancy": float(s.delay.stats[1]) / duration_ns,
+            **_latency(s.delay, "delay_"),
+            **e.extra(duration_ns),
+        }
+        elements.append(row)
+        for v, c in enumerate(s.drops):
+            if c:
+                drops.append({"element": e.name, "verdict": Verdict(v).name, "packets": int(c)})
+    tenants = _tenants(sim, seconds)
+    summary = _summary(sim, elements, seconds)
+    seed = sim.seed.entropy
+    return Result(
+        duration_ns, int(seed) if seed is not None else 0, dict(sim.spawn_keys),
+        elements, drops, tenants, list(sim.series), summary,
+    )  # fmt: skip
+
+
+def _ends(sim: Simulation) -> tuple[list, list]:
+    sources = [e for e in sim.elements if e.kind == "source"]
+    sinks = [e for e in sim.elements if e.kind == "sink"]
+    return sources, sinks
+
+
+def _summary(sim: Simulation, elements: list[dict], seconds: float) -> dict[str, Any]:
+    sources, sinks = _ends(sim)
+    latency = LatencySketch()
+    for k in sinks:
+        latency.merge(k.latency)
+    delivered = sum(k.stats.delivered for k in sinks)
+    return {
+        "duration_ns": int(seconds * 1e9),
+        "offered": sum(s.stats.offered for s in sources),
+        "delivered": delivered,
+        "dropped": sum(r["dropped"] for r in elements),
+        "in_flight": sum(r["in_flight"] for r in elements),
+        "delivered_bytes": sum(k.stats.delivered_bytes for k in sinks),
+        "throughput_pps": delivered / seconds,
+        "throughput_bps": sum(k.stats.delivered_bytes for k in sinks) * 8 / seconds,
+        "latency_relative_error": RELATIVE_ERROR,
+        **_latency(latency, "latency_"),
+    }
+
+
+def _tenants(sim: Simulation, seconds: float) -> list[dict[str, Any]]:
+    sources, sinks = _ends(sim)
+    offered = sum((s.tenants.packets for s in sources), np.zeros(sim.max_tenants, np.int64))
+    delivered = sum((k.tenants.packets for k in sinks), np.zeros(sim.max_tenants, np.int64))
+    nbytes = sum((k.tenants.bytes for k in sinks), np.zeros(sim.max_tenants, np.int64))
+    dropped = sum(
+        (e.stats.drops_by_tenant for e in sim.elements), np.zeros(sim.max_tenants, np.int64)
+    )
+    rows = []
+    for t in np.flatnonzero(offered + delivered):
+        latency = LatencySketch()
+        for k in sinks:
+            if int(t) in k.by_tenant:
+                latency.merge(k.by_tenant[int(t)])
+        rows.append(
+            {
+                "tenant": int(t),
+                "offered": int(offered[t]),
+                "delivered": int(delivered[t]),
+                "dropped": int(dropped[t]),
+                "throughput_bps": float(nbytes[t]) * 8 / seconds,
+                **_latency(latency, "latency_"),
+            }
+        )
+    return rows

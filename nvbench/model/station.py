@@ -1,0 +1,173 @@
+"""A FIFO station: servers, a finite buffer, and a service time for every packet.
+
+Links, host vSwitches and gateway VMs are stations. Each quantum a station merges its
+inputs in time order, runs its fast-path work on the packets (:meth:`Station.transform`),
+asks :meth:`Station.service_ns` what each packet costs, and computes every departure
+exactly with :mod:`nvbench.fastpath.timing`.
+
+Servers are shared (one FIFO queue in front of ``c`` servers: Kiefer-Wolfowitz) or pinned
+(each packet is bound to one server, with a FIFO queue per server, as RSS binds a flow and
+an IPsec tunnel binds to one core [S23][S34]).
+
+The fast-path work runs when a packet arrives, before its place in the queue is known, so
+that its cost can depend on the outcome (a new NAT session costs more than an existing
+one). A packet that then finds the buffer full is dropped, but what the function did for it
+stays done: for a NAT, the session its first packet opened.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nvbench.fastpath import timing
+from nvbench.fastpath.gather import copy_packets
+from nvbench.fastpath.verdict import BUFFER_FULL
+from nvbench.model.element import Element
+from nvbench.packet.batch import PacketBatch
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+SHARED = "shared"
+PINNED = "pinned"
+
+
+class Station(Element):
+    """A FIFO station. Subclasses say what a packet costs and what is done to it.
+
+    Parameters
+    ----------
+    servers : int
+        Servers (a link has 1; a VM has one per vCPU).
+    cap_pkts, cap_bytes : int, optional
+        Packets / bytes the station holds, waiting and in service; None = unlimited.
+    delay_ns : int
+        Pure delay after service (a link's propagation delay), ns.
+    dispatch : "shared" or "pinned"
+        One queue for all servers, or a queue per server chosen by :meth:`server_of`.
+    """
+
+    kind = "station"
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        servers: int = 1,
+        cap_pkts: int | None = None,
+        cap_bytes: int | None = None,
+        delay_ns: int = 0,
+        dispatch: str = SHARED,
+    ) -> None:
+        super().__init__(sim, name)
+        if dispatch not in (SHARED, PINNED):
+            raise ValueError(f"dispatch must be {SHARED!r} or {PINNED!r}, got {dispatch!r}")
+        if delay_ns < 0:
+            raise ValueError(f"delay_ns must be >= 0, got {delay_ns}")
+        self.servers = servers
+        self.dispatch = dispatch
+        self.delay_ns = int(delay_ns)
+        if dispatch == SHARED:
+            self.queues = [timing.Station(servers, cap_pkts, cap_bytes)]
+        else:
+            self.queues = [timing.Station(1, cap_pkts, cap_bytes) for _ in range(servers)]
+
+    # -- what subclasses define ------------------------------------------------------------
+
+    def transform(self, views: list[PacketBatch]) -> None:
+        """Fast-path work on the live packets of ``views``, in place (default: none)."""
+
+    def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        """Service time (int64 ns, >= 1) of packets ``rows`` of ``batch``."""
+        raise NotImplementedError
+
+    def server_of(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        """The server (0..servers-1) each packet is pinned to (pinned dispatch only)."""
+        return batch.flow[rows] % self.servers
+
+    def after_service(self, batch: PacketBatch, rows: np.ndarray) -> None:
+        """Called with the packets that were served (a link loses some here)."""
+
+    # -- the engine ------------------------------------------------------------------------
+
+    def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        self.transform(views)
+        rows = [np.flatnonzero(v.verdict[: v.n] == 0) for v in views]
+        a = _concat([v.time[r] for v, r in zip(views, rows, strict=True)])
+        if a.shape[0] == 0:
+            return
+        size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
+        s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
+        order = timing.merge_order(a)
+        d = np.empty_like(a)
+        if self.dispatch == SHARED:
+            d[order] = self.queues[0].serve(a[order], s[order], size[order])
+        else:
+            server = _concat([self.server_of(v, r) for v, r in zip(views, rows, strict=True)])
+            self._serve_pinned(a, s, size, server, order, d)
+        self._write_back(views, rows, a, d)
+        if self.servers > 1:
+            views = [self._in_departure_order(views, rows, d, order)]
+        self.hold(views)
+
+    def _serve_pinned(self, a, s, size, server, order, d) -> None:
+        merged_server = server[order]
+        for k, q in enumerate(self.queues):
+            mine = order[merged_server == k]
+            if mine.shape[0]:
+                d[mine] = q.serve(a[mine], s[mine], size[mine])
+
+    def _write_back(self, views, rows, a, d) -> None:
+        pos = 0
+        for v, r in zip(views, rows, strict=True):
+            dv = d[pos : pos + r.shape[0]]
+            av = a[pos : pos + r.shape[0]]
+            pos += r.shape[0]
+            full = dv == timing.DROPPED
+            if full.any():
+                v.verdict[r[full]] = BUFFER_FULL
+                self.dropped(v, r[full])
+                r, dv, av = r[~full], dv[~full], av[~full]
+            self.stats.delay.add(dv - av + self.delay_ns)
+            v.time[r] = dv + self.delay_ns
+            self.after_service(v, r)
+
+    def _in_departure_order(self, views, rows, d, order) -> PacketBatch:
+        """Copy the served packets into one new batch, in the order they leave.
+
+        Ties keep the merged arrival order (the order the servers started them).
+        """
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0])
+        alive = _concat([v.verdict[r] == 0 for v, r in zip(views, rows, strict=True)])
+        idx = np.flatnonzero(alive)
+        out_order = np.lexsort((rank[idx], d[idx]))
+        pos = np.empty(d.shape[0], np.int64)
+        pos[idx[out_order]] = np.arange(idx.shape[0])
+        out = self.sim.new_batch(idx.shape[0])
+        start = 0
+        for v, r in zip(views, rows, strict=True):
+            keep = alive[start : start + r.shape[0]]
+            copy_packets(v, r[keep], out, pos[start : start + r.shape[0]][keep])
+            start += r.shape[0]
+        out.n = idx.shape[0]
+        return out
+
+    # -- figures ---------------------------------------------------------------------------
+
+    @property
+    def busy_ns(self) -> int:
+        return sum(q.busy_ns for q in self.queues)
+
+    def utilization(self, duration_ns: int) -> float:
+        """Share of the servers' time spent serving, over ``duration_ns``."""
+        return self.busy_ns / (self.servers * duration_ns) if duration_ns else 0.0
+
+    def extra(self, duration_ns: int) -> dict[str, object]:
+        return {"servers": self.servers, "utilization": self.utilization(duration_ns)}
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -1,0 +1,341 @@
+"""Traffic sources: real frames at exact times, per tenant.
+
+A source builds its packets with the fast path's builders, quantum by quantum, and stamps
+each with the time it is sent (``time`` and ``born``), its tenant (``rd``) and its flow.
+
+- :class:`PacketSource`: a Poisson or constant-bit-rate packet process over a fixed set
+  of flows.
+- :class:`FlowSource`: flows arrive as a Poisson process (a SimPy process, one event per
+  flow); each sends a fixed, exponential or Pareto number of packets at its own rate.
+- :class:`TraceSource`: given times and sizes (tests, replays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from nvbench.model.element import Element
+from nvbench.model.metrics import TenantCounters
+from nvbench.packet.batch import PacketBatch
+from nvbench.packet.builders import IMIX_SIZES, IMIX_WEIGHTS, MIN_FRAME, build_frames
+from nvbench.packet.layouts import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+PROTOCOLS = {"udp": IPPROTO_UDP, "tcp": IPPROTO_TCP, "icmp": IPPROTO_ICMP}
+DST_PORT = np.zeros(256, np.int64)  # by IP protocol: DNS for UDP, HTTPS for TCP
+DST_PORT[IPPROTO_UDP], DST_PORT[IPPROTO_TCP] = 53, 443
+TCP_SYN, TCP_ACK = 0x02, 0x10
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Frame sizes (bytes, no FCS) and their weights; draws are random, weighted."""
+
+    sizes: tuple[int, ...]
+    weights: tuple[float, ...]
+
+    @classmethod
+    def fixed(cls, size: int) -> Sizes:
+        return cls((size,), (1.0,))
+
+    @classmethod
+    def imix(cls) -> Sizes:
+        """The simple IMIX: 64, 576 and 1500 bytes in the proportion 7:4:1."""
+        return cls(tuple(IMIX_SIZES.tolist()), tuple(float(w) for w in IMIX_WEIGHTS))
+
+    @classmethod
+    def empirical(cls, table: dict[int, float]) -> Sizes:
+        return cls(tuple(table), tuple(table.values()))
+
+    def __post_init__(self) -> None:
+        if not self.sizes or len(self.sizes) != len(self.weights):
+            raise ValueError("sizes and weights must be non-empty and of equal length")
+        if min(self.sizes) < MIN_FRAME:
+            raise ValueError(f"frame sizes must be >= {MIN_FRAME} bytes, got {min(self.sizes)}")
+        if min(self.weights) < 0 or sum(self.weights) <= 0:
+            raise ValueError("weights must be >= 0 and not all 0")
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if len(self.sizes) == 1:
+            return np.full(n, self.sizes[0], np.int64)
+        p = np.array(self.weights) / sum(self.weights)
+        return np.array(self.sizes, np.int64)[rng.choice(len(self.sizes), size=n, p=p)]
+
+    @property
+    def mean(self) -> float:
+        return float(np.dot(self.sizes, self.weights) / sum(self.weights))
+
+
+@dataclass(frozen=True)
+class Flows:
+    """The flows a source's packets belong to: addresses, protocols, MACs.
+
+    Flow ``f`` goes from ``src[f % len(src)]`` to ``dst[(f // len(src)) % len(dst)]`` with
+    source port ``1024 + f % 60000``; its protocol is drawn once, by ``mix``.
+    """
+
+    src: tuple[int, ...]
+    dst: tuple[int, ...]
+    count: int = 64
+    mix: tuple[tuple[str, float], ...] = (("udp", 1.0),)
+    src_mac: int = 0x00155D000001
+    dst_mac: int = 0x00155D000002
+
+    def __post_init__(self) -> None:
+        if not self.src or not self.dst or self.count < 1:
+            raise ValueError("flows need source and destination addresses and count >= 1")
+        unknown = {p for p, _ in self.mix} - set(PROTOCOLS)
+        if unknown:
+            raise ValueError(f"protocols must be among {sorted(PROTOCOLS)}, got {sorted(unknown)}")
+
+    def protocols(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        names = [PROTOCOLS[p] for p, _ in self.mix]
+        w = np.array([w for _, w in self.mix], float)
+        return np.array(names, np.int64)[rng.choice(len(names), size=n, p=w / w.sum())]
+
+
+class Source(Element):
+    """Base of the sources: builds frames for the packets it sends each quantum."""
+
+    kind = "source"
+
+    def __init__(self, sim: Simulation, name: str, tenant: int, flows: Flows, sizes: Sizes):
+        super().__init__(sim, name)
+        if not 0 <= tenant < sim.max_tenants:
+            raise ValueError(f"{name}: tenant {tenant} outside 0..{sim.max_tenants - 1}")
+        self.tenant = tenant
+        self.flows = flows
+        self.sizes = sizes
+        self.tenants = TenantCounters(sim.max_tenants)
+        self._flow_proto = flows.protocols(self.rng, flows.count)
+        self._ident = 0
+
+    def emit(self, times: np.ndarray, flow: np.ndarray, tcp_flags: np.ndarray | int = TCP_ACK):
+        """Build and send one frame per entry of ``times`` (int64 ns, sorted)."""
+        n = times.shape[0]
+        if n == 0:
+            return
+        f = self.flows
+        src = np.array(f.src, np.int64)[flow % len(f.src)]
+        dst = np.array(f.dst, np.int64)[(flow // len(f.src)) % len(f.dst)]
+        proto = self._flow_proto[flow % f.count]
+        batch = build_frames(
+            self.sim.new_batch(n), n, src_ip=src, dst_ip=dst, proto=proto,
+            sport=1024 + flow % 60000, dport=DST_PORT[proto],
+            size=self.sizes.draw(self.rng, n), src_mac=f.src_mac, dst_mac=f.dst_mac,
+            tcp_flags=tcp_flags, ident=(self._ident + np.arange(n)) & 0xFFFF,
+        )  # fmt: skip
+        self._ident += n
+        self._stamp(batch, times, flow)
+        self.stats.offered += n
+        self.stats.offered_bytes += int(batch.length[:n].sum())
+        self.tenants.add(batch.rd[:n], batch.length[:n])
+        self.send(batch)
+
+    def _stamp(self, batch: PacketBatch, times: np.ndarray, flow: np.ndarray) -> None:
+        n = times.shape[0]
+        batch.time[:n] = times
+        batch.born[:n] = times
+        batch.rd[:n] = self.tenant
+        batch.flow[:n] = flow
+
+
+def poisson_times(rng: np.random.Generator, rate: float, start: float, t1: int) -> np.ndarray:
+    """Instants (float ns) of a Poisson process: ``start``, then arrivals up to one past t1.
+
+    The last value is the first instant at or after ``t1``: the next quantum starts there.
+    """
+    mean_gap = 1e9 / rate
+    parts = [np.array([start])]
+    t = start
+    while t < t1:
+        k = int((t1 - t) / mean_gap * 1.1) + 16
+        more = t + np.cumsum(rng.exponential(mean_gap, size=k))
+        parts.append(more)
+        t = float(more[-1])
+    return np.concatenate(parts)
+
+
+class PacketSource(Source):
+    """Packets at ``rate_pps``, Poisson or evenly spaced (CBR), spread uniformly over flows.
+
+    Parameters
+    ----------
+    process : "poisson" or "cbr"
+    start_ns : int
+        Time of the first possible packet.
+    direction : "outbound" or "inbound"
+        A label for the results: traffic leaving the tenant or coming to it.
+    """
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        tenant: int,
+        flows: Flows,
+        sizes: Sizes,
+        rate_pps: float,
+        process: str = "poisson",
+        start_ns: int = 0,
+        direction: str = "outbound",
+    ) -> None:
+        super().__init__(sim, name, tenant, flows, sizes)
+        if rate_pps <= 0:
+            raise ValueError(f"{name}: rate_pps must be > 0, got {rate_pps}")
+        if process not in ("poisson", "cbr"):
+            raise ValueError(f"{name}: process must be 'poisson' or 'cbr', got {process!r}")
+        if direction not in ("outbound", "inbound"):
+            raise ValueError(f"{name}: direction must be 'outbound' or 'inbound'")
+        self.rate_pps = float(rate_pps)
+        self.process_kind = process
+        self.direction = direction
+        self._next = float(start_ns)  # the next packet's instant (float ns)
+        self._cbr_k = 0
+        self._start = float(start_ns)
+
+    def tick(self, t0: int, t1: int) -> None:
+        if self.process_kind == "poisson":
+            ts = poisson_times(self.rng, self.rate_pps, self._next, t1)
+            due = ts[ts < t1]
+            self._next = float(ts[due.shape[0]])
+        else:
+            period = 1e9 / self.rate_pps
+            k_end = int(np.ceil((t1 - self._start) / period))
+            due = self._start + period * np.arange(self._cbr_k, max(self._cbr_k, k_end))
+            self._cbr_k = max(self._cbr_k, k_end)
+        times = np.floor(due).astype(np.int64)
+        flow = self.rng.integers(0, self.flows.count, size=times.shape[0])
+        self.emit(times, flow)
+
+    def extra(self, duration_ns: int) -> dict[str, object]:
+        return {"direction": self.direction, "rate_pps": self.rate_pps}
+
+
+class FlowSource(Source):
+    """Flows arriving as a Poisson process, each sending ``size`` packets at ``flow_pps``.
+
+    Parameters
+    ----------
+    flows_per_s : float
+        Flow arrival rate.
+    size : ("fixed", n) | ("exponential", mean) | ("pareto", shape, mean)
+        Packets per flow; Pareto gives the heavy tail of real flow sizes (shape > 1).
+    flow_pps : float
+        Each flow's packet rate (evenly spaced); the first packet carries SYN for TCP.
+    """
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        tenant: int,
+        flows: Flows,
+        sizes: Sizes,
+        flows_per_s: float,
+        size: tuple,
+        flow_pps: float,
+    ) -> None:
+        super().__init__(sim, name, tenant, flows, sizes)
+        if flows_per_s <= 0 or flow_pps <= 0:
+            raise ValueError(f"{name}: flows_per_s and flow_pps must be > 0")
+        self.flows_per_s = float(flows_per_s)
+        self.size = _size_sampler(size)
+        self.flow_pps = float(flow_pps)
+        # Active flows: start instant (ns), packets in all, packets sent, flow number.
+        self._active: list[list[float]] = []
+        self._started = 0
+        sim.env.process(self._arrivals())
+
+    def _arrivals(self) -> Iterator[simpy.Event]:
+        env = self.sim.env
+        while True:
+            gap = self.rng.exponential(1e9 / self.flows_per_s)
+            yield env.timeout(max(1, int(round(gap))))
+            n = self.size(self.rng)
+            self._active.append([float(env.now), n, 0, self._started])
+            self._started += 1
+
+    def tick(self, t0: int, t1: int) -> None:
+        period = 1e9 / self.flow_pps
+        times, flows, flags = [], [], []
+        for f in self._active:
+            start, total, sent, number = f
+            k_end = min(int(total), int(np.ceil((t1 - start) / period)))
+            if k_end > sent:
+                k = np.arange(int(sent), k_end)
+                times.append(np.floor(start + period * k).astype(np.int64))
+                flows.append(np.full(k.shape[0], int(number) % self.flows.count))
+                flags.append(np.where(k == 0, TCP_SYN, TCP_ACK))
+                f[2] = k_end
+        self._active = [f for f in self._active if f[2] < f[1]]
+        if times:
+            t = np.concatenate(times)
+            order = np.argsort(t, kind="stable")
+            self.emit(t[order], np.concatenate(flows)[order], np.concatenate(flags)[order])
+
+    def extra(self, duration_ns: int) -> dict[str, object]:
+        return {"flows_started": self._started, "flows_active": len(self._active)}
+
+
+def _size_sampler(spec: tuple):
+    kind = spec[0]
+    if kind == "fixed" and len(spec) == 2 and spec[1] >= 1:
+        return lambda rng: int(spec[1])
+    if kind == "exponential" and len(spec) == 2 and spec[1] >= 1:
+        return lambda rng: 1 + int(rng.exponential(spec[1] - 1))
+    if kind == "pareto" and len(spec) == 3 and spec[1] > 1 and spec[2] >= 1:
+        shape, mean = spec[1], spec[2]
+        xm = mean * (shape - 1) / shape  # Pareto with this scale has the given mean
+        return lambda rng: max(1, int(round(xm * (1 + rng.pareto(shape)))))
+    raise ValueError(
+        f"flow size must be ('fixed', n), ('exponential', mean) or ('pareto', shape>1, mean), "
+        f"got {spec!r}"
+    )
+
+
+class TraceSource(Source):
+    """Sends packets at given times with given sizes; ``flow`` = the packet's index."""
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        tenant: int,
+        flows: Flows,
+        times: np.ndarray,
+        sizes: np.ndarray,
+    ) -> None:
+        super().__init__(sim, name, tenant, flows, Sizes.fixed(MIN_FRAME))
+        if np.any(np.diff(times) < 0):
+            raise ValueError(f"{name}: times must be sorted")
+        self._times = np.asarray(times, np.int64)
+        self._sizes = np.asarray(sizes, np.int64)
+        self._pos = 0
+
+    def tick(self, t0: int, t1: int) -> None:
+        end = int(np.searchsorted(self._times, t1, side="left"))
+        if end > self._pos:
+            idx = np.arange(self._pos, end)
+            self._emit_exact(self._times[idx], idx)
+            self._pos = end
+
+    def _emit_exact(self, times: np.ndarray, idx: np.ndarray) -> None:
+        n = times.shape[0]
+        f = self.flows
+        batch = build_frames(
+            self.sim.new_batch(n), n, src_ip=f.src[0], dst_ip=f.dst[0],
+            sport=1024 + idx % 60000, size=self._sizes[idx],
+        )  # fmt: skip
+        self._stamp(batch, times, idx)
+        self.stats.offered += n
+        self.stats.offered_bytes += int(batch.length[:n].sum())
+        self.tenants.add(batch.rd[:n], batch.length[:n])
+        self.send(batch)
