@@ -104,11 +104,15 @@ def collect(sim: Simulation, duration_ns: int) -> Result:
                 drops.append({"element": e.name, "verdict": Verdict(v).name, "packets": int(c)})
     tenants = _tenants(sim, seconds)
     summary = _summary(sim, elements, seconds)
-    seed = sim.seed.entropy
     return Result(
-        duration_ns, int(seed) if seed is not None else 0, dict(sim.spawn_keys),
+        duration_ns, _entropy(sim.seed), dict(sim.spawn_keys),
         elements, drops, tenants, list(sim.series), summary,
     )  # fmt: skip
+
+
+def _entropy(seed: np.random.SeedSequence) -> int:
+    e = seed.entropy
+    return int(e) if isinstance(e, int) else int.from_bytes(np.asarray(e, np.uint32).tobytes())
 
 
 def _ends(sim: Simulation) -> tuple[list, list]:

@@ -8,7 +8,7 @@ tick's end is handled before that tick, because SimPy runs events in time order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import numpy as np
 import simpy
@@ -123,7 +123,7 @@ class Simulation:
             raise AccountingError("packets unaccounted for: " + "; ".join(problems))
         return result
 
-    def _clock(self, order: list[Element], duration: int) -> Iterator[simpy.Event]:
+    def _clock(self, order: list[Element], duration: int) -> Generator[simpy.Event, None, None]:
         interval = self.series_interval_ns
         for t0, t1 in _quanta(duration, self.quantum_ns):
             yield self.env.timeout(t1 - self.env.now)

@@ -12,7 +12,7 @@ each with the time it is sent (``time`` and ``born``), its tenant (``rd``) and i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -254,7 +254,7 @@ class FlowSource(Source):
         self._started = 0
         sim.env.process(self._arrivals())
 
-    def _arrivals(self) -> Iterator[simpy.Event]:
+    def _arrivals(self) -> Generator[simpy.Event, None, None]:
         env = self.sim.env
         while True:
             gap = self.rng.exponential(1e9 / self.flows_per_s)

@@ -7,6 +7,8 @@ are traces; input ``p`` is tenant ``p`` and packet ``k`` of it carries flow id `
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -34,12 +36,13 @@ def _service_table(rng, ports, n, low, high):
 def _engine(times, sizes, build, quantum, seed=0):
     sim = Simulation(seed=seed, quantum_ns=quantum)
     sources = [
-        TraceSource(sim, f"in{p}", p, FLOWS, t, s) for p, (t, s) in enumerate(zip(times, sizes))
+        TraceSource(sim, f"in{p}", p, FLOWS, t, s)
+        for p, (t, s) in enumerate(zip(times, sizes, strict=True))
     ]
     stations = build(sim)
     for s in sources:
         s.connect(stations[0])
-    for a, b in zip(stations, stations[1:]):
+    for a, b in pairwise(stations):
         a.connect(b)
     probe = Probe(sim, "probe")
     stations[-1].connect(probe)

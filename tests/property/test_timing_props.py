@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,7 +31,7 @@ byte_caps = st.one_of(st.none(), st.integers(1500, 6000))
 def _in_pieces(station: Station, a, s, size, cuts):
     """Serve the packets in consecutive pieces, as the engine's quanta do."""
     edges = [0, *sorted(set(cuts)), a.shape[0]]
-    parts = [station.serve(a[i:j], s[i:j], size[i:j]) for i, j in zip(edges, edges[1:])]
+    parts = [station.serve(a[i:j], s[i:j], size[i:j]) for i, j in pairwise(edges)]
     return np.concatenate(parts)
 
 
