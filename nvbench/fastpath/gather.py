@@ -14,11 +14,13 @@ from nvbench.packet.batch import COLUMNS, PacketBatch
 
 
 @kernel
-def _copy_frames(src_buf, src_off, src_len, idx, dst_buf, pos):
+def _copy_frames(src_words, src_off, src_len, idx, dst_words, pos):
+    # Whole 8-byte words: a few bytes either side of the frame are copied too, which is
+    # harmless (they are headroom or tailroom) and several times faster than bytes.
     for k in range(idx.shape[0]):
         i, j = idx[k], pos[k]
-        for b in range(src_off[i], src_off[i] + src_len[i]):
-            dst_buf[j, b] = src_buf[i, b]
+        for w in range(src_off[i] >> 3, (src_off[i] + src_len[i] + 7) >> 3):
+            dst_words[j, w] = src_words[i, w]
 
 
 def copy_packets(src: PacketBatch, idx: np.ndarray, dst: PacketBatch, pos: np.ndarray) -> None:
@@ -28,6 +30,6 @@ def copy_packets(src: PacketBatch, idx: np.ndarray, dst: PacketBatch, pos: np.nd
     """
     if src.buf.shape[1] != dst.buf.shape[1] or src.headroom != dst.headroom:
         raise ValueError("source and destination batches differ in slot geometry")
-    _copy_frames(src.buf, src.offset, src.length, idx, dst.buf, pos)
+    _copy_frames(src.buf.view(np.uint64), src.offset, src.length, idx, dst.buf.view(np.uint64), pos)
     for name in COLUMNS:
         getattr(dst, name)[pos] = getattr(src, name)[idx]

@@ -283,6 +283,10 @@ class NatTable:
         """Every live mapping as (tenant, proto, in_addr, in_port, pub_addr, pub_port)."""
         return [tuple(int(x) for x in row) for row in self.mapping_array()]
 
+    def addresses(self) -> list[int]:
+        """The public addresses, in the order they were added."""
+        return self.addr.keys[: len(self.addr)].tolist()
+
     def ports_in_use(self, address: int) -> int:
         """Ports of ``address`` held by live mappings, all protocols together."""
         a = int(self.addr.find(np.array([address]))[0])

@@ -16,6 +16,7 @@ import simpy
 from nvbench.model.element import Element
 from nvbench.model.result import AccountingError, Result, collect
 from nvbench.packet.batch import MAX_FRAME, PacketBatch
+from nvbench.packet.pool import BatchPool
 
 MS = 1_000_000
 
@@ -64,6 +65,7 @@ class Simulation:
         self.max_frame = max_frame
         self.series_interval_ns = series_interval_ns
         self.env = simpy.Environment()
+        self.pool = BatchPool(max_frame)
         self.elements: list[Element] = []
         self.spawn_keys: dict[str, tuple[int, ...]] = {}
         self.series: list[tuple] = []
@@ -81,7 +83,8 @@ class Simulation:
         return np.random.default_rng(child)
 
     def new_batch(self, n: int) -> PacketBatch:
-        return PacketBatch(max(1, n), max_frame=self.max_frame)
+        """An empty batch for ``n`` packets, recycled from the pool when one is free."""
+        return self.pool.get(n)
 
     def order(self) -> list[Element]:
         """The elements in topological order (Kahn; ties in creation order)."""

@@ -90,14 +90,31 @@ class Station(Element):
     def after_service(self, batch: PacketBatch, rows: np.ndarray) -> None:
         """Called with the packets that were served (a link loses some here)."""
 
+    # -- helpers for subclasses --------------------------------------------------------------
+
+    def apply(self, views: list[PacketBatch], fn, counts: np.ndarray) -> None:
+        """Run fast-path kernel wrapper ``fn(view, counts)`` on each view and book its drops."""
+        for v in views:
+            before = v.verdict[: v.n] == 0
+            fn(v, counts)
+            gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
+            if gone.shape[0]:
+                self.dropped(v, gone)
+
     # -- the engine ------------------------------------------------------------------------
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
         self.transform(views)
+        timed = self.serve(views)
+        if timed is not None:
+            self.hold(self.outputs(views, *timed))
+
+    def serve(self, views: list[PacketBatch]):
+        """Departure of every live packet; books buffer drops. None if nothing is live."""
         rows = [np.flatnonzero(v.verdict[: v.n] == 0) for v in views]
         a = _concat([v.time[r] for v, r in zip(views, rows, strict=True)])
         if a.shape[0] == 0:
-            return
+            return None
         size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
         s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
         order = timing.merge_order(a)
@@ -108,9 +125,15 @@ class Station(Element):
             server = _concat([self.server_of(v, r) for v, r in zip(views, rows, strict=True)])
             self._serve_pinned(a, s, size, server, order, d)
         self._write_back(views, rows, a, d)
-        if self.servers > 1:
-            views = [self._in_departure_order(views, rows, d, order)]
-        self.hold(views)
+        return rows, d, order
+
+    def outputs(self, views, rows, d, order) -> list[PacketBatch]:
+        """The served packets as views in departure order (copied if servers reorder them)."""
+        if self.servers == 1:
+            return views
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0])
+        return [self._in_departure_order(views, rows, d, rank)]
 
     def _serve_pinned(self, a, s, size, server, order, d) -> None:
         merged_server = server[order]
@@ -134,13 +157,11 @@ class Station(Element):
             v.time[r] = dv + self.delay_ns
             self.after_service(v, r)
 
-    def _in_departure_order(self, views, rows, d, order) -> PacketBatch:
+    def _in_departure_order(self, views, rows, d, rank) -> PacketBatch:
         """Copy the served packets into one new batch, in the order they leave.
 
-        Ties keep the merged arrival order (the order the servers started them).
+        Ties keep the merged arrival order ``rank`` (the order the servers started them).
         """
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0])
         alive = _concat([v.verdict[r] == 0 for v, r in zip(views, rows, strict=True)])
         idx = np.flatnonzero(alive)
         out_order = np.lexsort((rank[idx], d[idx]))

@@ -102,15 +102,24 @@ class Flows:
 
 
 class Source(Element):
-    """Base of the sources: builds frames for the packets it sends each quantum."""
+    """Base of the sources: builds frames for the packets it sends each quantum.
+
+    ``tenant`` is one routing domain for all packets, or one per source address (aligned
+    with ``flows.src``) for a source that stands for VMs of several tenants.
+    """
 
     kind = "source"
 
-    def __init__(self, sim: Simulation, name: str, tenant: int, flows: Flows, sizes: Sizes):
+    def __init__(
+        self, sim: Simulation, name: str, tenant: int | tuple[int, ...], flows: Flows, sizes: Sizes
+    ):
         super().__init__(sim, name)
-        if not 0 <= tenant < sim.max_tenants:
-            raise ValueError(f"{name}: tenant {tenant} outside 0..{sim.max_tenants - 1}")
-        self.tenant = tenant
+        tenants = np.atleast_1d(np.asarray(tenant, np.int32))
+        if tenants.min() < 0 or tenants.max() >= sim.max_tenants:
+            raise ValueError(f"{name}: tenants must be in 0..{sim.max_tenants - 1}")
+        if tenants.shape[0] not in (1, len(flows.src)):
+            raise ValueError(f"{name}: give one tenant, or one per source address")
+        self.tenant = tenants
         self.flows = flows
         self.sizes = sizes
         self.tenants = TenantCounters(sim.max_tenants)
@@ -143,7 +152,9 @@ class Source(Element):
         n = times.shape[0]
         batch.time[:n] = times
         batch.born[:n] = times
-        batch.rd[:n] = self.tenant
+        batch.rd[:n] = (
+            self.tenant[flow % self.tenant.shape[0]] if self.tenant.shape[0] > 1 else self.tenant[0]
+        )
         batch.flow[:n] = flow
 
 

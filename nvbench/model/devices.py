@@ -1,0 +1,146 @@
+"""Devices outside the HNV fabric: the remote-site VPN peer, the MPLS PE router, the
+external 1:1 NAT device, and the population of remote-access (point-to-site) clients."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nvbench.fastpath import esp
+from nvbench.fastpath.nat1to1 import StaticNat
+from nvbench.fastpath.verdict import new_counts
+from nvbench.model.costs import Profile
+from nvbench.model.endpoints import Sink
+from nvbench.model.station import Station
+from nvbench.model.traffic import Flows, PacketSource, Sizes
+from nvbench.packet.batch import PacketBatch
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+
+class VpnPeer(Sink):
+    """A remote site's VPN device: decrypts the tunnel (its SAs) and takes the packets.
+
+    A packet that fails ESP validation (unknown SA, replay, bad ICV) is dropped here
+    with its verdict; the rest are delivered.
+    """
+
+    def __init__(self, sim: Simulation, name: str, sas: esp.SaTable) -> None:
+        super().__init__(sim, name)
+        self.sas = sas
+        self.counts = new_counts()
+
+    def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        for v in views:
+            before = v.verdict[: v.n] == 0
+            esp.decapsulate(v, self.sas, self.counts)
+            gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
+            if gone.shape[0]:
+                self.dropped(v, gone)
+        super().process(views, t0, t1)
+
+
+class PeRouter(Sink):
+    """The MPLS provider-edge router behind a forwarding gateway: takes the tenant's frames
+    as they are (direct routing: no tunnel, no translation)."""
+
+
+class NatDevice(Station):
+    """An external 1:1 NAT device for the public-IP-per-VM pattern, one direction.
+
+    ``outbound=True`` maps each exposed VM's source to its public address; ``False`` maps
+    the public destination back (and sets ``rd``). Unmapped packets get NO_MAPPING.
+    """
+
+    kind = "nat_device"
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        table: StaticNat,
+        outbound: bool,
+        costs: Profile,
+        clock_hz: float = 2.6e9,
+        queue_pkts: int | None = 4096,
+    ) -> None:
+        super().__init__(sim, name, servers=1, cap_pkts=queue_pkts)
+        self.table, self.outbound, self.costs, self.clock_hz = table, outbound, costs, clock_hz
+        self.counts = new_counts()
+
+    def transform(self, views: list[PacketBatch]) -> None:
+        fn = self.table.outbound if self.outbound else self.table.inbound
+        self.apply(views, fn, self.counts)
+
+    def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        return self.costs.service_ns("nat_1to1", batch.length[rows], self.clock_hz)
+
+
+class VpnSource(PacketSource):
+    """Tenant traffic arriving through ESP tunnels: remote sites, or remote-access clients.
+
+    Each flow belongs to one tunnel: flow ``f`` uses SA ``sa_of_flow[f % len]`` of ``sas``
+    (a site's SA for S2S; one SA per client for remote access). The frames are built from
+    ``flows`` (inner addresses) and then ESP-encapsulated, so they reach the gateway as the
+    real thing.
+    """
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        tenant: int,
+        flows: Flows,
+        sizes: Sizes,
+        rate_pps: float,
+        sas: esp.SaTable,
+        sa_of_flow: np.ndarray,
+        process: str = "poisson",
+    ) -> None:
+        super().__init__(sim, name, tenant, flows, sizes, rate_pps, process, direction="inbound")
+        self.sas = sas
+        self.sa_of_flow = np.asarray(sa_of_flow, np.int32)
+        self.counts = new_counts()
+
+    def send(self, batch: PacketBatch) -> None:
+        n = batch.n
+        batch.sa[:n] = self.sa_of_flow[batch.flow[:n] % self.sa_of_flow.shape[0]]
+        esp.encapsulate(batch, self.sas, self.counts, mtu=9000)
+        gone = np.flatnonzero(batch.verdict[:n] != 0)
+        if gone.shape[0]:
+            self.dropped(batch, gone)
+        super().send(batch)
+
+
+def remote_access_clients(
+    sim: Simulation,
+    name: str,
+    tenant: int,
+    clients: int,
+    pool: int,
+    vms: tuple[int, ...],
+    gateway_address: int,
+    sas: esp.SaTable,
+    rate_pps: float,
+    sizes: Sizes,
+    suite: str = "aes-gcm-128",
+    first_spi: int = 0x10000,
+    first_public: int = 0xC6336400,
+) -> VpnSource:
+    """A population of ``clients`` remote-access clients of ``tenant`` (IKEv2, one SA each).
+
+    Client ``k`` has the inner address ``pool + k`` (the tenant's client address pool [S14])
+    and the public address ``first_public + k`` (198.51.100.0/24 onward by default); its
+    tunnel ends at the gateway's shared front-end address.
+    """
+    sa = np.array(
+        [
+            sas.add(first_spi + k, suite, first_public + k, gateway_address, tenant=tenant)
+            for k in range(clients)
+        ],
+        np.int32,
+    )
+    flows = Flows(tuple(pool + k for k in range(clients)), vms, count=clients * len(vms))
+    return VpnSource(sim, name, tenant, flows, sizes, rate_pps, sas, sa)

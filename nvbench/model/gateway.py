@@ -1,0 +1,279 @@
+"""The Windows Server Gateway VM: vCPUs, a queue, and its function over the fast path.
+
+The gateway VM sits behind its own host's vSwitch (which does the NVGRE work), so it sees
+tenant frames with their routing domain (``rd``), as in a WS2012 R2 multi-tenant gateway's
+per-tenant compartments [S11][S15]. Two ports:
+
+- ``inside``: tenant traffic from the VM networks; leaves through ``outside`` after the
+  function (NAT outbound, ESP encapsulation, or plain forwarding). A NAT hairpin goes
+  back ``inside``.
+- ``outside``: traffic from the Internet, remote sites, clients or the PE router; leaves
+  through ``inside`` after the reverse function.
+
+Both directions share the vCPUs. Packets are bound to a vCPU as RSS binds them: by flow,
+and an IPsec tunnel by its SA, so one tunnel never uses more than one core [S23][S34].
+``dispatch="shared"`` puts all vCPUs behind one queue instead (Kiefer-Wolfowitz); it is
+refused for the VPN functions for that reason.
+
+Costs (cycles) come from the profile; a NAT packet that opened a session costs
+``nat_new``, the others ``nat_existing`` (the kernel reports how many sessions a batch
+opened, not which packets: the difference is spread over the batch's packets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from nvbench.fastpath import esp
+from nvbench.fastpath import nat as nat_kernels
+from nvbench.fastpath.esp import SaTable
+from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.verdict import ELEMENT_DOWN, new_counts
+from nvbench.model.costs import Profile
+from nvbench.model.element import Element, _split_all
+from nvbench.model.station import PINNED, SHARED, Station
+from nvbench.packet.batch import PacketBatch
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
+
+MODES = ("forward", "nat", "s2s", "ra")
+INSIDE, OUTSIDE = 0, 1
+
+
+class Port(Element):
+    """One side of a gateway: ``put`` hands packets to the gateway; ``.out`` is where the
+    gateway's packets for this side go. It keeps no books of its own."""
+
+    kind = "port"
+
+    def __init__(self, sim: Simulation, name: str, gateway: GatewayVM, side: int) -> None:
+        super().__init__(sim, name)
+        self.gateway, self.side = gateway, side
+
+    def put(self, batch: PacketBatch) -> None:
+        self.gateway.accept(batch, self.side)
+
+    def successors(self) -> list[Element]:
+        return [self.gateway]
+
+
+class GatewayVM(Station):
+    """A gateway VM running one function for its tenants.
+
+    Parameters
+    ----------
+    mode : "forward", "nat", "s2s" or "ra"
+    vcpus, clock_hz : int, float
+        The VM's vCPUs and their clock (WS2012 R2 guidance: 4 or 8 vCPUs [S18]).
+    queue_pkts : int, optional
+        Packets the VM holds, waiting and in service.
+    nat : NatTable
+        For ``mode="nat"``.
+    sas : SaTable, tunnel_sa, suite
+        For the VPN modes: the SAs, the outbound SA of each tenant (``tunnel_sa[rd]``, -1
+        for none) and the cipher suite for costs.
+    """
+
+    kind = "gateway"
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        mode: str,
+        costs: Profile,
+        vcpus: int = 8,
+        clock_hz: float = 2.6e9,
+        queue_pkts: int | None = 4096,
+        nat: NatTable | None = None,
+        sas: SaTable | None = None,
+        tunnel_sa: np.ndarray | None = None,
+        suite: str = "aes-gcm-128",
+        dispatch: str = PINNED,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
+        if mode == "nat" and nat is None:
+            raise ValueError(f"{name}: mode 'nat' needs a NatTable")
+        if mode in ("s2s", "ra") and (sas is None or tunnel_sa is None):
+            raise ValueError(f"{name}: mode {mode!r} needs sas and tunnel_sa")
+        if mode in ("s2s", "ra") and dispatch == SHARED:
+            raise ValueError(f"{name}: an IPsec tunnel runs on one vCPU; use dispatch='pinned'")
+        super().__init__(sim, name, servers=vcpus, cap_pkts=queue_pkts, dispatch=dispatch)
+        self.mode, self.costs, self.clock_hz, self.suite = mode, costs, clock_hz, suite
+        self.nat, self.sas, self.tunnel_sa = nat, sas, tunnel_sa
+        self.counts = new_counts()
+        self.inside = Port(sim, f"{name}.inside", self, INSIDE)
+        self.outside = Port(sim, f"{name}.outside", self, OUTSIDE)
+        self._inbox_outside: list[PacketBatch] = []
+        self._held_inside: list[PacketBatch] = []
+        self._down: list[tuple[int, int]] = []  # [from, until) intervals, ns
+        self._new_share: dict[int, float] = {}  # by id(view): share of packets opening a session
+        self._hairpin: dict[int, np.ndarray] = {}  # by id(view): rows headed for our own address
+        self._side: dict[int, int] = {}  # by id(view): the port it came in
+
+    # -- wiring and events ------------------------------------------------------------------
+
+    def successors(self) -> list[Element]:
+        return [p.out for p in (self.inside, self.outside) if p.out is not None]
+
+    def accept(self, batch: PacketBatch, side: int) -> None:
+        before = self.stats.offered
+        Element.put(self, batch)
+        if side == OUTSIDE and self.stats.offered != before:
+            self._inbox_outside.append(self._inbox.pop())
+
+    def fail(self, at_ns: int, for_ns: int) -> simpy.Process:
+        """Take the VM down at ``at_ns`` for ``for_ns``: packets arriving meanwhile are lost."""
+        return self.sim.env.process(self._outage(at_ns, for_ns))
+
+    def _outage(self, at_ns: int, for_ns: int) -> Generator[simpy.Event, None, None]:
+        yield self.sim.env.timeout(max(0, at_ns - self.sim.env.now))
+        self._down.append((int(at_ns), int(at_ns + for_ns)))
+
+    # -- the quantum ------------------------------------------------------------------------
+
+    def tick(self, t0: int, t1: int) -> None:
+        inside, self._inbox = _split_all(self._inbox, t1)
+        outside, self._inbox_outside = _split_all(self._inbox_outside, t1)
+        if inside or outside:
+            self._drop_while_down(inside + outside)
+            self._side = {id(v): INSIDE for v in inside} | {id(v): OUTSIDE for v in outside}
+            self.apply(inside, self._outbound, self.counts)
+            self.apply(outside, self._inbound, self.counts)
+            views = inside + outside
+            timed = self.serve(views)
+            if timed is not None:
+                self._emit(views, len(inside), *timed)
+        due, self._held = _split_all(self._held, t1)
+        for v in due:
+            self._send_side(v, OUTSIDE)
+        due, self._held_inside = _split_all(self._held_inside, t1)
+        for v in due:
+            self._send_side(v, INSIDE)
+
+    def _emit(self, views, n_inside, rows, d, order) -> None:
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0])
+        hairpin = [
+            self._is_hairpin(v, r) for v, r in zip(views[:n_inside], rows[:n_inside], strict=True)
+        ]
+        bounds = np.cumsum([0] + [r.shape[0] for r in rows])
+        for side, held in ((OUTSIDE, self._held), (INSIDE, self._held_inside)):
+            pick_v, pick_r, pick_pos = [], [], []
+            for k, (v, r) in enumerate(zip(views, rows, strict=True)):
+                mask = np.ones(r.shape[0], bool)
+                if k < n_inside:
+                    mask = ~hairpin[k] if side == OUTSIDE else hairpin[k]
+                elif side == OUTSIDE:
+                    mask[:] = False
+                if mask.any():
+                    pick_v.append(v)
+                    pick_r.append(r[mask])
+                    pick_pos.append(np.arange(bounds[k], bounds[k + 1])[mask])
+            if pick_v:
+                pos = np.concatenate(pick_pos)
+                held.append(self._in_departure_order(pick_v, pick_r, d[pos], rank[pos]))
+
+    def _send_side(self, batch: PacketBatch, side: int) -> None:
+        port = self.inside if side == INSIDE else self.outside
+        live = batch.verdict[: batch.n] == 0
+        if not live.any():
+            return
+        if port.out is None:
+            raise RuntimeError(f"{port.name} has no .out to send packets to")
+        self.stats.delivered += int(live.sum())
+        self.stats.delivered_bytes += int(batch.length[: batch.n][live].sum())
+        port.out.put(batch)
+
+    def in_flight(self) -> int:
+        extra = (*self._inbox_outside, *self._held_inside)
+        return super().in_flight() + sum(int((b.verdict[: b.n] == 0).sum()) for b in extra)
+
+    # -- the function -----------------------------------------------------------------------
+
+    def _drop_while_down(self, views: list[PacketBatch]) -> None:
+        for lo, hi in self._down:
+            for v in views:
+                t = v.time[: v.n]
+                gone = np.flatnonzero((v.verdict[: v.n] == 0) & (t >= lo) & (t < hi))
+                if gone.shape[0]:
+                    v.verdict[gone] = ELEMENT_DOWN
+                    self.dropped(v, gone)
+
+    def _outbound(self, v: PacketBatch, counts: np.ndarray) -> None:
+        if self.mode == "nat":
+            assert self.nat is not None
+            created = int(self.nat.stats[nat_kernels.ST_CREATED])
+            live = int((v.verdict[: v.n] == 0).sum())
+            self._hairpin_dst(v)
+            self.nat.outbound(v, counts)
+            new = int(self.nat.stats[nat_kernels.ST_CREATED]) - created
+            self._new_share[id(v)] = new / live if live else 0.0
+        elif self.mode in ("s2s", "ra"):
+            assert self.sas is not None and self.tunnel_sa is not None
+            v.sa[: v.n] = self.tunnel_sa[v.rd[: v.n]]
+            esp.encapsulate(v, self.sas, counts, mtu=9000)
+
+    def _inbound(self, v: PacketBatch, counts: np.ndarray) -> None:
+        if self.mode == "nat":
+            assert self.nat is not None
+            self.nat.inbound(v, counts)
+        elif self.mode in ("s2s", "ra"):
+            assert self.sas is not None
+            esp.decapsulate(v, self.sas, counts)
+
+    def _hairpin_dst(self, v: PacketBatch) -> None:
+        """Remember which packets head for one of the NAT's own public addresses."""
+        assert self.nat is not None
+        self._hairpin[id(v)] = self.nat.addr.find(_dst_ip(v)) >= 0
+
+    def _is_hairpin(self, v: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        mask = self._hairpin.pop(id(v), None)
+        return np.zeros(rows.shape[0], bool) if mask is None else mask[rows]
+
+    def function_of(self, batch: PacketBatch) -> str:
+        if self.mode == "nat":
+            return "nat_existing"
+        if self.mode in ("s2s", "ra"):
+            side = self._side.get(id(batch), INSIDE)
+            return f"esp_{'encap' if side == INSIDE else 'decap'}:{self.suite}"
+        return "forward"
+
+    def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        nbytes = batch.length[rows]
+        fn = self.function_of(batch)
+        ns = self.costs.service_ns(fn, nbytes, self.clock_hz)
+        share = self._new_share.pop(id(batch), 0.0)
+        if share:
+            extra = self.costs.service_ns("nat_new", nbytes, self.clock_hz) - ns
+            ns = ns + np.rint(extra * share).astype(np.int64)
+        return ns
+
+    def server_of(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        if self.mode in ("s2s", "ra"):
+            return np.maximum(batch.sa[rows], 0) % self.servers
+        return batch.flow[rows] % self.servers
+
+    def extra(self, duration_ns: int) -> dict[str, object]:
+        out = {**super().extra(duration_ns), "mode": self.mode}
+        if self.nat is not None:
+            out["nat_sessions"] = self.nat.active()
+            out["nat_sessions_created"] = int(self.nat.stats[nat_kernels.ST_CREATED])
+            ports = [self.nat.ports_in_use(a) for a in self.nat.addresses()]
+            out["nat_public_addresses"] = len(ports)
+            out["nat_ports_in_use_max"] = max(ports, default=0)
+        return out
+
+
+def _dst_ip(v: PacketBatch) -> np.ndarray:
+    """Destination IPv4 address of every frame (untagged Ethernet), int64."""
+    at = v.offset[: v.n].astype(np.int64) + 30
+    rows = np.arange(v.n)
+    b = [v.buf[rows, at + k].astype(np.int64) for k in range(4)]
+    return (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]
