@@ -46,7 +46,7 @@ class NatCloud:
     extra: dict = field(default_factory=dict)
 
 
-def vm_ca(index_in_tenant: int) -> int:
+def vm_ca(index_in_tenant: int | np.ndarray) -> int | np.ndarray:
     return CA_BASE + index_in_tenant
 
 
@@ -80,8 +80,9 @@ def nat_cloud(
     gw_pa = PA_BASE + 2
 
     policy = PolicyTable(n_vms + tenants)
-    policy.add(tenant_of, vm_ca(index_in_tenant), np.array(host_pa)[np.arange(n_vms) // vms_per_host],
-               0x00155D000000 + np.arange(n_vms), VSID_BASE + tenant_of)  # fmt: skip
+    vm_host_pa = np.array(host_pa)[np.arange(n_vms) // vms_per_host]
+    vm_mac = 0x00155D000000 + np.arange(n_vms)
+    policy.add(tenant_of, vm_ca(index_in_tenant), vm_host_pa, vm_mac, VSID_BASE + tenant_of)
     policy.add(np.arange(tenants), 0, gw_pa, 0x00155D00FFFF, VSID_BASE + np.arange(tenants))
     vsids = VsidTable()
     vsids.add(VSID_BASE + np.arange(tenants), np.arange(tenants))

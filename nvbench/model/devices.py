@@ -91,7 +91,7 @@ class VpnSource(PacketSource):
         self,
         sim: Simulation,
         name: str,
-        tenant: int,
+        tenant: int | tuple[int, ...],
         flows: Flows,
         sizes: Sizes,
         rate_pps: float,

@@ -190,7 +190,7 @@ class PacketSource(Source):
         self,
         sim: Simulation,
         name: str,
-        tenant: int,
+        tenant: int | tuple[int, ...],
         flows: Flows,
         sizes: Sizes,
         rate_pps: float,
