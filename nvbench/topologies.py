@@ -100,7 +100,7 @@ def nat_cloud(
         down.route(host_pa[h], [host.ingress])
         vms = range(h * vms_per_host, (h + 1) * vms_per_host)
         flows = Flows(
-            src=tuple(vm_ca(int(index_in_tenant[v])) for v in vms),
+            src=tuple(CA_BASE + int(index_in_tenant[v]) for v in vms),
             dst=tuple(INTERNET_BASE + k for k in range(flows_per_vm)),
             count=vms_per_host * flows_per_vm,
         )
