@@ -107,6 +107,14 @@ class Element:
             raise RuntimeError(f"{self.name} has no .out to send packets to")
         self.out.put(batch)
 
+    def reset_stats(self) -> int:
+        """Start the books afresh (end of warm-up); returns the live packets carried in,
+        which count as offered to this element."""
+        carried = self.in_flight()
+        self.stats = Counters(self.sim.max_tenants)
+        self.stats.offered = carried
+        return carried
+
     def extra(self, duration_ns: int) -> dict[str, object]:
         """Element-specific figures for the results (utilization, NAT ports, ...)."""
         return {}

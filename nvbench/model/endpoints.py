@@ -30,6 +30,12 @@ class Sink(Element):
         self.latency = LatencySketch()
         self.by_tenant: dict[int, LatencySketch] = {}
 
+    def reset_stats(self) -> int:
+        self.tenants = TenantCounters(self.sim.max_tenants)
+        self.latency = LatencySketch()
+        self.by_tenant = {}
+        return super().reset_stats()
+
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
         for v in views:
             live = v.verdict[: v.n] == 0

@@ -49,8 +49,9 @@ class Result:
                 out.append(f"{r['name']}: offered {r['offered']} != {rest} accounted")
         s = self.summary
         rest = s["delivered"] + s["dropped"] + s["in_flight"]
-        if s["offered"] != rest:
-            out.append(f"end to end: offered {s['offered']} != {rest} accounted")
+        if s["offered"] + s["carried_in"] != rest:
+            out.append(f"end to end: offered {s['offered']} + {s['carried_in']} carried in "
+                       f"!= {rest} accounted")  # fmt: skip
         return out
 
     def to_arrow(self) -> dict[str, pa.Table]:
@@ -77,7 +78,8 @@ def _latency(sketch: LatencySketch, prefix: str) -> dict[str, float]:
 
 
 def collect(sim: Simulation, duration_ns: int) -> Result:
-    """Read every element's books at the end of a run."""
+    """Read every element's books at the end of a run (after the warm-up, if any)."""
+    duration_ns -= sim.measured_from
     seconds = duration_ns / 1e9
     elements, drops = [], []
     for e in sim.elements:
@@ -128,7 +130,9 @@ def _summary(sim: Simulation, elements: list[dict], seconds: float) -> dict[str,
         latency.merge(k.latency)
     delivered = sum(k.stats.delivered for k in sinks)
     return {
-        "duration_ns": int(seconds * 1e9),
+        "duration_ns": int(round(seconds * 1e9)),
+        "measured_from_ns": sim.measured_from,
+        "carried_in": sim.carried,
         "offered": sum(s.stats.offered for s in sources),
         "delivered": delivered,
         "dropped": sum(r["dropped"] for r in elements),

@@ -38,6 +38,10 @@ class Simulation:
         Largest frame any batch holds (1514, or 9018 with jumbo frames).
     series_interval_ns : int, optional
         Record every element's counters at this interval (a multiple of the quantum).
+    warmup_ns : int
+        Statistics start at the first quantum boundary at or after this time: every
+        counter, sketch and busy time is reset there. The packets inside the network at
+        that instant are carried into the books as offered, so they still balance.
     """
 
     def __init__(
@@ -47,6 +51,7 @@ class Simulation:
         max_tenants: int = 256,
         max_frame: int = MAX_FRAME,
         series_interval_ns: int | None = None,
+        warmup_ns: int = 0,
     ) -> None:
         if quantum_ns < 1:
             raise ValueError(f"quantum_ns must be >= 1, got {quantum_ns}")
@@ -64,6 +69,11 @@ class Simulation:
         self.max_tenants = max_tenants
         self.max_frame = max_frame
         self.series_interval_ns = series_interval_ns
+        if warmup_ns < 0:
+            raise ValueError(f"warmup_ns must be >= 0, got {warmup_ns}")
+        self.warmup_ns = int(warmup_ns)
+        self.measured_from = 0
+        self.carried = 0
         self.env = simpy.Environment()
         self.pool = BatchPool(max_frame)
         self.elements: list[Element] = []
@@ -117,6 +127,8 @@ class Simulation:
         """Run for ``duration_ns`` of simulated time; check the books; return the result."""
         if duration_ns < 1:
             raise ValueError(f"duration_ns must be >= 1, got {duration_ns}")
+        if self.warmup_ns >= duration_ns:
+            raise ValueError(f"warmup_ns ({self.warmup_ns}) must be below the duration")
         order = self.order()
         done = self.env.process(self._clock(order, int(duration_ns)))
         self.env.run(until=done)
@@ -133,8 +145,16 @@ class Simulation:
             self.now_ns = t1
             for e in order:
                 e.tick(t0, t1)
+            if self.warmup_ns and self.measured_from == 0 and t1 >= self.warmup_ns:
+                self._reset_stats(t1)
             if interval and (t1 % interval == 0 or t1 == duration):
                 self._record(t1)
+
+    def _reset_stats(self, t: int) -> None:
+        self.measured_from = t
+        self.carried = 0
+        for e in self.elements:
+            self.carried += e.reset_stats()
 
     def _record(self, t: int) -> None:
         for e in self.elements:

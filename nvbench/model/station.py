@@ -178,6 +178,12 @@ class Station(Element):
 
     # -- figures ---------------------------------------------------------------------------
 
+    def reset_stats(self) -> int:
+        for q in self.queues:
+            q.st[timing.ST_BUSY] = 0
+            q.st[timing.ST_ADMITTED] = 0
+        return super().reset_stats()
+
     @property
     def busy_ns(self) -> int:
         return sum(q.busy_ns for q in self.queues)

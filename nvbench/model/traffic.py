@@ -126,6 +126,10 @@ class Source(Element):
         self._flow_proto = flows.protocols(self.rng, flows.count)
         self._ident = 0
 
+    def reset_stats(self) -> int:
+        self.tenants = TenantCounters(self.sim.max_tenants)
+        return super().reset_stats()
+
     def emit(self, times: np.ndarray, flow: np.ndarray, tcp_flags: np.ndarray | int = TCP_ACK):
         """Build and send one frame per entry of ``times`` (int64 ns, sorted)."""
         n = times.shape[0]
