@@ -1,3 +1,15 @@
 """nvbench: a discrete-event performance testbed for HNV (NVGRE) tenant networks."""
 
+from typing import Any
+
 __version__ = "0.1.0"
+__all__ = ["simulate", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that `nvbench --version` and the CLI's parser do not load numba.
+    if name == "simulate":
+        from nvbench.api import simulate
+
+        return simulate
+    raise AttributeError(f"module 'nvbench' has no attribute {name!r}")

@@ -7,6 +7,7 @@ import json
 import platform
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nvbench import __version__, calibrate, workloads
 
@@ -21,6 +22,16 @@ def _calibrate(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         progress=say,
     )
+    if args.write_profile:
+        hz = args.clock_hz or calibrate.clock_hz()
+        if hz is None:
+            print("nvbench: the core clock is unknown here; give --clock-hz", file=sys.stderr)
+            return 2
+        cpb = calibrate.aes_gcm_cycles_per_byte(hz)
+        profile = calibrate.profile_from(figures, hz, cpb)
+        Path(args.write_profile).write_text(profile.to_json() + "\n")
+        if not args.json:
+            print(f"wrote the cost profile to {args.write_profile}")
     if args.pcap:
         count = calibrate.write_samples(args.pcap)
         if not args.json:
@@ -46,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("calibrate", help="measure the fast-path kernels on this machine")
     c.add_argument("--json", action="store_true", help="print one JSON document")
     c.add_argument("--pcap", metavar="FILE", help="also write sample frames of every kind")
+    c.add_argument("--write-profile", metavar="FILE", help="also write a cost profile (JSON)")
+    c.add_argument("--clock-hz", type=float, help="core clock for the profile (default: cpuinfo)")
     c.add_argument("--batch", type=int, default=4096, help="packets per batch (default 4096)")
     c.add_argument("--repeats", type=int, default=15, help="timed repetitions (default 15)")
     c.add_argument(

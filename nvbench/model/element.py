@@ -46,7 +46,22 @@ class Element:
         self.stats = Counters(sim.max_tenants)
         self._inbox: list[PacketBatch] = []
         self._held: list[PacketBatch] = []
-        self.rng = sim.register(self)
+        self._seed = sim.register(self)
+        self._streams: dict[int, np.random.Generator] = {}
+        self.rng = self.stream(0)
+
+    def stream(self, k: int) -> np.random.Generator:
+        """The element's k-th random stream (a child of its seed; k < 8).
+
+        One stream per purpose (gaps, sizes, flows, ...) keeps each sequence of draws
+        the same whatever the quantum cuts it into.
+        """
+        if k not in self._streams:
+            children = np.random.SeedSequence(
+                self._seed.entropy, spawn_key=self._seed.spawn_key, n_children_spawned=0
+            ).spawn(8)
+            self._streams[k] = np.random.default_rng(children[k] if k else self._seed)
+        return self._streams[k]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nvbench.fastpath.timing import transmission_ns
-from nvbench.fastpath.verdict import LINK_LOSS
 from nvbench.model.station import Station
 from nvbench.packet.batch import PacketBatch
 
@@ -61,11 +60,8 @@ class Link(Station):
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         return transmission_ns(wire_bytes(batch.length[rows]), self.bits_per_s)
 
-    def after_service(self, batch: PacketBatch, rows: np.ndarray) -> None:
-        if self.loss and rows.shape[0]:
-            lost = rows[self.rng.random(rows.shape[0]) < self.loss]
-            batch.verdict[lost] = LINK_LOSS
-            self.dropped(batch, lost)
+    def lose(self, n: int) -> np.ndarray | None:
+        return self.rng.random(n) < self.loss if self.loss else None
 
     def extra(self, duration_ns: int) -> dict[str, object]:
         return {**super().extra(duration_ns), "bits_per_s": self.bits_per_s}

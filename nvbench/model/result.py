@@ -73,8 +73,10 @@ def _table(rows: list[dict[str, Any]], cols: tuple[str, ...]) -> pa.Table:
     return pa.Table.from_pydict({c: [r[c] for r in rows] for c in cols})
 
 
-def _latency(sketch: LatencySketch, prefix: str) -> dict[str, float]:
-    return {f"{prefix}{k}_ns": v for k, v in sketch.summary().items()}
+def _latency(sketch: LatencySketch, prefix: str) -> dict[str, float | None]:
+    """The sketch's figures; None (a null in Arrow) where nothing was measured."""
+    empty = sketch.count == 0
+    return {f"{prefix}{k}_ns": None if empty else v for k, v in sketch.summary().items()}
 
 
 def collect(sim: Simulation, duration_ns: int) -> Result:

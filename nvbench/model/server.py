@@ -58,8 +58,13 @@ class Server(Station):
         n = rows.shape[0]
         if self.service_fn is not None:
             return np.asarray(self.service_fn(batch, rows), np.int64)
-        if self.service == "deterministic":
-            return np.full(n, max(1, round(self.mean_ns)), np.int64)
+        return np.full(n, max(1, round(self.mean_ns)), np.int64)
+
+    def draw_service(self, s: np.ndarray, order: np.ndarray) -> np.ndarray:
+        if self.service != "exponential":
+            return s
         # Rounded to whole ns, at least 1; the mean stays within half a ns of mean_ns.
-        s = np.rint(self.rng.exponential(self.mean_ns, size=n)).astype(np.int64)
-        return np.maximum(s, 1)
+        draws = np.rint(self.rng.exponential(self.mean_ns, size=s.shape[0])).astype(np.int64)
+        out = np.empty_like(s)
+        out[order] = np.maximum(draws, 1)
+        return out

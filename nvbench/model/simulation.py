@@ -83,14 +83,14 @@ class Simulation:
 
     # -- building ------------------------------------------------------------------------
 
-    def register(self, element: Element) -> np.random.Generator:
-        """Add ``element``; returns its own random generator (a spawned child seed)."""
+    def register(self, element: Element) -> np.random.SeedSequence:
+        """Add ``element``; returns its own seed (a child spawned from the run's)."""
         if any(e.name == element.name for e in self.elements):
             raise ValueError(f"two elements are named {element.name!r}")
         self.elements.append(element)
         child = self.seed.spawn(1)[0]
         self.spawn_keys[element.name] = tuple(child.spawn_key)
-        return np.random.default_rng(child)
+        return child
 
     def new_batch(self, n: int) -> PacketBatch:
         """An empty batch for ``n`` packets, recycled from the pool when one is free."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from nvbench.fastpath import timing
 from nvbench.fastpath.gather import copy_packets
-from nvbench.fastpath.verdict import BUFFER_FULL
+from nvbench.fastpath.verdict import BUFFER_FULL, LINK_LOSS
 from nvbench.model.element import Element
 from nvbench.packet.batch import PacketBatch
 
@@ -87,8 +87,14 @@ class Station(Element):
         """The server (0..servers-1) each packet is pinned to (pinned dispatch only)."""
         return batch.flow[rows] % self.servers
 
-    def after_service(self, batch: PacketBatch, rows: np.ndarray) -> None:
-        """Called with the packets that were served (a link loses some here)."""
+    def draw_service(self, s: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Random service times, drawn in arrival order (``order``) so that the draws do
+        not depend on the quantum; the default keeps :meth:`service_ns`'s times."""
+        return s
+
+    def lose(self, n: int) -> np.ndarray | None:
+        """Which of ``n`` served packets (in arrival order) are lost; None: none are."""
+        return None
 
     # -- helpers for subclasses --------------------------------------------------------------
 
@@ -118,6 +124,7 @@ class Station(Element):
         size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
         s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
         order = timing.merge_order(a)
+        s = self.draw_service(s, order)
         d = np.empty_like(a)
         if self.dispatch == SHARED:
             d[order] = self.queues[0].serve(a[order], s[order], size[order])
@@ -125,7 +132,23 @@ class Station(Element):
             server = _concat([self.server_of(v, r) for v, r in zip(views, rows, strict=True)])
             self._serve_pinned(a, s, size, server, order, d)
         self._write_back(views, rows, a, d)
+        self._apply_loss(views, rows, d, order)
         return rows, d, order
+
+    def _apply_loss(self, views, rows, d, order) -> None:
+        served = order[d[order] != timing.DROPPED]
+        lost = self.lose(served.shape[0])
+        if lost is None or not lost.any():
+            return
+        gone = np.zeros(d.shape[0], bool)
+        gone[served[lost]] = True
+        pos = 0
+        for v, r in zip(views, rows, strict=True):
+            mine = r[gone[pos : pos + r.shape[0]]]
+            pos += r.shape[0]
+            if mine.shape[0]:
+                v.verdict[mine] = LINK_LOSS
+                self.dropped(v, mine)
 
     def outputs(self, views, rows, d, order) -> list[PacketBatch]:
         """The served packets as views in departure order (copied if servers reorder them)."""
@@ -155,7 +178,6 @@ class Station(Element):
                 r, dv, av = r[~full], dv[~full], av[~full]
             self.stats.delay.add(dv - av + self.delay_ns)
             v.time[r] = dv + self.delay_ns
-            self.after_service(v, r)
 
     def _in_departure_order(self, views, rows, d, rank) -> PacketBatch:
         """Copy the served packets into one new batch, in the order they leave.

@@ -142,7 +142,7 @@ class Source(Element):
         batch = build_frames(
             self.sim.new_batch(n), n, src_ip=src, dst_ip=dst, proto=proto,
             sport=1024 + flow % 60000, dport=DST_PORT[proto],
-            size=self.sizes.draw(self.rng, n), src_mac=f.src_mac, dst_mac=f.dst_mac,
+            size=self.sizes.draw(self.stream(1), n), src_mac=f.src_mac, dst_mac=f.dst_mac,
             tcp_flags=tcp_flags, ident=(self._ident + np.arange(n)) & 0xFFFF,
         )  # fmt: skip
         self._ident += n
@@ -162,20 +162,7 @@ class Source(Element):
         batch.flow[:n] = flow
 
 
-def poisson_times(rng: np.random.Generator, rate: float, start: float, t1: int) -> np.ndarray:
-    """Instants (float ns) of a Poisson process: ``start``, then arrivals up to one past t1.
-
-    The last value is the first instant at or after ``t1``: the next quantum starts there.
-    """
-    mean_gap = 1e9 / rate
-    parts = [np.array([start])]
-    t = start
-    while t < t1:
-        k = int((t1 - t) / mean_gap * 1.1) + 16
-        more = t + np.cumsum(rng.exponential(mean_gap, size=k))
-        parts.append(more)
-        t = float(more[-1])
-    return np.concatenate(parts)
+GAP_BLOCK = 4096  # exponential gaps are drawn in blocks of this many, whatever the quantum
 
 
 class PacketSource(Source):
@@ -215,20 +202,41 @@ class PacketSource(Source):
         self._next = float(start_ns)  # the next packet's instant (float ns)
         self._cbr_k = 0
         self._start = float(start_ns)
+        self._gaps = np.zeros(0)
+        self._gap_pos = 0
 
     def tick(self, t0: int, t1: int) -> None:
         if self.process_kind == "poisson":
-            ts = poisson_times(self.rng, self.rate_pps, self._next, t1)
-            due = ts[ts < t1]
-            self._next = float(ts[due.shape[0]])
+            due = self._poisson_due(t1)
         else:
             period = 1e9 / self.rate_pps
             k_end = int(np.ceil((t1 - self._start) / period))
             due = self._start + period * np.arange(self._cbr_k, max(self._cbr_k, k_end))
             self._cbr_k = max(self._cbr_k, k_end)
         times = np.floor(due).astype(np.int64)
-        flow = self.rng.integers(0, self.flows.count, size=times.shape[0])
+        flow = self.stream(3).integers(0, self.flows.count, size=times.shape[0])
         self.emit(times, flow)
+
+    def _poisson_due(self, t1: int) -> np.ndarray:
+        """Instants (float ns) of the Poisson packets before ``t1``.
+
+        Gaps come in fixed blocks from their own stream and are used in order, so the
+        packet instants do not depend on how time is cut into quanta.
+        """
+        out = []
+        while self._next < t1:
+            if self._gap_pos == self._gaps.shape[0]:
+                self._gaps = self.stream(2).exponential(1e9 / self.rate_pps, GAP_BLOCK)
+                self._gap_pos = 0
+            # cumsum adds left to right, so the instants are the same sums however the
+            # quanta cut the sequence: next, next + g0, (next + g0) + g1, ...
+            instants = np.cumsum(np.concatenate([[self._next], self._gaps[self._gap_pos :]]))
+            k = int(np.searchsorted(instants, t1, side="left"))
+            used = min(k, instants.shape[0] - 1)
+            out.append(instants[:used])
+            self._next = float(instants[used])
+            self._gap_pos += used
+        return np.concatenate(out) if out else np.zeros(0)
 
     def extra(self, duration_ns: int) -> dict[str, object]:
         return {"direction": self.direction, "rate_pps": self.rate_pps}
@@ -272,9 +280,9 @@ class FlowSource(Source):
     def _arrivals(self) -> Generator[simpy.Event, None, None]:
         env = self.sim.env
         while True:
-            gap = self.rng.exponential(1e9 / self.flows_per_s)
+            gap = self.stream(2).exponential(1e9 / self.flows_per_s)
             yield env.timeout(max(1, int(round(gap))))
-            n = self.size(self.rng)
+            n = self.size(self.stream(4))
             self._active.append([float(env.now), n, 0, self._started])
             self._started += 1
 
