@@ -51,7 +51,7 @@ class NatDevice(Station):
     """An external 1:1 NAT device for the public-IP-per-VM pattern, one direction.
 
     ``outbound=True`` maps each exposed VM's source to its public address; ``False`` maps
-    the public destination back (and sets ``rd``). Unmapped packets get NO_MAPPING.
+    the public destination back (and sets ``rd``). Unmapped packets get NAT_NO_SESSION.
     """
 
     kind = "nat_device"

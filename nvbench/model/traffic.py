@@ -89,6 +89,8 @@ class Flows:
     dst_mac: int = 0x00155D000002
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "src", tuple(int(a) for a in self.src))
+        object.__setattr__(self, "dst", tuple(int(a) for a in self.dst))
         if not self.src or not self.dst or self.count < 1:
             raise ValueError("flows need source and destination addresses and count >= 1")
         unknown = {p for p, _ in self.mix} - set(PROTOCOLS)

@@ -1,0 +1,234 @@
+"""Packets through hosts, the provider switch, gateways and external devices, checked as
+real frames with scapy and against the gateway facts (one IPsec tunnel, one core)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scapy.layers.inet import IP
+from scapy.layers.l2 import GRE, Ether
+
+from nvbench.fastpath import esp
+from nvbench.fastpath.lookup import PolicyTable, VsidTable
+from nvbench.fastpath.nat1to1 import StaticNat
+from nvbench.model import costs
+from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, remote_access_clients
+from nvbench.model.endpoints import Sink
+from nvbench.model.gateway import GatewayVM
+from nvbench.model.host import HostSpec, VSwitch
+from nvbench.model.simulation import Simulation
+from nvbench.model.switch import ProviderSwitch
+from nvbench.model.traffic import Flows, FlowSource, PacketSource, Sizes
+from nvbench.topologies import INTERNET_BASE, PUBLIC_BASE, nat_cloud
+from tests.helpers import assert_checksums_valid
+from tests.model.capture import Capture
+
+PROFILE = costs.default()
+GW_FRONT, PEER = 0xC6336401, 0xCB00710A
+VM = 0x0A000104
+
+
+def test_nat_cloud_delivers_translated_real_frames():
+    sim = Simulation(seed=4, quantum_ns=2_000_000)
+    cloud = nat_cloud(sim, offered_pps=50_000)
+    cap = Capture(sim, "capture")
+    cloud.uplink.connect(cap)  # in place of the Internet sink
+    r = sim.run(40_000_000)
+    assert r.summary["dropped"] == 0 and r.accounting_problems() == []
+    publics = {PUBLIC_BASE + 1 + t for t in range(10)}
+    for frame, rd in zip(cap.frames, cap.rds, strict=True):
+        ip = Ether(frame)[IP]
+        assert ip.src == _ip(PUBLIC_BASE + 1 + rd)  # each tenant leaves by its own address
+        assert INTERNET_BASE <= _int(ip.dst) < INTERNET_BASE + 16
+        assert_checksums_valid(frame)
+    assert {_int(Ether(f)[IP].src) for f in cap.frames} == publics
+    assert len(r.tenants) == 10 and all(t["delivered"] > 0 for t in r.tenants)
+    gw = r.element("gateway")
+    assert gw["nat_sessions"] == gw["nat_sessions_created"] > 0
+    assert gw["nat_public_addresses"] == 10
+
+
+def test_provider_mtu_1500_drops_full_size_tenant_frames():
+    """42 bytes of NVGRE overhead leave 1458 bytes of tenant IP [S4]: a 1500-byte frame
+    (1486 bytes of IP) is too big, 576- and 64-byte frames pass."""
+    sim = Simulation(seed=2, quantum_ns=2_000_000)
+    nat_cloud(sim, offered_pps=40_000, provider_mtu=1500)
+    r = sim.run(30_000_000)
+    too_big = sum(d["packets"] for d in r.drops if d["verdict"] == "TOO_BIG")
+    assert {d["verdict"] for d in r.drops} == {"TOO_BIG"}
+    assert too_big == pytest.approx(r.summary["offered"] / 12, rel=0.15)  # IMIX 7:4:1
+    assert all(d["element"].endswith("vswitch.tx") for d in r.drops)
+
+
+def _policy():
+    policy = PolicyTable(16)
+    policy.add(3, VM, 0xC0A8000B, 0x00155D000011, 6000)  # a VM on host 192.168.0.11
+    policy.add(3, 0, 0xC0A80002, 0x00155D0000AA, 6000)  # the gateway wildcard record [S11]
+    vsids = VsidTable()
+    vsids.add(6000, 3)
+    return policy, vsids
+
+
+def test_vswitch_sends_real_nvgre_to_the_gateway_or_the_host():
+    policy, vsids = _policy()
+    sim = Simulation(seed=1)
+    spec = HostSpec(pa=0xC0A8000A)
+    flows = Flows((0x0A000105,), (VM, 0x08080808), count=32)
+    src = PacketSource(sim, "vm", 3, flows, Sizes.fixed(200), rate_pps=20_000)
+    vsw = VSwitch(sim, "vsw", spec, True, policy, vsids, PROFILE)
+    cap = Capture(sim, "cap")
+    src.connect(vsw).connect(cap)
+    sim.run(5_000_000)
+    seen = set()
+    for frame in cap.frames:
+        pkt = Ether(frame)
+        assert pkt[IP].proto == 47 and pkt[IP].flags.DF and pkt[GRE].proto == 0x6558
+        assert pkt[GRE].key_present and pkt[GRE].key >> 8 == 6000
+        inner = Ether(bytes(pkt[GRE].payload))
+        want = "192.168.0.11" if inner[IP].dst == _ip(VM) else "192.168.0.2"
+        assert pkt[IP].dst == want
+        seen.add(want)
+        assert_checksums_valid(frame)
+    assert seen == {"192.168.0.11", "192.168.0.2"}
+
+
+def test_ecmp_spreads_flows_and_keeps_each_flow_on_one_path():
+    policy, vsids = _policy()
+    sim = Simulation(seed=1)
+    flows = Flows((0x0A000105,), (0x08080808 + k for k in range(64)), count=64)
+    src = PacketSource(sim, "vm", 3, flows, Sizes.fixed(100), rate_pps=50_000)
+    vsw = VSwitch(sim, "vsw", HostSpec(pa=0xC0A8000A), True, policy, vsids, PROFILE)
+    sw = ProviderSwitch(sim, "sw")
+    paths = [Capture(sim, f"path{k}", keep=10_000) for k in range(2)]
+    src.connect(vsw).connect(sw)
+    sw.route(0xC0A80002, paths)
+    sim.run(10_000_000)
+    keys = [{Ether(f)[GRE].key for f in p.frames} for p in paths]
+    assert keys[0] and keys[1] and not keys[0] & keys[1]  # both used; a key never on both
+
+
+def test_unknown_provider_address_is_dropped_no_route():
+    policy, vsids = _policy()
+    sim = Simulation(seed=1)
+    src = PacketSource(sim, "vm", 3, Flows((0x0A000105,), (VM,)), Sizes.fixed(100), 1e4)
+    vsw = VSwitch(sim, "vsw", HostSpec(pa=0xC0A8000A), True, policy, vsids, PROFILE)
+    sw = ProviderSwitch(sim, "sw")
+    src.connect(vsw).connect(sw)
+    sw.route(0xC0A80002, [Sink(sim, "gw")])
+    r = sim.run(3_000_000)
+    assert r.drops and {d["verdict"] for d in r.drops} == {"NO_ROUTE"}
+
+
+def _s2s(tenants, rate, sim):
+    gw_sas, peer_sas = esp.SaTable(16), esp.SaTable(16)
+    tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
+    for t in range(tenants):
+        tunnel_sa[t] = gw_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
+        peer_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
+    gw = GatewayVM(sim, "gw", "s2s", PROFILE, vcpus=8, clock_hz=2.1e9, queue_pkts=256,
+                   sas=gw_sas, tunnel_sa=tunnel_sa)  # fmt: skip
+    for t in range(tenants):
+        flows = Flows((0x0A000105,), (0x0A640005,), count=64)
+        PacketSource(sim, f"t{t}", t, flows, Sizes.fixed(400), rate_pps=rate).connect(gw.inside)
+    peer = VpnPeer(sim, "peer", peer_sas)
+    gw.outside.connect(peer)
+    return gw
+
+
+def test_s2s_tunnel_through_gateway_to_peer():
+    sim = Simulation(seed=7)
+    _s2s(tenants=3, rate=20_000, sim=sim)
+    r = sim.run(20_000_000)
+    assert r.summary["dropped"] == 0 and r.summary["delivered"] > 0
+    assert len(r.tenants) == 3 and all(t["delivered"] > 0 for t in r.tenants)
+
+
+def test_one_ipsec_tunnel_uses_one_vcpu_only():
+    """The same offered load: one tunnel saturates one of 8 vCPUs and loses packets;
+    spread over 8 tunnels it fits [S23][S34]."""
+    service = PROFILE.service_ns("esp_encap:aes-gcm-128", np.array([400 + 58]), 2.1e9)[0]
+    core_pps = 1e9 / service
+    results = {}
+    for tenants in (1, 8):
+        sim = Simulation(seed=3)
+        gw = _s2s(tenants, rate=2 * core_pps / tenants, sim=sim)
+        r = sim.run(50_000_000)
+        results[tenants] = (r.element("gw"), [q.busy_ns for q in gw.queues])
+    one, eight = results[1], results[8]
+    assert sum(b > 0 for b in one[1]) == 1  # a single vCPU did all the work
+    assert one[0]["dropped"] > 0.3 * one[0]["offered"]
+    assert one[0]["throughput_pps"] <= core_pps * 1.01
+    assert eight[0]["dropped"] == 0 and sum(b > 0 for b in eight[1]) > 1
+
+
+def test_remote_access_clients_reach_their_tenant():
+    sim = Simulation(seed=5)
+    gw_sas = esp.SaTable(64)
+    clients = remote_access_clients(sim, "clients", 4, clients=20, pool=0x0AC80000,
+                                    vms=(VM,), gateway_address=GW_FRONT, sas=gw_sas,
+                                    rate_pps=20_000, sizes=Sizes.imix())  # fmt: skip
+    gw = GatewayVM(sim, "gw", "ra", PROFILE, sas=gw_sas, tunnel_sa=np.full(256, -1, np.int32))
+    cap = Capture(sim, "vms")
+    clients.connect(gw.outside)
+    gw.inside.connect(cap)
+    r = sim.run(20_000_000)
+    assert r.summary["dropped"] == 0 and r.summary["delivered"] > 300
+    assert set(cap.rds) == {4}
+    assert {Ether(f)[IP].dst for f in cap.frames} == {_ip(VM)}
+    assert len({Ether(f)[IP].src for f in cap.frames}) > 10  # many clients, one pool
+    busy = [q.busy_ns > 0 for q in gw.queues]
+    assert sum(busy) > 1  # clients' tunnels spread over the vCPUs
+
+
+def test_gateway_failure_drops_what_arrives_while_down():
+    sim = Simulation(seed=1, quantum_ns=1_000_000)
+    gw = GatewayVM(sim, "gw", "forward", PROFILE)
+    src = PacketSource(sim, "src", 0, Flows((VM,), (0x08080808,)), Sizes.fixed(100), 100_000,
+                       process="cbr")  # fmt: skip
+    src.connect(gw.inside)
+    gw.outside.connect(PeRouter(sim, "pe"))
+    gw.fail(at_ns=10_000_000, for_ns=5_000_000)
+    r = sim.run(30_000_000)
+    down = [d for d in r.drops if d["verdict"] == "ELEMENT_DOWN"]
+    assert down and down[0]["packets"] == 500  # 5 ms at 100 kpps, evenly spaced
+    assert r.accounting_problems() == []
+
+
+def test_external_one_to_one_nat_maps_each_exposed_vm():
+    table = StaticNat(8)
+    table.add(2, VM, 0xCB007150)
+    sim = Simulation(seed=1)
+    src = PacketSource(sim, "vm", 2, Flows((VM, VM + 1), (0x08080808,)), Sizes.fixed(90), 2e4)
+    dev = NatDevice(sim, "nat", table, True, PROFILE)
+    cap = Capture(sim, "internet")
+    src.connect(dev).connect(cap)
+    r = sim.run(5_000_000)
+    assert {Ether(f)[IP].src for f in cap.frames} == {"203.0.113.80"}
+    assert {d["verdict"] for d in r.drops} == {"NAT_NO_SESSION"}  # VM + 1 is not exposed
+    for f in cap.frames[:20]:
+        assert_checksums_valid(f)
+
+
+def test_flow_source_sizes_and_syn():
+    sim = Simulation(seed=11, quantum_ns=1_000_000)
+    flows = Flows((VM,), (0x08080808,), count=1 << 16, mix=(("tcp", 1.0),))
+    fs = FlowSource(sim, "flows", 0, flows, Sizes.fixed(80), flows_per_s=20_000,
+                    size=("pareto", 1.5, 10.0), flow_pps=1e6)  # fmt: skip
+    cap = Capture(sim, "sink", keep=100_000)
+    fs.connect(cap)
+    r = sim.run(500_000_000)
+    started = r.element("flows")["flows_started"]
+    assert started == pytest.approx(20_000 * 0.5, rel=0.05)
+    sent = r.element("flows")["offered"]
+    # Pareto with shape 1.5 and mean 10: the sample mean converges slowly; 15 % is generous.
+    assert sent / started == pytest.approx(10.0, rel=0.15)
+    syn = [Ether(f)["TCP"].flags.S for f in cap.frames[:2000]]
+    assert 0 < sum(syn) < len(syn)
+
+
+def _ip(a: int) -> str:
+    return ".".join(str((a >> s) & 0xFF) for s in (24, 16, 8, 0))
+
+
+def _int(s: str) -> int:
+    return int.from_bytes(bytes(int(x) for x in s.split(".")), "big")
