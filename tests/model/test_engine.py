@@ -115,6 +115,7 @@ def test_wiring_errors_are_clear():
         sim2.run(2_000_000)
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_as_the_duration_grows():
     """Batches are recycled: 4 times the duration, not 4 times the buffers.
 

@@ -143,6 +143,7 @@ def test_s2s_tunnel_through_gateway_to_peer():
     assert len(r.tenants) == 3 and all(t["delivered"] > 0 for t in r.tenants)
 
 
+@pytest.mark.slow
 def test_one_ipsec_tunnel_uses_one_vcpu_only():
     """The same offered load: one tunnel saturates one of 8 vCPUs and loses packets;
     spread over 8 tunnels it fits [S23][S34]."""
