@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nvbench.config import kernel
+from nvbench.fastpath.sketch import bucket as sketch_bucket
 
 
 @kernel
@@ -18,9 +19,65 @@ def first_due(time, verdict, n, t):
 
 
 @kernel
+def split_point(time, verdict, n, t):
+    """(k, late): ``k`` as in :func:`first_due`; ``late`` counts the live packets after
+    ``k`` that are due before ``t`` all the same (the view is not in time order)."""
+    k = first_due(time, verdict, n, t)
+    late = 0
+    for i in range(k + 1, n):
+        if verdict[i] == 0 and time[i] < t:
+            late += 1
+    return k, late
+
+
+@kernel
 def count_ok(verdict, n):
     c = 0
     for i in range(n):
         if verdict[i] == 0:
             c += 1
     return c
+
+
+@kernel
+def live_rows(verdict, n, rows):
+    """Write the indices of the live packets into ``rows``; returns how many."""
+    k = 0
+    for i in range(n):
+        if verdict[i] == 0:
+            rows[k] = i
+            k += 1
+    return k
+
+
+@kernel
+def live_totals(verdict, length, n):
+    """(live packets, their bytes)."""
+    c = 0
+    b = 0
+    for i in range(n):
+        if verdict[i] == 0:
+            c += 1
+            b += length[i]
+    return c, b
+
+
+@kernel
+def write_departures(time, verdict, rows, a, d, delay, dropped_code, hist, stats):
+    """Set each served packet's time to its departure plus ``delay`` and add its time in
+    the element to the delay sketch; give the others ``dropped_code``. Returns the drops."""
+    drops = 0
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        if d[j] < 0:
+            verdict[i] = dropped_code
+            drops += 1
+            continue
+        time[i] = d[j] + delay
+        v = d[j] - a[j] + delay
+        hist[sketch_bucket(v)] += 1
+        stats[0] += 1
+        stats[1] += v
+        if v > stats[2]:
+            stats[2] = v
+    return drops

@@ -46,6 +46,21 @@ def _add(hist, values, stats):
             stats[2] = v
 
 
+@kernel
+def _add_by_key(hist, stats, key, values, index):
+    """Add ``values[i]`` to sketch ``index[key[i]]`` (rows of ``hist`` and ``stats``)."""
+    for i in range(values.shape[0]):
+        r = index[key[i]]
+        v = values[i]
+        if v < 0:
+            v = 0
+        hist[r, bucket(v)] += 1
+        stats[r, 0] += 1
+        stats[r, 1] += v
+        if v > stats[r, 2]:
+            stats[r, 2] = v
+
+
 def bounds(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lowest value and width of buckets ``b``."""
     b = np.asarray(b, np.int64)
@@ -101,4 +116,33 @@ class LatencySketch:
         for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999)):
             out[name] = self.quantile(q)
         out["max"] = float(self.max) if self.count else float("nan")
+        return out
+
+
+class SketchSet:
+    """One :class:`LatencySketch` per key (a tenant), grown as new keys appear."""
+
+    def __init__(self, max_key: int) -> None:
+        self.index = np.full(max_key, -1, np.int64)
+        self.hist = np.zeros((0, N_BUCKETS), np.int64)
+        self.stats = np.zeros((0, 3), np.int64)
+
+    def add(self, key: np.ndarray, values: np.ndarray) -> None:
+        new = np.unique(key[self.index[key] < 0])
+        if new.shape[0]:
+            self.index[new] = self.hist.shape[0] + np.arange(new.shape[0])
+            self.hist = np.concatenate([self.hist, np.zeros((new.shape[0], N_BUCKETS), np.int64)])
+            self.stats = np.concatenate([self.stats, np.zeros((new.shape[0], 3), np.int64)])
+        _add_by_key(self.hist, self.stats, key, np.ascontiguousarray(values, np.int64), self.index)
+
+    def keys(self) -> list[int]:
+        return np.flatnonzero(self.index >= 0).tolist()
+
+    def get(self, key: int) -> LatencySketch:
+        """A copy of ``key``'s sketch (empty if the key was never seen)."""
+        out = LatencySketch()
+        r = self.index[key]
+        if r >= 0:
+            out.hist[:] = self.hist[r]
+            out.stats[:] = self.stats[r]
         return out

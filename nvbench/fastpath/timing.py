@@ -167,6 +167,44 @@ def kiefer_wolfowitz(a, s, size, d, st, free, heap_d, heap_b, cap_pkts, cap_byte
 
 
 @kernel
+def lindley_pinned(a, s, size, server, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
+    """Servers with a FIFO queue each; packet ``i`` is bound to server ``server[i]``.
+
+    ``st`` (int64[c, N_ST]) and the rings (int64[c, R]) hold one row per server; each row
+    follows :func:`lindley` exactly.
+    """
+    r = ring_d.shape[1]
+    for i in range(a.shape[0]):
+        k = server[i]
+        ai = a[i]
+        row = st[k]
+        head, count, nbytes = row[ST_HEAD], row[ST_COUNT], row[ST_BYTES]
+        if r > 0:
+            while count > 0 and ring_d[k, head] <= ai:
+                nbytes -= ring_b[k, head]
+                head = head + 1 if head + 1 < r else 0
+                count -= 1
+            if count + 1 > cap_pkts or nbytes + size[i] > cap_bytes:
+                d[i] = DROPPED
+                row[ST_HEAD], row[ST_COUNT], row[ST_BYTES] = head, count, nbytes
+                continue
+        last = row[ST_LAST]
+        last = (ai if ai > last else last) + s[i]
+        d[i] = last
+        row[ST_LAST] = last
+        row[ST_ADMITTED] += 1
+        row[ST_BUSY] += s[i]
+        if r > 0:
+            tail = head + count
+            tail = tail - r if tail >= r else tail
+            ring_d[k, tail] = last
+            ring_b[k, tail] = size[i]
+            count += 1
+            nbytes += size[i]
+        row[ST_HEAD], row[ST_COUNT], row[ST_BYTES] = head, count, nbytes
+
+
+@kernel
 def is_sorted(t):
     for i in range(1, t.shape[0]):
         if t[i] < t[i - 1]:
@@ -174,20 +212,52 @@ def is_sorted(t):
     return True
 
 
-def merge_order(times: np.ndarray) -> np.ndarray:
-    """The stable time order of ``times`` (int64): ties keep their given order.
-
-    Inputs are concatenated in a fixed order (input port, then arrival), so the order of
-    simultaneous packets is deterministic. Already-sorted input costs one pass.
-    """
-    if is_sorted(times):
-        return np.arange(times.shape[0])
-    return np.argsort(times, kind="stable")
-
-
 def transmission_ns(wire_bytes: np.ndarray, bits_per_s: float) -> np.ndarray:
     """Time to clock ``wire_bytes`` onto a link, rounded up to whole ns (int64)."""
     return np.ceil(wire_bytes * (8e9 / bits_per_s)).astype(np.int64)
+
+
+class PinnedStations:
+    """``servers`` FIFO servers with a queue each (RSS-style binding): the state of
+    :func:`lindley_pinned`. Limits apply to each server's queue."""
+
+    def __init__(
+        self,
+        servers: int,
+        cap_pkts: int | None = None,
+        cap_bytes: int | None = None,
+        min_bytes: int = 60,
+    ) -> None:
+        if servers < 1:
+            raise ValueError(f"servers must be >= 1, got {servers}")
+        self.servers = servers
+        self.cap_pkts = UNLIMITED if cap_pkts is None else int(cap_pkts)
+        self.cap_bytes = UNLIMITED if cap_bytes is None else int(cap_bytes)
+        r = ring_size(self.cap_pkts, self.cap_bytes, min_bytes)
+        self.st = np.zeros((servers, N_ST), np.int64)
+        self.ring_d = np.zeros((servers, r), np.int64)
+        self.ring_b = np.zeros((servers, r), np.int64)
+
+    def serve(self, a, s, size, server) -> np.ndarray:
+        d = np.empty(a.shape[0], np.int64)
+        lindley_pinned(a, s, size, server, d, self.st, self.ring_d, self.ring_b,
+                       self.cap_pkts, self.cap_bytes)  # fmt: skip
+        return d
+
+    @property
+    def busy_ns(self) -> int:
+        return int(self.st[:, ST_BUSY].sum())
+
+    @property
+    def admitted(self) -> int:
+        return int(self.st[:, ST_ADMITTED].sum())
+
+    def busy_by_server(self) -> list[int]:
+        return self.st[:, ST_BUSY].tolist()
+
+    def reset(self) -> None:
+        self.st[:, ST_BUSY] = 0
+        self.st[:, ST_ADMITTED] = 0
 
 
 class Station:
@@ -235,6 +305,10 @@ class Station:
                 self.cap_pkts, self.cap_bytes,
             )  # fmt: skip
         return d
+
+    def reset(self) -> None:
+        self.st[ST_BUSY] = 0
+        self.st[ST_ADMITTED] = 0
 
     @property
     def in_system(self) -> int:

@@ -93,6 +93,11 @@ ELEMENT_DOWN = int(Verdict.ELEMENT_DOWN)
 NO_ROUTE = int(Verdict.NO_ROUTE)
 
 
+# Not a verdict of the packet: its row was copied to another batch and is left behind as a
+# husk that everyone skips. Never counted anywhere.
+MOVED = 255
+
+
 def new_counts() -> np.ndarray:
     """A zeroed counter array, one int64 per verdict code."""
     return np.zeros(N_VERDICTS, dtype=np.int64)

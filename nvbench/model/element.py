@@ -1,9 +1,10 @@
 """The element contract: ``put(batch)`` in, ``.out`` onward, one ``tick`` per quantum.
 
-Packets travel as :class:`~nvbench.packet.batch.PacketBatch` views. In a view the live
-packets (verdict OK) are in order of their ``time`` column, which holds the time the packet
-reaches the element it is handed to. Dropped packets stay in their view with their verdict,
-skipped by everyone after the element that dropped them (and counted there only).
+Packets travel as :class:`~nvbench.packet.batch.PacketBatch` views. A packet's ``time``
+column holds the time it reaches the element it is handed to. Dropped packets stay in their
+view with their verdict, skipped by everyone after the element that dropped them (and
+counted there only). The live packets (verdict OK) of a view are mostly in time order, but
+need not be: several servers let a packet overtake another.
 
 Each quantum ``[t0, t1)`` the simulation ticks every element in topological order. An
 element takes from its inbox the packets due before ``t1`` (all of them, unless a feedback
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nvbench.fastpath.scan import count_ok, first_due
+from nvbench.fastpath.gather import copy_packets
+from nvbench.fastpath.scan import count_ok, live_totals, split_point
+from nvbench.fastpath.verdict import MOVED
 from nvbench.model.metrics import Counters
 from nvbench.packet.batch import PacketBatch
 
@@ -80,11 +83,10 @@ class Element:
 
     def put(self, batch: PacketBatch) -> None:
         """Hand ``batch`` (a view whose live packets are in time order) to this element."""
-        live = count_ok(batch.verdict, batch.n)
+        live, nbytes = live_totals(batch.verdict, batch.length, batch.n)
         if live:
             self.stats.offered += live
-            rows = batch.verdict[: batch.n] == 0
-            self.stats.offered_bytes += int(batch.length[: batch.n][rows].sum())
+            self.stats.offered_bytes += nbytes
             self._inbox.append(batch)
 
     def tick(self, t0: int, t1: int) -> None:
@@ -110,11 +112,11 @@ class Element:
 
     def send(self, batch: PacketBatch) -> None:
         """Pass ``batch`` on to ``self.out`` (or drop it with NO_ROUTE if unconnected)."""
-        live = batch.verdict[: batch.n] == 0
-        if not live.any():
+        live, nbytes = live_totals(batch.verdict, batch.length, batch.n)
+        if not live:
             return
-        self.stats.delivered += int(live.sum())
-        self.stats.delivered_bytes += int(batch.length[: batch.n][live].sum())
+        self.stats.delivered += live
+        self.stats.delivered_bytes += nbytes
         self.deliver(batch)
 
     def deliver(self, batch: PacketBatch) -> None:
@@ -139,26 +141,42 @@ class Element:
         return sum(count_ok(b.verdict, b.n) for b in (*self._inbox, *self._held))
 
     def _take_due(self, t1: int) -> list[PacketBatch]:
-        due, later = _split_all(self._inbox, t1)
+        due, later = self.split(self._inbox, t1)
         self._inbox = later
         return due
 
     def _release(self, t1: int) -> None:
-        due, self._held = _split_all(self._held, t1)
+        due, self._held = self.split(self._held, t1)
         for view in due:
             self.send(view)
 
+    def split(
+        self, views: list[PacketBatch], t: int
+    ) -> tuple[list[PacketBatch], list[PacketBatch]]:
+        """Cut ``views`` into the packets due before ``t`` and the others.
 
-def _split_all(views: list[PacketBatch], t: int) -> tuple[list[PacketBatch], list[PacketBatch]]:
-    """Cut each view where its live packets reach ``t``: (parts before, parts from ``t``)."""
-    before, after = [], []
-    for v in views:
-        k = first_due(v.time, v.verdict, v.n, t)
-        if k == v.n:
-            before.append(v)
-        elif k == 0:
-            after.append(v)
-        else:
-            before.append(v.view(0, k))
-            after.append(v.view(k, v.n))
-    return before, after
+        A view in time order is cut in two views, sharing its memory. Packets due before
+        ``t`` that sit behind a later one (overtaken by it) are copied to a batch of their
+        own, and their rows left behind are marked MOVED.
+        """
+        before, after = [], []
+        for v in views:
+            k, late = split_point(v.time, v.verdict, v.n, t)
+            if late:
+                before.append(self._move_out(v, k, t))
+            if k == v.n:
+                before.append(v)
+            elif k == 0:
+                after.append(v)
+            else:
+                before.append(v.view(0, k))
+                after.append(v.view(k, v.n))
+        return before, after
+
+    def _move_out(self, v: PacketBatch, k: int, t: int) -> PacketBatch:
+        rows = k + np.flatnonzero((v.verdict[k : v.n] == 0) & (v.time[k : v.n] < t))
+        out = self.sim.new_batch(rows.shape[0])
+        copy_packets(v, rows, out, np.arange(rows.shape[0]))
+        out.n = rows.shape[0]
+        v.verdict[rows] = MOVED
+        return out

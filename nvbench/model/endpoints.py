@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from nvbench.fastpath.sketch import LatencySketch
+from nvbench.fastpath.sketch import LatencySketch, SketchSet
 from nvbench.model.element import Element
 from nvbench.model.metrics import TenantCounters
 from nvbench.packet.batch import PacketBatch
@@ -28,12 +26,12 @@ class Sink(Element):
         super().__init__(sim, name)
         self.tenants = TenantCounters(sim.max_tenants)
         self.latency = LatencySketch()
-        self.by_tenant: dict[int, LatencySketch] = {}
+        self.by_tenant = SketchSet(sim.max_tenants)
 
     def reset_stats(self) -> int:
         self.tenants = TenantCounters(self.sim.max_tenants)
         self.latency = LatencySketch()
-        self.by_tenant = {}
+        self.by_tenant = SketchSet(self.sim.max_tenants)
         return super().reset_stats()
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
@@ -46,8 +44,6 @@ class Sink(Element):
     def absorb(self, batch, rd, length, delay) -> None:
         self.tenants.add(rd, length)
         self.latency.add(delay)
-        for t in np.unique(rd).tolist():
-            sketch = self.by_tenant.setdefault(t, LatencySketch())
-            sketch.add(delay[rd == t])
+        self.by_tenant.add(rd, delay)
         self.stats.delivered += rd.shape[0]
         self.stats.delivered_bytes += int(length.sum())

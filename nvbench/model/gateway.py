@@ -31,10 +31,11 @@ import simpy
 from nvbench.fastpath import esp
 from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.esp import SaTable
+from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
-from nvbench.fastpath.verdict import ELEMENT_DOWN, new_counts
+from nvbench.fastpath.verdict import ELEMENT_DOWN, MOVED, new_counts
 from nvbench.model.costs import Profile
-from nvbench.model.element import Element, _split_all
+from nvbench.model.element import Element
 from nvbench.model.station import PINNED, SHARED, Station
 from nvbench.packet.batch import PacketBatch
 
@@ -139,8 +140,8 @@ class GatewayVM(Station):
     # -- the quantum ------------------------------------------------------------------------
 
     def tick(self, t0: int, t1: int) -> None:
-        inside, self._inbox = _split_all(self._inbox, t1)
-        outside, self._inbox_outside = _split_all(self._inbox_outside, t1)
+        inside, self._inbox = self.split(self._inbox, t1)
+        outside, self._inbox_outside = self.split(self._inbox_outside, t1)
         if inside or outside:
             self._drop_while_down(inside + outside)
             self._side = {id(v): INSIDE for v in inside} | {id(v): OUTSIDE for v in outside}
@@ -150,35 +151,32 @@ class GatewayVM(Station):
             timed = self.serve(views)
             if timed is not None:
                 self._emit(views, len(inside), *timed)
-        due, self._held = _split_all(self._held, t1)
+        due, self._held = self.split(self._held, t1)
         for v in due:
             self._send_side(v, OUTSIDE)
-        due, self._held_inside = _split_all(self._held_inside, t1)
+        due, self._held_inside = self.split(self._held_inside, t1)
         for v in due:
             self._send_side(v, INSIDE)
 
     def _emit(self, views, n_inside, rows, d, order) -> None:
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0])
-        hairpin = [
-            self._is_hairpin(v, r) for v, r in zip(views[:n_inside], rows[:n_inside], strict=True)
-        ]
-        bounds = np.cumsum([0] + [r.shape[0] for r in rows])
-        for side, held in ((OUTSIDE, self._held), (INSIDE, self._held_inside)):
-            pick_v, pick_r, pick_pos = [], [], []
-            for k, (v, r) in enumerate(zip(views, rows, strict=True)):
-                mask = np.ones(r.shape[0], bool)
-                if k < n_inside:
-                    mask = ~hairpin[k] if side == OUTSIDE else hairpin[k]
-                elif side == OUTSIDE:
-                    mask[:] = False
-                if mask.any():
-                    pick_v.append(v)
-                    pick_r.append(r[mask])
-                    pick_pos.append(np.arange(bounds[k], bounds[k + 1])[mask])
-            if pick_v:
-                pos = np.concatenate(pick_pos)
-                held.append(self._in_departure_order(pick_v, pick_r, d[pos], rank[pos]))
+        """Hold each view for the port it leaves by; NAT hairpins are copied out to go
+        back inside, their rows left as MOVED husks."""
+        for k, v in enumerate(views):
+            if k >= n_inside:
+                self._held_inside.append(v)
+                continue
+            mask = self._hairpin.pop(id(v), None)
+            if mask is None:
+                self._held.append(v)
+                continue
+            hairpin = np.flatnonzero(mask & (v.verdict[: v.n] == 0))
+            if hairpin.shape[0]:
+                out = self.sim.new_batch(hairpin.shape[0])
+                copy_packets(v, hairpin, out, np.arange(hairpin.shape[0]))
+                out.n = hairpin.shape[0]
+                v.verdict[hairpin] = MOVED
+                self._held_inside.append(out)
+            self._held.append(v)
 
     def _send_side(self, batch: PacketBatch, side: int) -> None:
         port = self.inside if side == INSIDE else self.outside
@@ -232,10 +230,6 @@ class GatewayVM(Station):
         """Remember which packets head for one of the NAT's own public addresses."""
         assert self.nat is not None
         self._hairpin[id(v)] = self.nat.addr.find(_dst_ip(v)) >= 0
-
-    def _is_hairpin(self, v: PacketBatch, rows: np.ndarray) -> np.ndarray:
-        mask = self._hairpin.pop(id(v), None)
-        return np.zeros(rows.shape[0], bool) if mask is None else mask[rows]
 
     def function_of(self, batch: PacketBatch) -> str:
         if self.mode == "nat":

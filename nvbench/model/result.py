@@ -159,8 +159,7 @@ def _tenants(sim: Simulation, seconds: float) -> list[dict[str, Any]]:
     for t in np.flatnonzero(offered + delivered):
         latency = LatencySketch()
         for k in sinks:
-            if int(t) in k.by_tenant:
-                latency.merge(k.by_tenant[int(t)])
+            latency.merge(k.by_tenant.get(int(t)))
         rows.append(
             {
                 "tenant": int(t),

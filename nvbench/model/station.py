@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nvbench.fastpath import timing
-from nvbench.fastpath.gather import copy_packets
+from nvbench.fastpath.scan import live_rows, write_departures
 from nvbench.fastpath.verdict import BUFFER_FULL, LINK_LOSS
 from nvbench.model.element import Element
 from nvbench.packet.batch import PacketBatch
@@ -69,10 +69,11 @@ class Station(Element):
         self.servers = servers
         self.dispatch = dispatch
         self.delay_ns = int(delay_ns)
+        self.queue: timing.Station | timing.PinnedStations
         if dispatch == SHARED:
-            self.queues = [timing.Station(servers, cap_pkts, cap_bytes)]
+            self.queue = timing.Station(servers, cap_pkts, cap_bytes)
         else:
-            self.queues = [timing.Station(1, cap_pkts, cap_bytes) for _ in range(servers)]
+            self.queue = timing.PinnedStations(servers, cap_pkts, cap_bytes)
 
     # -- what subclasses define ------------------------------------------------------------
 
@@ -117,23 +118,34 @@ class Station(Element):
 
     def serve(self, views: list[PacketBatch]):
         """Departure of every live packet; books buffer drops. None if nothing is live."""
-        rows = [np.flatnonzero(v.verdict[: v.n] == 0) for v in views]
+        rows = [_live(v) for v in views]
         a = _concat([v.time[r] for v, r in zip(views, rows, strict=True)])
         if a.shape[0] == 0:
             return None
         size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
         s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
-        order = timing.merge_order(a)
+        in_order = bool(timing.is_sorted(a))
+        order = np.arange(a.shape[0]) if in_order else np.argsort(a, kind="stable")
         s = self.draw_service(s, order)
-        d = np.empty_like(a)
-        if self.dispatch == SHARED:
-            d[order] = self.queues[0].serve(a[order], s[order], size[order])
-        else:
+        server = None
+        if isinstance(self.queue, timing.PinnedStations):
             server = _concat([self.server_of(v, r) for v, r in zip(views, rows, strict=True)])
-            self._serve_pinned(a, s, size, server, order, d)
+        if in_order:
+            d = self._queue_serve(a, s, size, server)
+        else:
+            d = np.empty_like(a)
+            d[order] = self._queue_serve(
+                a[order], s[order], size[order], None if server is None else server[order]
+            )
         self._write_back(views, rows, a, d)
         self._apply_loss(views, rows, d, order)
         return rows, d, order
+
+    def _queue_serve(self, a, s, size, server) -> np.ndarray:
+        q = self.queue
+        if isinstance(q, timing.PinnedStations):
+            return q.serve(a, s, size, server)
+        return q.serve(a, s, size)
 
     def _apply_loss(self, views, rows, d, order) -> None:
         served = order[d[order] != timing.DROPPED]
@@ -151,64 +163,40 @@ class Station(Element):
                 self.dropped(v, mine)
 
     def outputs(self, views, rows, d, order) -> list[PacketBatch]:
-        """The served packets as views in departure order (copied if servers reorder them)."""
-        if self.servers == 1:
-            return views
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0])
-        return [self._in_departure_order(views, rows, d, rank)]
-
-    def _serve_pinned(self, a, s, size, server, order, d) -> None:
-        merged_server = server[order]
-        for k, q in enumerate(self.queues):
-            mine = order[merged_server == k]
-            if mine.shape[0]:
-                d[mine] = q.serve(a[mine], s[mine], size[mine])
+        """The served packets, to be held until they leave: the views themselves."""
+        return views
 
     def _write_back(self, views, rows, a, d) -> None:
         pos = 0
+        sk = self.stats.delay
         for v, r in zip(views, rows, strict=True):
-            dv = d[pos : pos + r.shape[0]]
-            av = a[pos : pos + r.shape[0]]
-            pos += r.shape[0]
-            full = dv == timing.DROPPED
-            if full.any():
-                v.verdict[r[full]] = BUFFER_FULL
-                self.dropped(v, r[full])
-                r, dv, av = r[~full], dv[~full], av[~full]
-            self.stats.delay.add(dv - av + self.delay_ns)
-            v.time[r] = dv + self.delay_ns
-
-    def _in_departure_order(self, views, rows, d, rank) -> PacketBatch:
-        """Copy the served packets into one new batch, in the order they leave.
-
-        Ties keep the merged arrival order ``rank`` (the order the servers started them).
-        """
-        alive = _concat([v.verdict[r] == 0 for v, r in zip(views, rows, strict=True)])
-        idx = np.flatnonzero(alive)
-        out_order = np.lexsort((rank[idx], d[idx]))
-        pos = np.empty(d.shape[0], np.int64)
-        pos[idx[out_order]] = np.arange(idx.shape[0])
-        out = self.sim.new_batch(idx.shape[0])
-        start = 0
-        for v, r in zip(views, rows, strict=True):
-            keep = alive[start : start + r.shape[0]]
-            copy_packets(v, r[keep], out, pos[start : start + r.shape[0]][keep])
-            start += r.shape[0]
-        out.n = idx.shape[0]
-        return out
+            m = r.shape[0]
+            drops = write_departures(v.time, v.verdict, r, a[pos : pos + m], d[pos : pos + m],
+                                     self.delay_ns, BUFFER_FULL, sk.hist, sk.stats)  # fmt: skip
+            if drops:
+                self.dropped(v, r[d[pos : pos + m] == timing.DROPPED])
+            pos += m
 
     # -- figures ---------------------------------------------------------------------------
 
     def reset_stats(self) -> int:
-        for q in self.queues:
-            q.st[timing.ST_BUSY] = 0
-            q.st[timing.ST_ADMITTED] = 0
+        self.queue.reset()
         return super().reset_stats()
 
     @property
     def busy_ns(self) -> int:
-        return sum(q.busy_ns for q in self.queues)
+        """Service time handed out, all servers together, ns."""
+        return self.queue.busy_ns
+
+    @property
+    def admitted(self) -> int:
+        """Packets the buffer took in."""
+        return self.queue.admitted
+
+    def busy_by_server(self) -> list[int]:
+        """Service time per server (pinned dispatch) or all together (shared), ns."""
+        q = self.queue
+        return q.busy_by_server() if isinstance(q, timing.PinnedStations) else [q.busy_ns]
 
     def utilization(self, duration_ns: int) -> float:
         """Share of the servers' time spent serving, over ``duration_ns``."""
@@ -216,6 +204,11 @@ class Station(Element):
 
     def extra(self, duration_ns: int) -> dict[str, object]:
         return {"servers": self.servers, "utilization": self.utilization(duration_ns)}
+
+
+def _live(v: PacketBatch) -> np.ndarray:
+    rows = np.empty(v.n, np.int64)
+    return rows[: live_rows(v.verdict, v.n, rows)]
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:

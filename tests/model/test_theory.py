@@ -66,7 +66,7 @@ def test_mm1(rho):
     for seed in _seeds():
         _, a, d, srv = _run(seed, lam)
         sojourn = (d - a) / 1e9
-        mean_service = srv.busy_ns / srv.queues[0].admitted / 1e9
+        mean_service = srv.busy_ns / srv.admitted / 1e9
         w.append(sojourn.mean())
         wq.append(sojourn.mean() - mean_service)
         lt.append(_time_average_in_system(a, d))
@@ -115,7 +115,7 @@ def test_mmc_erlang_c():
     for seed in _seeds():
         _, a, d, srv = _run(seed, lam, servers=c, packets=400_000)
         waited.append(float(np.mean(_in_system_at_arrival(a, d) >= c)))
-        mean_service = srv.busy_ns / srv.queues[0].admitted / 1e9
+        mean_service = srv.busy_ns / srv.admitted / 1e9
         wq.append(((d - a) / 1e9).mean() - mean_service)
     Q.assert_close("P(wait)", waited, Q.erlang_c(c, lam / MU), 0.02)
     Q.assert_close("Wq", wq, Q.mmc_wq(lam, MU, c), 0.02)

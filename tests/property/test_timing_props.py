@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nvbench.fastpath.timing import Station
+from nvbench.fastpath.timing import PinnedStations, Station
 from tests.oracle import simpy_reference as ref
 from tests.oracle import timing as twin
 
@@ -62,3 +62,17 @@ def test_fifo_invariants(data, servers):
         assert (np.diff(d) > 0).all()
     # Work conservation: c servers finish no later than one server would.
     assert d.max() <= Station(1).serve(a, s, size).max()
+
+
+@given(traffic(), st.integers(1, 4), caps, byte_caps, st.data())
+def test_pinned_servers_equal_one_twin_per_server(data, servers, cap_pkts, cap_bytes, draw):
+    """RSS-style binding: each server is its own FIFO with its own buffer."""
+    a, s, size = data
+    server = np.array(draw.draw(st.lists(st.integers(0, servers - 1), min_size=a.shape[0],
+                                         max_size=a.shape[0])), np.int64)  # fmt: skip
+    got = PinnedStations(servers, cap_pkts, cap_bytes).serve(a, s, size, server)
+    for k in range(servers):
+        mine = server == k
+        want = twin.fifo(a[mine].tolist(), s[mine].tolist(), size[mine].tolist(), 1,
+                         cap_pkts, cap_bytes)  # fmt: skip
+        assert got[mine].tolist() == want
