@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from nvbench.config import kernel
 from nvbench.fastpath.sketch import bucket as sketch_bucket
 
@@ -81,3 +83,19 @@ def write_departures(time, verdict, rows, a, d, delay, dropped_code, hist, stats
         if v > stats[2]:
             stats[2] = v
     return drops
+
+
+@kernel
+def ipv4_dst(buf, offset, verdict, n, out):
+    """Destination address of every live untagged Ethernet/IPv4 frame (-1 for others)."""
+    for i in range(n):
+        out[i] = -1
+        if verdict[i] == 0:
+            p = offset[i] + 30
+            b = buf[i]
+            out[i] = (
+                (np.int64(b[p]) << 24)
+                | (np.int64(b[p + 1]) << 16)
+                | (np.int64(b[p + 2]) << 8)
+                | np.int64(b[p + 3])
+            )

@@ -136,6 +136,10 @@ class Element:
         """Element-specific figures for the results (utilization, NAT ports, ...)."""
         return {}
 
+    def nat_rows(self) -> list[dict[str, object]]:
+        """(element, public_address, ports_in_use) rows of a NAT, else none."""
+        return []
+
     def in_flight(self) -> int:
         """Live packets inside this element: waiting, in service, or not yet due."""
         return sum(count_ok(b.verdict, b.n) for b in (*self._inbox, *self._held))

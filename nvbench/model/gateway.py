@@ -33,6 +33,7 @@ from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.esp import SaTable
 from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.scan import ipv4_dst
 from nvbench.fastpath.verdict import ELEMENT_DOWN, MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
@@ -96,6 +97,7 @@ class GatewayVM(Station):
         tunnel_sa: np.ndarray | None = None,
         suite: str = "aes-gcm-128",
         dispatch: str = PINNED,
+        nat_sweep_ns: int = 1_000_000_000,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
@@ -114,6 +116,9 @@ class GatewayVM(Station):
         self._inbox_outside: list[PacketBatch] = []
         self._held_inside: list[PacketBatch] = []
         self._down: list[tuple[int, int]] = []  # [from, until) intervals, ns
+        self.expired = 0
+        if nat is not None:
+            sim.env.process(self._expiry(nat_sweep_ns))
         self._new_share: dict[int, float] = {}  # by id(view): share of packets opening a session
         self._hairpin: dict[int, np.ndarray] = {}  # by id(view): rows headed for our own address
         self._side: dict[int, int] = {}  # by id(view): the port it came in
@@ -229,7 +234,9 @@ class GatewayVM(Station):
     def _hairpin_dst(self, v: PacketBatch) -> None:
         """Remember which packets head for one of the NAT's own public addresses."""
         assert self.nat is not None
-        self._hairpin[id(v)] = self.nat.addr.find(_dst_ip(v)) >= 0
+        dst = np.empty(v.n, np.int64)
+        ipv4_dst(v.buf, v.offset, v.verdict, v.n, dst)
+        self._hairpin[id(v)] = self.nat.addr.find(dst) >= 0
 
     def function_of(self, batch: PacketBatch) -> str:
         if self.mode == "nat":
@@ -259,15 +266,30 @@ class GatewayVM(Station):
         if self.nat is not None:
             out["nat_sessions"] = self.nat.active()
             out["nat_sessions_created"] = int(self.nat.stats[nat_kernels.ST_CREATED])
+            out["nat_sessions_expired"] = int(self.nat.stats[nat_kernels.ST_EXPIRED])
             ports = [self.nat.ports_in_use(a) for a in self.nat.addresses()]
             out["nat_public_addresses"] = len(ports)
             out["nat_ports_in_use_max"] = max(ports, default=0)
+        vcpu = np.array(self.busy_by_server()) / max(1, duration_ns)
+        out["vcpu_utilization_max"] = float(vcpu.max()) if vcpu.shape[0] else 0.0
         return out
 
+    def nat_rows(self) -> list[dict[str, object]]:
+        if self.nat is None:
+            return []
+        return [
+            {"element": self.name, "public_address": _dotted(a),
+             "ports_in_use": self.nat.ports_in_use(a)}
+            for a in self.nat.addresses()
+        ]  # fmt: skip
 
-def _dst_ip(v: PacketBatch) -> np.ndarray:
-    """Destination IPv4 address of every frame (untagged Ethernet), int64."""
-    at = v.offset[: v.n].astype(np.int64) + 30
-    rows = np.arange(v.n)
-    b = [v.buf[rows, at + k].astype(np.int64) for k in range(4)]
-    return (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]
+    def _expiry(self, every_ns: int) -> Generator[simpy.Event, None, None]:
+        """The NAT's idle timer: a sweep every ``every_ns`` frees the expired mappings."""
+        assert self.nat is not None
+        while True:
+            yield self.sim.env.timeout(every_ns)
+            self.expired += self.nat.expire(int(self.sim.env.now))
+
+
+def _dotted(a: int) -> str:
+    return ".".join(str((a >> s) & 0xFF) for s in (24, 16, 8, 0))

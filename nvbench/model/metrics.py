@@ -13,7 +13,7 @@ class Counters:
     """What passed through one element.
 
     ``offered`` counts the live packets handed to the element, ``delivered`` those it
-    passed on, ``drops[verdict]`` and ``drops_by_tenant[rd]`` those it dropped. The delay
+    passed on, ``drops[rd, verdict]`` those it dropped, by tenant and reason. The delay
     sketch holds each delivered packet's time inside the element (ns).
     """
 
@@ -22,22 +22,32 @@ class Counters:
         self.offered_bytes = 0
         self.delivered = 0
         self.delivered_bytes = 0
-        self.drops = np.zeros(N_VERDICTS, np.int64)
-        self.drops_by_tenant = np.zeros(max_tenants, np.int64)
+        self.drops_by = np.zeros((max_tenants, N_VERDICTS), np.int64)
         self.delay = LatencySketch()
 
     @property
+    def drops(self) -> np.ndarray:
+        """Drops by verdict, all tenants together."""
+        return self.drops_by.sum(axis=0)
+
+    @property
+    def drops_by_tenant(self) -> np.ndarray:
+        return self.drops_by.sum(axis=1)
+
+    @property
     def dropped(self) -> int:
-        return int(self.drops.sum())
+        return int(self.drops_by.sum())
 
     def count_drops(self, batch: PacketBatch, rows: np.ndarray) -> None:
         """Count the packets at ``rows`` of ``batch`` as dropped here, by verdict and tenant."""
         if rows.shape[0] == 0:
             return
-        self.drops += np.bincount(batch.verdict[rows], minlength=N_VERDICTS)[:N_VERDICTS]
-        tenants = self.drops_by_tenant.shape[0]
-        rd = np.clip(batch.rd[rows], 0, tenants - 1)
-        self.drops_by_tenant += np.bincount(rd, minlength=tenants)[:tenants]
+        tenants = self.drops_by.shape[0]
+        rd = np.clip(batch.rd[rows], 0, tenants - 1).astype(np.int64)
+        cell = rd * N_VERDICTS + batch.verdict[rows]
+        self.drops_by += np.bincount(cell, minlength=self.drops_by.size).reshape(
+            self.drops_by.shape
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {

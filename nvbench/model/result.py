@@ -33,6 +33,7 @@ class Result:
     tenants: list[dict[str, Any]]
     series: list[tuple]
     summary: dict[str, Any] = field(default_factory=dict)
+    nat: list[dict[str, Any]] = field(default_factory=list)
 
     def element(self, name: str) -> dict[str, Any]:
         for row in self.elements:
@@ -55,13 +56,15 @@ class Result:
         return out
 
     def to_arrow(self) -> dict[str, pa.Table]:
-        """Tables ``run`` (one row), ``elements``, ``drops``, ``tenants`` and ``series``."""
+        """Tables ``run`` (one row), ``elements``, ``drops`` (by element, tenant and
+        reason), ``tenants``, ``nat`` (ports in use per public address) and ``series``."""
         run = {**self.summary, "seed_entropy": str(self.seed_entropy)}
         series_cols = ("t_ns", "element", "offered", "delivered", "dropped", "bytes", "in_flight")
         return {
             "run": pa.Table.from_pylist([run]),
             "elements": pa.Table.from_pylist(self.elements),
-            "drops": _table(self.drops, ("element", "verdict", "packets")),
+            "drops": _table(self.drops, ("element", "tenant", "verdict", "packets")),
+            "nat": _table(self.nat, ("element", "public_address", "ports_in_use")),
             "tenants": pa.Table.from_pylist(self.tenants),
             "series": pa.Table.from_pydict(
                 {c: [row[i] for row in self.series] for i, c in enumerate(series_cols)}
@@ -103,14 +106,15 @@ def collect(sim: Simulation, duration_ns: int) -> Result:
             **e.extra(duration_ns),
         }
         elements.append(row)
-        for v, c in enumerate(s.drops):
-            if c:
-                drops.append({"element": e.name, "verdict": Verdict(v).name, "packets": int(c)})
+        for t, v in zip(*np.nonzero(s.drops_by), strict=True):
+            drops.append({"element": e.name, "tenant": int(t), "verdict": Verdict(int(v)).name,
+                          "packets": int(s.drops_by[t, v])})  # fmt: skip
     tenants = _tenants(sim, seconds)
     summary = _summary(sim, elements, seconds)
+    nat = [row for e in sim.elements for row in e.nat_rows()]
     return Result(
         duration_ns, _entropy(sim.seed), dict(sim.spawn_keys),
-        elements, drops, tenants, list(sim.series), summary,
+        elements, drops, tenants, list(sim.series), summary, nat,
     )  # fmt: skip
 
 

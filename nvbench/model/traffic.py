@@ -22,7 +22,13 @@ import simpy
 from nvbench.model.element import Element
 from nvbench.model.metrics import TenantCounters
 from nvbench.packet.batch import PacketBatch
-from nvbench.packet.builders import IMIX_SIZES, IMIX_WEIGHTS, MIN_FRAME, build_frames
+from nvbench.packet.builders import (
+    IMIX_SIZES,
+    IMIX_WEIGHTS,
+    MIN_FRAME,
+    build_flow_frames,
+    build_frames,
+)
 from nvbench.packet.layouts import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
 
 if TYPE_CHECKING:
@@ -125,7 +131,16 @@ class Source(Element):
         self.flows = flows
         self.sizes = sizes
         self.tenants = TenantCounters(sim.max_tenants)
-        self._flow_proto = flows.protocols(self.rng, flows.count)
+        proto = flows.protocols(self.rng, flows.count)
+        f = np.arange(flows.count)
+        # Header fields of every flow, looked up by the builder (src, dst, proto, ports).
+        self._table = (
+            np.array(flows.src, np.int64)[f % len(flows.src)],
+            np.array(flows.dst, np.int64)[(f // len(flows.src)) % len(flows.dst)],
+            proto,
+            1024 + f % 60000,
+            DST_PORT[proto],
+        )
         self._ident = 0
 
     def reset_stats(self) -> int:
@@ -138,15 +153,13 @@ class Source(Element):
         if n == 0:
             return
         f = self.flows
-        src = np.array(f.src, np.int64)[flow % len(f.src)]
-        dst = np.array(f.dst, np.int64)[(flow // len(f.src)) % len(f.dst)]
-        proto = self._flow_proto[flow % f.count]
-        batch = build_frames(
-            self.sim.new_batch(n), n, src_ip=src, dst_ip=dst, proto=proto,
-            sport=1024 + flow % 60000, dport=DST_PORT[proto],
-            size=self.sizes.draw(self.stream(1), n), src_mac=f.src_mac, dst_mac=f.dst_mac,
-            tcp_flags=tcp_flags, ident=(self._ident + np.arange(n)) & 0xFFFF,
-        )  # fmt: skip
+        size = self.sizes.draw(self.stream(1), n)
+        if size.max() > self.sim.max_frame:
+            raise ValueError(f"{self.name}: frames of {size.max()} B exceed max_frame")
+        flags = np.broadcast_to(np.asarray(tcp_flags, np.int64), (n,))
+        batch = build_flow_frames(self.sim.new_batch(n), flow % f.count, self._table, size,
+                                  np.ascontiguousarray(flags), self._ident & 0xFFFF,
+                                  f.src_mac, f.dst_mac)  # fmt: skip
         self._ident += n
         self._stamp(batch, times, flow)
         self.stats.offered += n
@@ -173,8 +186,8 @@ class PacketSource(Source):
     Parameters
     ----------
     process : "poisson" or "cbr"
-    start_ns : int
-        Time of the first possible packet.
+    start_ns, stop_ns : int
+        Time of the first possible packet; no packet at or after ``stop_ns``.
     direction : "outbound" or "inbound"
         A label for the results: traffic leaving the tenant or coming to it.
     """
@@ -190,6 +203,7 @@ class PacketSource(Source):
         process: str = "poisson",
         start_ns: int = 0,
         direction: str = "outbound",
+        stop_ns: int | None = None,
     ) -> None:
         super().__init__(sim, name, tenant, flows, sizes)
         if rate_pps <= 0:
@@ -199,6 +213,7 @@ class PacketSource(Source):
         if direction not in ("outbound", "inbound"):
             raise ValueError(f"{name}: direction must be 'outbound' or 'inbound'")
         self.rate_pps = float(rate_pps)
+        self.stop_ns = stop_ns
         self.process_kind = process
         self.direction = direction
         self._next = float(start_ns)  # the next packet's instant (float ns)
@@ -208,6 +223,10 @@ class PacketSource(Source):
         self._gap_pos = 0
 
     def tick(self, t0: int, t1: int) -> None:
+        if self.stop_ns is not None:
+            t1 = min(t1, self.stop_ns)
+            if t1 <= t0:
+                return
         if self.process_kind == "poisson":
             due = self._poisson_due(t1)
         else:

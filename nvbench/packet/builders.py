@@ -129,49 +129,41 @@ def _write_l4(pkt, l4, l4_len, proto, src, dst, sport, dport, tcp_flags, seq, pa
 
 
 @kernel
+def build_one(pkt, words, o, n, src_mac, dst_mac, src, dst, proto, sport, dport, flags, ident):
+    """Write one frame of ``n`` bytes at offset ``o`` of slot ``pkt`` (``words``: the slot
+    as uint64)."""
+    wr48(pkt, o, dst_mac)
+    wr48(pkt, o + 6, src_mac)
+    wr16(pkt, o + 12, ETH_P_IPV4)
+    l3 = o + ETH_LEN
+    l4 = l3 + IP_LEN
+    hdr = 8 if proto != IPPROTO_TCP else 20
+    # payload byte at p is (p - l4 + ident) & 0xFF: it depends on packet and position
+    payload = write_payload(pkt, words, l4 + hdr, o + n - l4 - hdr, (hdr + ident) & 0xFF)
+    write_ipv4(pkt, l3, n - ETH_LEN, ident, proto, src, dst, True)
+    _write_l4(pkt, l4, n - ETH_LEN - IP_LEN, proto, src, dst, sport, dport, flags,
+              ident * 1000, payload)  # fmt: skip
+
+
+@kernel
 def _build(
-    buf,
-    words,
-    offset,
-    length,
-    src_mac,
-    dst_mac,
-    src_ip,
-    dst_ip,
-    proto,
-    sport,
-    dport,
-    size,
-    flags,
-    ident,
-):
+    buf, words, offset, length, src_mac, dst_mac, src_ip, dst_ip, proto, sport, dport, size,
+    flags, ident,
+):  # fmt: skip
     for i in range(size.shape[0]):
-        pkt = buf[i]
-        o = offset[i]
-        n = size[i]
-        wr48(pkt, o, dst_mac[i])
-        wr48(pkt, o + 6, src_mac[i])
-        wr16(pkt, o + 12, ETH_P_IPV4)
-        l3 = o + ETH_LEN
-        l4 = l3 + IP_LEN
-        hdr = 8 if proto[i] != IPPROTO_TCP else 20
-        # payload byte at p is (p - l4 + ident) & 0xFF: it depends on packet and position
-        payload = write_payload(pkt, words[i], l4 + hdr, o + n - l4 - hdr, (hdr + ident[i]) & 0xFF)
-        write_ipv4(pkt, l3, n - ETH_LEN, ident[i], proto[i], src_ip[i], dst_ip[i], True)
-        _write_l4(
-            pkt,
-            l4,
-            n - ETH_LEN - IP_LEN,
-            proto[i],
-            src_ip[i],
-            dst_ip[i],
-            sport[i],
-            dport[i],
-            flags[i],
-            ident[i] * 1000,
-            payload,
-        )
-        length[i] = n
+        build_one(buf[i], words[i], offset[i], size[i], src_mac[i], dst_mac[i], src_ip[i],
+                  dst_ip[i], proto[i], sport[i], dport[i], flags[i], ident[i])  # fmt: skip
+        length[i] = size[i]
+
+
+@kernel
+def _build_flows(buf, words, offset, length, flow, src_ip, dst_ip, proto, sport, dport,
+                 src_mac, dst_mac, size, flags, ident0):  # fmt: skip
+    for i in range(size.shape[0]):
+        f = flow[i]
+        build_one(buf[i], words[i], offset[i], size[i], src_mac, dst_mac, src_ip[f], dst_ip[f],
+                  proto[f], sport[f], dport[f], flags[i], (ident0 + i) & 0xFFFF)  # fmt: skip
+        length[i] = size[i]
 
 
 def _column(x: int | np.ndarray, n: int, dtype: type) -> np.ndarray:
@@ -245,6 +237,31 @@ def build_frames(
         _column(tcp_flags, n, np.int64),
         _column(np.arange(n) if ident is None else ident, n, np.int64) & 0xFFFF,
     )
+    batch.n = n
+    return batch
+
+
+def build_flow_frames(
+    batch: PacketBatch,
+    flow: np.ndarray,
+    table: tuple[np.ndarray, ...],
+    size: np.ndarray,
+    tcp_flags: np.ndarray,
+    ident0: int,
+    src_mac: int = 0x00155D000001,
+    dst_mac: int = 0x00155D000002,
+) -> PacketBatch:
+    """Fill ``batch`` with one frame per entry of ``flow`` from per-flow header tables.
+
+    ``table`` = (src_ip, dst_ip, proto, sport, dport), int64 arrays indexed by flow;
+    ``size`` and ``tcp_flags`` are per packet (int64); IPv4 identifications count up from
+    ``ident0``. The fast path of the simulator's sources: nothing per packet is allocated
+    but the frame. Sizes are the caller's to check (``MIN_FRAME`` .. ``batch.max_frame``).
+    """
+    n = flow.shape[0]
+    batch.clear()
+    _build_flows(batch.buf, batch.buf.view(np.uint64), batch.offset, batch.length, flow,
+                 *table, src_mac, dst_mac, size, tcp_flags, ident0)  # fmt: skip
     batch.n = n
     return batch
 

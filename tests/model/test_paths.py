@@ -233,3 +233,54 @@ def _ip(a: int) -> str:
 
 def _int(s: str) -> int:
     return int.from_bytes(bytes(int(x) for x in s.split(".")), "big")
+
+
+def _nat_gateway(sim, stop_ns=None, tenants=2):
+    from nvbench.fastpath.nat_table import NatTable
+
+    nat = NatTable(4096, max_tenants=4, seed=1)
+    for t in range(tenants):
+        nat.add_tenant(t, [0xCB007101 + t])
+    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat, nat_sweep_ns=1_000_000_000)
+    for t in range(tenants):
+        flows = Flows((VM, VM + 1), (0x08080808,), count=20)
+        PacketSource(sim, f"t{t}", t, flows, Sizes.fixed(100), 50_000,
+                     stop_ns=stop_ns).connect(gw.inside)  # fmt: skip
+    gw.outside.connect(Sink(sim, "internet"))
+    return gw
+
+
+def test_nat_ports_per_public_address_table():
+    sim = Simulation(seed=2)
+    _nat_gateway(sim)
+    nat = sim.run(10_000_000).to_arrow()["nat"].to_pylist()
+    assert {r["public_address"] for r in nat} == {"203.0.113.1", "203.0.113.2"}
+    assert all(r["ports_in_use"] == 20 for r in nat)  # 20 flows per tenant, one port each
+
+
+def test_nat_idle_timer_frees_the_mappings():
+    """A SimPy timer sweeps the NAT each second: 300 s after the traffic stops (the UDP
+    mapping timeout, RFC 4787 REQ-5c) every mapping is gone."""
+    sim = Simulation(seed=2, quantum_ns=100_000_000)
+    _nat_gateway(sim, stop_ns=50_000_000)
+    gw = sim.run(302_000_000_000).element("gw")
+    assert gw["nat_sessions_created"] == 40
+    assert gw["nat_sessions_expired"] == 40 and gw["nat_sessions"] == 0
+
+
+def test_drops_are_booked_per_tenant():
+    from nvbench.fastpath.nat_table import NatTable
+
+    sim = Simulation(seed=2)
+    nat = NatTable(4096, max_tenants=4, seed=1)
+    nat.add_tenant(0, [0xCB007101])  # tenant 1 has no NAT pool
+    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat)
+    for t in (0, 1):
+        PacketSource(sim, f"t{t}", t, Flows((VM,), (0x08080808,)), Sizes.fixed(100),
+                     10_000).connect(gw.inside)  # fmt: skip
+    gw.outside.connect(Sink(sim, "internet"))
+    r = sim.run(10_000_000)
+    drops = r.to_arrow()["drops"].to_pylist()
+    assert {(d["tenant"], d["verdict"]) for d in drops} == {(1, "NO_MAPPING")}
+    by_tenant = {t["tenant"]: t for t in r.tenants}
+    assert by_tenant[1]["dropped"] == by_tenant[1]["offered"] and by_tenant[0]["dropped"] == 0
