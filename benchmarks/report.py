@@ -15,8 +15,12 @@ def main(path: str) -> None:
     with open(path) as f:
         doc = json.load(f)
     rows: dict = defaultdict(dict)
+    engine = []
     for b in doc["benchmarks"]:
         info, name = b["extra_info"], b["name"]
+        if "sim_pps" in info:
+            engine.append((info["case"], info["sim_pps"], b["stats"]["median"]))
+            continue
         if "mpps" not in info:
             print(f"{name}: median {b['stats']['median']:.3f} s")
             continue
@@ -28,6 +32,18 @@ def main(path: str) -> None:
         f"\nMachine: {m.get('cpu', {}).get('brand_raw', m['machine'])}, "
         f"Python {m['python_version']}; {doc['datetime'][:10]}\n"
     )
+    if engine:
+        print("| engine case | simulated packets per second | median run, s |")
+        print("|---|---|---|")
+        for case, pps, median in engine:
+            print(f"| {case} | {pps / 1e6:.3f} M | {median:.3f} |")
+        by_case = {case: pps for case, pps, _ in engine}
+        fast = by_case.get("6 stations in tandem, engine")
+        slow = by_case.get("6 stations in tandem, SimPy packet by packet")
+        if fast and slow:
+            print(f"\nEngine / packet-by-packet reference: {fast / slow:,.0f}x\n")
+    if not rows:
+        return
     print("| kernel | frame | batch | Mpps | touch Mpps | kernel/touch | twin Mpps | kernel/twin |")
     print("|---|---|---|---|---|---|---|---|")
     for (kernel, frame), cases in sorted(rows.items()):
