@@ -56,9 +56,14 @@ class Link(Station):
         super().__init__(sim, name, servers=1, cap_bytes=buffer_bytes, delay_ns=delay_ns)
         self.bits_per_s = float(bits_per_s)
         self.loss = float(loss)
+        # Transmission time of every frame length up to a jumbo slot: one lookup a packet.
+        self._table = transmission_ns(wire_bytes(np.arange(9216 + 256)), self.bits_per_s)
 
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
-        return transmission_ns(wire_bytes(batch.length[rows]), self.bits_per_s)
+        length = batch.length[rows]
+        if length.shape[0] and int(length.max()) < self._table.shape[0]:
+            return self._table[length]
+        return transmission_ns(wire_bytes(length), self.bits_per_s)
 
     def lose(self, n: int) -> np.ndarray | None:
         return self.rng.random(n) < self.loss if self.loss else None

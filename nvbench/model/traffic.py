@@ -71,8 +71,10 @@ class Sizes:
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if len(self.sizes) == 1:
             return np.full(n, self.sizes[0], np.int64)
-        p = np.array(self.weights) / sum(self.weights)
-        return np.array(self.sizes, np.int64)[rng.choice(len(self.sizes), size=n, p=p)]
+        # Inverse transform on the cumulative weights: one uniform draw per packet.
+        cum = np.cumsum(self.weights) / sum(self.weights)
+        pick = np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(cum) - 1)
+        return np.array(self.sizes, np.int64)[pick]
 
     @property
     def mean(self) -> float:
