@@ -62,6 +62,9 @@ def test_calibrate_writes_a_profile_the_engine_takes(tmp_path, capsys):
     assert main(args) == 0
     p = costs.load(path)
     assert "2.50 GHz" in p.name and "calibrate" in p.costs["nvgre_encap_offload"].source
+    # The test extra brings the cryptography package: ESP carries real AES-GCM cost per byte.
+    esp = p.costs["esp_encap:aes-gcm-128"]
+    assert "AES-GCM" in esp.source and esp.cycles_per_byte > 0
     sim = Simulation(seed=1)
     nat_cloud(sim, offered_pps=20_000, profile=p)
     assert sim.run(5_000_000).accounting_problems() == []
