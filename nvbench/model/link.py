@@ -56,6 +56,7 @@ class Link(Station):
         super().__init__(sim, name, servers=1, cap_bytes=buffer_bytes, delay_ns=delay_ns)
         self.bits_per_s = float(bits_per_s)
         self.loss = float(loss)
+        self.lossy = self.loss > 0
         # Transmission time of every frame length up to a jumbo slot: one lookup a packet.
         self._table = transmission_ns(wire_bytes(np.arange(9216 + 256)), self.bits_per_s)
 

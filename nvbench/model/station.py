@@ -93,6 +93,8 @@ class Station(Element):
         not depend on the quantum; the default keeps :meth:`service_ns`'s times."""
         return s
 
+    lossy = False  # True where :meth:`lose` may lose packets
+
     def lose(self, n: int) -> np.ndarray | None:
         """Which of ``n`` served packets (in arrival order) are lost; None: none are."""
         return None
@@ -148,6 +150,8 @@ class Station(Element):
         return q.serve(a, s, size)
 
     def _apply_loss(self, views, rows, d, order) -> None:
+        if not self.lossy:
+            return
         served = order[d[order] != timing.DROPPED]
         lost = self.lose(served.shape[0])
         if lost is None or not lost.any():

@@ -75,10 +75,13 @@ class ProviderSwitch(Element):
             self._forward(v, port)
 
     def _forward(self, v: PacketBatch, port: np.ndarray) -> None:
-        used = np.unique(port[port >= 0])
-        if used.shape[0] == 1:  # one next hop: pass the view on as it is
-            self._send_to(self.ports[int(used[0])], v)
+        live = port[port >= 0]
+        if live.shape[0] == 0:
             return
+        if live.min() == live.max():  # one next hop: pass the view on as it is
+            self._send_to(self.ports[int(live[0])], v)
+            return
+        used = np.unique(live)
         for p in used.tolist():
             rows = np.flatnonzero(port == p)
             out = self.sim.new_batch(rows.shape[0])
