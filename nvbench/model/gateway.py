@@ -156,6 +156,9 @@ class GatewayVM(Station):
             timed = self.serve(views)
             if timed is not None:
                 self._emit(views, len(inside), *timed)
+            # Keyed by id(view): a later view may reuse the id of one of these.
+            self._hairpin.clear()
+            self._new_share.clear()
         due, self._held = self.split(self._held, t1)
         for v in due:
             self._send_side(v, OUTSIDE)
