@@ -86,7 +86,8 @@ class Flows:
     """The flows a source's packets belong to: addresses, protocols, MACs.
 
     Flow ``f`` goes from ``src[f % len(src)]`` to ``dst[(f // len(src)) % len(dst)]`` with
-    source port ``1024 + f % 60000``; its protocol is drawn once, by ``mix``.
+    source port ``1024 + f % 60000``; its protocol is drawn once, by ``mix``. The
+    destination port is ``dport``, or by protocol 53 (UDP) and 443 (TCP).
     """
 
     src: tuple[int, ...]
@@ -95,6 +96,7 @@ class Flows:
     mix: tuple[tuple[str, float], ...] = (("udp", 1.0),)
     src_mac: int = 0x00155D000001
     dst_mac: int = 0x00155D000002
+    dport: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "src", tuple(int(a) for a in self.src))
@@ -141,7 +143,7 @@ class Source(Element):
             np.array(flows.dst, np.int64)[(f // len(flows.src)) % len(flows.dst)],
             proto,
             1024 + f % 60000,
-            DST_PORT[proto],
+            DST_PORT[proto] if flows.dport is None else np.full(flows.count, flows.dport),
         )
         self._ident = 0
 

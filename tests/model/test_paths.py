@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scapy.layers.inet import IP
+from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import GRE, Ether
 
 from nvbench.fastpath import esp
@@ -284,3 +284,33 @@ def test_drops_are_booked_per_tenant():
     assert {(d["tenant"], d["verdict"]) for d in drops} == {(1, "NO_MAPPING")}
     by_tenant = {t["tenant"]: t for t in r.tenants}
     assert by_tenant[1]["dropped"] == by_tenant[1]["offered"] and by_tenant[0]["dropped"] == 0
+
+
+def test_nat_hairpin_goes_back_inside():
+    """Tenant 0 sends to tenant 1's published port: the gateway translates both ways
+    and the packet leaves by the inside port, from tenant 0's public address (REQ-9a)."""
+    from nvbench.fastpath.nat_table import NatTable
+
+    pub0, pub1 = 0xCB007101, 0xCB007102
+    nat = NatTable(1024, max_tenants=4, seed=1)
+    nat.add_tenant(0, [pub0])
+    nat.add_tenant(1, [pub1])
+    nat.add_static(1, 17, (VM, 5000), (pub1, 8080))
+    sim = Simulation(seed=1)
+    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat)
+    to_pub = Flows((VM,), (pub1,), count=4, dport=8080)
+    to_net = Flows((VM,), (0x08080808,), count=4)
+    PacketSource(sim, "hairpin", 0, to_pub, Sizes.fixed(100), 20_000).connect(gw.inside)
+    PacketSource(sim, "web", 0, to_net, Sizes.fixed(100), 20_000).connect(gw.inside)
+    inside, outside = Capture(sim, "inside"), Capture(sim, "outside")
+    gw.inside.connect(inside)
+    gw.outside.connect(outside)
+    r = sim.run(10_000_000)
+    assert r.summary["dropped"] == 0 and r.accounting_problems() == []
+    assert inside.frames and outside.frames
+    assert set(inside.rds) == {1}
+    for f in inside.frames:
+        ip = Ether(f)[IP]
+        assert (ip.src, ip.dst, Ether(f)[UDP].dport) == ("203.0.113.1", _ip(VM), 5000)
+        assert_checksums_valid(f)
+    assert {Ether(f)[IP].dst for f in outside.frames} == {"8.8.8.8"}
