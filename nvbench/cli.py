@@ -50,6 +50,34 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from nvbench.scenario.loader import ScenarioError, load
+
+    try:
+        scenario = load(args.scenario)
+    except ScenarioError as e:
+        print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(scenario.model_dump(mode="json"), sys.stdout, indent=2)
+        print()
+    else:
+        nets = ", ".join(f"{n.name} ({n.pattern})" for n in scenario.vm_networks)
+        print(f"{args.scenario}: ok: {len(scenario.hosts)} hosts, "
+              f"{len(scenario.gateways)} gateway VMs, VM networks: {nets}")  # fmt: skip
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from nvbench.scenario.schema import Scenario
+
+    json.dump(Scenario.model_json_schema(), sys.stdout, indent=2)
+    print()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nvbench", description=__doc__)
     p.add_argument("--version", action="version", version=f"nvbench {__version__}")
@@ -65,12 +93,22 @@ def parser() -> argparse.ArgumentParser:
         "--kernel", action="append", choices=workloads.KERNELS, help="only this kernel (repeatable)"
     )
     c.set_defaults(fn=_calibrate)
+    k = sub.add_parser("check", help="validate a scenario file (exit status 2 if it is bad)")
+    k.add_argument("scenario", help="a scenario TOML file")
+    k.add_argument("--json", action="store_true", help="print the scenario with its defaults")
+    k.set_defaults(fn=_check)
+    sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sc.set_defaults(fn=_schema)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.fn(args))
+    try:
+        return int(args.fn(args))
+    except BrokenPipeError:  # the reader went away (`nvbench schema | head`): not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Scenario files: schema, loader, SCVMM connection strings and placement rules."""

@@ -1,0 +1,279 @@
+"""The rules a valid scenario keeps beyond its schema: references, placement, limits.
+
+Each check returns ``(key path, message)`` pairs, so that every problem of a file is
+reported at once. Sources: placement and limits [S11][S16][S19][S20][S40].
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from ipaddress import IPv4Address, IPv4Network
+
+from nvbench.scenario import connection
+from nvbench.scenario.schema import Scenario, VMNetwork
+
+Problem = tuple[str, str]
+
+# Gateway limits, normal / direct routing [S20] (blog citing TechNet).
+LIMITS = {
+    False: {"s2s": 200, "routing_domains": 100, "virtual_subnets": 500},
+    True: {"s2s": 0, "routing_domains": 1, "virtual_subnets": 500},
+}
+FORWARDING_PATTERNS = ("mpls", "public_ip")
+ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves exactly one VM network, not {}"  # served by a forwarding (direct routing) gateway
+
+
+def check(s: Scenario) -> list[Problem]:
+    """Every rule broken by ``s`` (empty when the scenario is valid)."""
+    out: list[Problem] = []
+    for rule in (_names, _fabric, _gateways, _vsids, _networks, _limits, _addresses, _faults):
+        out.extend(rule(s))
+    return out
+
+
+def connections(s: Scenario) -> dict[str, connection.Connection]:
+    """The parsed connection string of every gateway whose string is valid."""
+    out = {}
+    for g in s.gateways:
+        conn, _ = connection.parse(g.connection)
+        if conn is not None:
+            out[g.name] = conn
+    return out
+
+
+def _duplicates(items: list[str]) -> set[str]:
+    return {k for k, n in Counter(items).items() if n > 1}
+
+
+def _names(s: Scenario) -> Iterator[Problem]:
+    groups: dict[str, list] = {"hosts": s.hosts, "gateway_hosts": s.gateway_hosts,
+                               "gateways": s.gateways, "vm_networks": s.vm_networks,
+                               "clusters": s.clusters}  # fmt: skip
+    every = [x.name for group in groups.values() for x in group]
+    every += [vm.name for n in s.vm_networks for vm in n.vms]
+    dup = _duplicates(every)
+    for key, group in groups.items():
+        for i, x in enumerate(group):
+            if x.name in dup:
+                yield f"{key}[{i}].name", f"{x.name!r} is used twice; names must be unique"
+    for i, n in enumerate(s.vm_networks):
+        for j, vm in enumerate(n.vms):
+            if vm.name in dup:
+                yield f"vm_networks[{i}].vms[{j}].name", f"{vm.name!r} is used twice"
+
+
+def _fabric(s: Scenario) -> Iterator[Problem]:
+    pas = [h.pa for h in s.hosts] + [h.pa for h in s.gateway_hosts]
+    dup = _duplicates([str(p) for p in pas])
+    back = s.logical_networks.back_end
+    for key, group in (("hosts", s.hosts), ("gateway_hosts", s.gateway_hosts)):
+        for i, h in enumerate(group):
+            if str(h.pa) in dup:
+                yield f"{key}[{i}].pa", f"{h.pa} is the provider address of another host"
+            if h.pa not in back:
+                yield f"{key}[{i}].pa", f"{h.pa} is outside the back-end network {back}"
+    tenant_hosts = {h.name for h in s.hosts}
+    for i, h in enumerate(s.gateway_hosts):
+        if h.name in tenant_hosts:
+            yield (f"gateway_hosts[{i}].name",
+                   f"{h.name!r} is also a tenant host; a host that runs gateway VMs runs no "
+                   "other VMs")  # fmt: skip
+
+
+def _gateways(s: Scenario) -> Iterator[Problem]:
+    gw_hosts = {h.name for h in s.gateway_hosts}
+    tenant_hosts = {h.name for h in s.hosts}
+    clusters = {c.name for c in s.clusters}
+    front = s.logical_networks.front_end
+    for i, g in enumerate(s.gateways):
+        p = f"gateways[{i}]"
+        if g.host in tenant_hosts:
+            yield (f"{p}.host", f"{g.host!r} runs tenant VMs; a gateway needs a host of its "
+                   "own (list it under gateway_hosts)")  # fmt: skip
+        elif g.host not in gw_hosts:
+            yield f"{p}.host", f"{g.host!r} is not a gateway host; one of {sorted(gw_hosts)}"
+        _, problems = connection.parse(g.connection)
+        for msg in problems:
+            yield f"{p}.connection", msg
+        if g.upstream_nat is None and g.front_end not in front:
+            yield f"{p}.front_end", f"{g.front_end} is outside the front-end network {front}"
+        if g.cluster is not None and g.cluster not in clusters:
+            yield f"{p}.cluster", f"{g.cluster!r} is not a cluster; one of {sorted(clusters)}"
+    for c in s.clusters:
+        roles = [g.role for g in s.gateways if g.cluster == c.name]
+        if roles.count("active") != 1:
+            i = [x.name for x in s.clusters].index(c.name)
+            yield f"clusters[{i}]", f"cluster {c.name!r} needs exactly one active gateway"
+
+
+def _vsids(s: Scenario) -> Iterator[Problem]:
+    seen: dict[int, str] = {}
+    for i, n in enumerate(s.vm_networks):
+        subnets = [(f"vm_networks[{i}].subnets[{j}]", x) for j, x in enumerate(n.subnets)]
+        subnets.append((f"vm_networks[{i}].gateway_subnet", n.gateway_subnet))
+        for path, x in subnets:
+            if x.vsid in seen:
+                yield f"{path}.vsid", f"{x.vsid} is already the VSID of {seen[x.vsid]}"
+            else:
+                seen[x.vsid] = path
+        for (pa, a), (pb, b) in _pairs(subnets):
+            if a.prefix.overlaps(b.prefix):
+                what = "the gateway's subnet" if pb.endswith("gateway_subnet") else pb
+                yield f"{pa}.prefix", f"{a.prefix} overlaps {b.prefix} ({what}) in one VM network"
+
+
+def _pairs(items: list) -> Iterator[tuple]:
+    for k, a in enumerate(items):
+        for b in items[k + 1 :]:
+            yield a, b
+
+
+def _networks(s: Scenario) -> Iterator[Problem]:
+    hosts = {h.name for h in s.hosts}
+    gw_hosts = {h.name for h in s.gateway_hosts}
+    gateways = {g.name: g for g in s.gateways}
+    conns = connections(s)
+    for i, n in enumerate(s.vm_networks):
+        p = f"vm_networks[{i}]"
+        yield from _network_vms(p, n, hosts, gw_hosts)
+        yield from _network_gateway(p, n, gateways, conns)
+        yield from _network_pattern(p, n)
+
+
+def _usable(prefix: IPv4Network, a: IPv4Address) -> str | None:
+    """Why ``a`` cannot be a host address in ``prefix`` (None if it can)."""
+    if a not in prefix:
+        return f"{a} is outside {prefix}"
+    if a in (prefix.network_address, prefix.broadcast_address):
+        return f"{a} is the network or broadcast address of {prefix}"
+    if a == prefix.network_address + 1:
+        return f"{a} is the subnet's .1, held by the HNV distributed router [S6]"
+    return None
+
+
+def _network_vms(p: str, n: VMNetwork, hosts: set, gw_hosts: set) -> Iterator[Problem]:
+    by_vsid = {x.vsid: x for x in n.subnets}
+    addresses: Counter = Counter(vm.address for vm in n.vms)
+    for j, vm in enumerate(n.vms):
+        q = f"{p}.vms[{j}]"
+        if vm.host in gw_hosts:
+            yield f"{q}.host", f"{vm.host!r} runs gateway VMs; a host that does runs no other VMs"
+        elif vm.host not in hosts:
+            yield f"{q}.host", f"{vm.host!r} is not a host; one of {sorted(hosts)}"
+        sub = by_vsid.get(vm.subnet)
+        if sub is None:
+            yield f"{q}.subnet", f"{vm.subnet} is not a VSID of this VM network: {sorted(by_vsid)}"
+        elif (why := _usable(sub.prefix, vm.address)) is not None:
+            yield f"{q}.address", why
+        if addresses[vm.address] > 1:
+            yield f"{q}.address", f"{vm.address} is used by two VMs of this VM network"
+    gs = n.gateway_subnet
+    if (why := _usable(gs.prefix, gs.address)) is not None:
+        yield f"{p}.gateway_subnet.address", why
+    for x in n.subnets:
+        if gs.address in x.prefix:
+            yield (f"{p}.gateway_subnet.address", f"{gs.address} lies in the VM subnet "
+                   f"{x.prefix}; the gateway sits in its own virtual subnet [S11]")  # fmt: skip
+
+
+def _network_gateway(p: str, n: VMNetwork, gateways: dict, conns: dict) -> Iterator[Problem]:
+    if n.gateway not in gateways:
+        yield f"{p}.gateway", f"{n.gateway!r} is not a gateway; one of {sorted(gateways)}"
+        return
+    conn = conns.get(n.gateway)
+    if conn is None:
+        return  # its connection string is reported where it is
+    forwarding = n.pattern in FORWARDING_PATTERNS
+    if forwarding and not conn.direct_routing:
+        yield (f"{p}.pattern", f"{n.pattern} needs a forwarding gateway (DirectRoutingMode=true);"
+               f" {n.gateway!r} is a multi-tenant gateway")  # fmt: skip
+    if not forwarding and conn.direct_routing:
+        yield (f"{p}.pattern", f"{n.pattern} needs a multi-tenant gateway; {n.gateway!r} is a "
+               "forwarding gateway (DirectRoutingMode=true)")  # fmt: skip
+
+
+def _network_pattern(p: str, n: VMNetwork) -> Iterator[Problem]:
+    if n.pattern == "nat" and not n.public_addresses:
+        yield f"{p}.public_addresses", "a NAT VM network needs at least one public address"
+    if n.pattern != "nat" and (n.public_addresses or n.static_mappings):
+        yield f"{p}.public_addresses", f"only the nat pattern takes a pool; this is {n.pattern}"
+    if n.pattern == "s2s" and n.site is None:
+        yield f"{p}.site", "an s2s VM network needs its remote site (peer, prefix)"
+    if n.pattern == "remote_access" and n.clients is None:
+        yield f"{p}.clients", "a remote_access VM network needs its clients (count, pool)"
+    if n.pattern == "public_ip" and not any(vm.public for vm in n.vms):
+        yield f"{p}.vms", "a public_ip VM network needs at least one VM with a public address"
+    if n.pattern != "public_ip":
+        for j, vm in enumerate(n.vms):
+            if vm.public is not None:
+                yield (
+                    f"{p}.vms[{j}].public",
+                    f"only public_ip VMs have their own; this is {n.pattern}",
+                )
+    vms = {vm.name for vm in n.vms}
+    for j, m in enumerate(n.static_mappings):
+        if m.vm not in vms:
+            yield f"{p}.static_mappings[{j}].vm", f"{m.vm!r} is not a VM of this VM network"
+
+
+def _limits(s: Scenario) -> Iterator[Problem]:
+    conns = connections(s)
+    for i, g in enumerate(s.gateways):
+        conn = conns.get(g.name)
+        if conn is None:
+            continue
+        mine = [n for n in s.vm_networks if n.gateway == g.name]
+        limit = LIMITS[conn.direct_routing]
+        s2s = sum(1 for n in mine if n.pattern == "s2s")
+        subnets = sum(len(n.subnets) + 1 for n in mine)
+        p = f"gateways[{i}]"
+        if conn.direct_routing and len(mine) != 1:
+            yield p, ONE_NETWORK.format(len(mine))
+        if len(mine) > conn.max_vm_networks:
+            yield p, f"{len(mine)} VM networks exceed MaxVMNetworksSupported={conn.max_vm_networks}"
+        if len(mine) > limit["routing_domains"]:
+            yield p, f"{len(mine)} routing domains exceed the gateway's {limit['routing_domains']}"
+        if s2s > limit["s2s"]:
+            yield p, f"{s2s} S2S connections exceed the gateway's {limit['s2s']}"
+        if subnets > limit["virtual_subnets"]:
+            yield p, f"{subnets} virtual subnets exceed the gateway's {limit['virtual_subnets']}"
+
+
+def _addresses(s: Scenario) -> Iterator[Problem]:
+    public = [
+        (f"vm_networks[{i}].public_addresses[{j}]", a)
+        for i, n in enumerate(s.vm_networks)
+        for j, a in enumerate(n.public_addresses)
+    ]
+    public += [
+        (f"vm_networks[{i}].vms[{j}].public", vm.public)
+        for i, n in enumerate(s.vm_networks)
+        for j, vm in enumerate(n.vms)
+        if vm.public
+    ]
+    public += [(f"gateways[{i}].front_end", g.front_end) for i, g in enumerate(s.gateways)]
+    # fmt: skip
+    dup = _duplicates([str(a) for _, a in public])
+    for path, a in public:
+        if str(a) in dup:
+            yield path, f"{a} is assigned twice; a public address has one owner"
+
+
+def _faults(s: Scenario) -> Iterator[Problem]:
+    names = {
+        "gateway": {g.name for g in s.gateways},
+        "host": {h.name for h in s.hosts} | {h.name for h in s.gateway_hosts},
+        "link": {h.name for h in s.hosts} | {h.name for h in s.gateway_hosts},
+    }
+    for i, f in enumerate(s.faults):
+        if f.target not in names[f.kind]:
+            yield (
+                f"faults[{i}].target",
+                f"{f.target!r} is not a {f.kind}; one of {sorted(names[f.kind])}",
+            )
+        if f.at_s >= s.run.duration_s:
+            yield (
+                f"faults[{i}].at_s",
+                f"{f.at_s} s is not before the end of the run ({s.run.duration_s} s)",
+            )

@@ -1,0 +1,180 @@
+"""The scenario file format: pydantic models that forbid unknown keys and fill defaults.
+
+A scenario describes the provider's fabric (Hyper-V hosts, gateway hosts and gateway VMs,
+the logical networks), the tenants' VM networks (routing domains) with their virtual
+subnets, VMs, access pattern and traffic, and the faults to inject. ``nvbench schema``
+prints the JSON Schema of this model. Cross-field rules (placement, limits, references)
+are in :mod:`nvbench.scenario.rules`.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nvbench.fastpath.lookup import VSID_MAX, VSID_MIN
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Vsid = Annotated[int, Field(ge=VSID_MIN, le=VSID_MAX)]  # RFC 7637 reserves the rest [S1][S6]
+Positive = Annotated[float, Field(gt=0)]
+Pattern = Literal["s2s", "mpls", "nat", "public_ip", "remote_access"]
+# The ESP cipher suites of nvbench.fastpath.esp.SUITES (a test keeps the two in step).
+Suite = Literal["aes-gcm-128", "aes-gcm-256", "aes-cbc-hmac-sha1-96", "aes-cbc-hmac-sha256-128"]
+PATTERNS = ("s2s", "mpls", "nat", "public_ip", "remote_access")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Run(Model):
+    """How long to run and how: simulated seconds, the time quantum, the seed."""
+
+    duration_s: Positive = 1.0
+    warmup_s: Annotated[float, Field(ge=0)] = 0.0
+    quantum_ms: Annotated[float, Field(gt=0, le=1000)] = 10.0
+    seed: Annotated[int, Field(ge=0)] = 0
+    profile: str = "published"  # or the path of a `nvbench calibrate --write-profile` file
+    series_interval_ms: Annotated[float, Field(gt=0)] | None = None
+
+
+class Host(Model):
+    """A Hyper-V host for tenant VMs."""
+
+    name: Name
+    pa: IPv4Address  # provider address on the back-end logical network [S6]
+    cores: Annotated[int, Field(ge=1, le=512)] = 16
+    clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
+    nic_gbps: Positive = 10.0
+    offload: bool = True  # NVGRE task offload on the NIC [S3]
+    vswitch_cores: Annotated[int, Field(ge=1, le=64)] = 1
+    provider_mtu: Annotated[int, Field(ge=1280, le=9216)] = 1500
+
+
+class GatewayHost(Host):
+    """A host dedicated to gateway VMs [S40]."""
+
+    shared_nics: bool = True  # front end and back end on the same NICs
+
+
+class GatewayVM(Model):
+    """A Windows Server Gateway VM, registered in SCVMM with a connection string [S16]."""
+
+    name: Name
+    host: Name
+    connection: str
+    front_end: IPv4Address  # its external address (private behind an upstream NAT)
+    upstream_nat: IPv4Address | None = None  # the public address of that NAT (double NAT)
+    vcpus: Annotated[int, Field(ge=1, le=64)] = 8  # 8 or 4 in the WS2012 R2 guidance [S18]
+    clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
+    queue_packets: Annotated[int, Field(ge=1)] = 4096
+    uplink_gbps: Positive = 10.0
+    cluster: Name | None = None
+    role: Literal["active", "passive"] = "active"
+
+
+class Cluster(Model):
+    """An active/passive gateway guest cluster: heartbeat every 1 s, down after 5 missed [S42]."""
+
+    name: Name
+    heartbeat_s: Positive = 1.0
+    missed_heartbeats: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class LogicalNetworks(Model):
+    front_end: IPv4Network = IPv4Network("131.107.0.0/16")  # where gateways face the world
+    back_end: IPv4Network = IPv4Network("192.168.0.0/16")  # the provider (PA) network
+
+
+class Subnet(Model):
+    vsid: Vsid
+    prefix: IPv4Network
+
+
+class GatewaySubnet(Subnet):
+    """The virtual subnet the gateway sits in, apart from the tenant's VM subnets [S11]."""
+
+    address: IPv4Address
+
+
+class VM(Model):
+    name: Name
+    host: Name
+    subnet: Vsid
+    address: IPv4Address
+    public: IPv4Address | None = None  # its own public address (public-IP-per-VM pattern)
+
+
+class Traffic(Model):
+    """One traffic source of the tenant."""
+
+    direction: Literal["outbound", "inbound"] = "outbound"
+    rate_pps: Positive
+    process: Literal["poisson", "cbr"] = "poisson"
+    sizes: Literal["imix"] | Annotated[int, Field(ge=60, le=9018)] | dict[str, float] = "imix"
+    protocols: dict[Literal["udp", "tcp", "icmp"], Annotated[float, Field(ge=0)]] = {"udp": 1.0}
+    flows: Annotated[int, Field(ge=1, le=1 << 20)] = 64
+    destination: IPv4Address = IPv4Address("8.8.8.8")
+
+
+class Site(Model):
+    """The remote site of an S2S tunnel (IKEv2, PSK) [S12]."""
+
+    peer: IPv4Address
+    prefix: IPv4Network
+    suite: Suite = "aes-gcm-128"
+
+
+class Clients(Model):
+    """A remote-access client population with its address pool [S14]."""
+
+    count: Annotated[int, Field(ge=1, le=100_000)]
+    pool: IPv4Network
+    suite: Suite = "aes-gcm-128"
+
+
+class StaticMapping(Model):
+    """An inbound port published through the NAT."""
+
+    vm: Name
+    protocol: Literal["udp", "tcp"] = "tcp"
+    port: Annotated[int, Field(ge=1, le=65535)]
+    public_port: Annotated[int, Field(ge=1024, le=65535)]
+
+
+class VMNetwork(Model):
+    """A tenant's VM network: one routing domain [S6], reaching the outside by ``pattern``."""
+
+    name: Name
+    gateway: Name
+    pattern: Pattern
+    subnets: Annotated[list[Subnet], Field(min_length=1)]
+    gateway_subnet: GatewaySubnet
+    vms: list[VM] = []
+    public_addresses: list[IPv4Address] = []  # the NAT pool
+    static_mappings: list[StaticMapping] = []
+    site: Site | None = None
+    clients: Clients | None = None
+    traffic: list[Traffic] = []
+
+
+class Fault(Model):
+    kind: Literal["gateway", "host", "link"]
+    target: Name
+    at_s: Annotated[float, Field(ge=0)]
+    for_s: Positive | None = None  # None: for the rest of the run
+
+
+class Scenario(Model):
+    name: Name
+    description: str = ""
+    run: Run = Run()
+    logical_networks: LogicalNetworks = LogicalNetworks()
+    hosts: Annotated[list[Host], Field(min_length=1)]
+    gateway_hosts: Annotated[list[GatewayHost], Field(min_length=1)]
+    gateways: Annotated[list[GatewayVM], Field(min_length=1)]
+    clusters: list[Cluster] = []
+    vm_networks: Annotated[list[VMNetwork], Field(min_length=1)]
+    faults: list[Fault] = []

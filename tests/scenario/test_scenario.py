@@ -1,0 +1,90 @@
+"""Good scenarios: defaults filled, frozen, the connection string parsed, the schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from nvbench.cli import main
+from nvbench.scenario import connection, rules
+from nvbench.scenario.loader import load
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "scenarios" / "default.toml"
+
+
+def test_default_scenario_loads_with_defaults_filled_and_frozen():
+    s = load(DEFAULT)
+    assert {n.pattern for n in s.vm_networks} == {
+        "s2s",
+        "mpls",
+        "nat",
+        "public_ip",
+        "remote_access",
+    }
+    assert s.hosts[0].offload is True and s.gateways[0].vcpus == 8  # defaults
+    assert s.vm_networks[0].site.suite == "aes-gcm-128"
+    with pytest.raises(ValidationError):
+        s.run.seed = 2  # frozen
+
+
+def test_connection_string_as_scvmm_takes_it():
+    text = (
+        "VMHost=EdgeCluster01.contoso.com;GatewayVM=GWCluster01.contoso.com;"
+        'BackEndSwitch="ESU Switch";DirectRoutingMode=true;FrontEndServerAddress=10.10.0.4'
+    )
+    c, problems = connection.parse(text)
+    assert problems == [] and c is not None
+    assert (c.vm_host, c.gateway_vm, c.back_end_switch) == (
+        "EdgeCluster01.contoso.com",
+        "GWCluster01.contoso.com",
+        "ESU Switch",
+    )
+    assert c.direct_routing and c.front_end_address == "10.10.0.4"
+    assert c.max_vm_networks == 50  # the default [S16]
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("VMHost=a;GatewayVM=b;MaxVMNetworksSupported=101", "must be 1..100"),
+    ("VMHost=a;GatewayVM=b;MaxVMNetworksSupported=100", None),
+    ("VMHost=a", "GatewayVM is required"),
+    ("VMHost=a;GatewayVM=b;DirectRoutingMode=maybe", "true or false"),
+    ("VMHost=a;GatewayVM=b;VPNServerAddress=300.1.1.1", "must be an IPv4 address"),
+    ("vmhost=a;GATEWAYVM=b;vmhost=c", "VMHost is given twice"),
+])  # fmt: skip
+def test_connection_string_rules(text, fragment):
+    c, problems = connection.parse(text)
+    if fragment is None:
+        assert problems == [] and c is not None and c.max_vm_networks == 100
+    else:
+        assert c is None and any(fragment in p for p in problems), problems
+
+
+def test_gateway_limits_follow_the_published_table():
+    assert rules.LIMITS[False] == {"s2s": 200, "routing_domains": 100, "virtual_subnets": 500}
+    assert rules.LIMITS[True] == {"s2s": 0, "routing_domains": 1, "virtual_subnets": 500}
+
+
+def test_check_and_schema_commands(capsys):
+    assert main(["check", str(DEFAULT)]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["check", "--json", str(DEFAULT)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["run"]["quantum_ms"] == 10 and len(doc["vm_networks"]) == 5
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["additionalProperties"] is False
+    assert "vm_networks" in schema["required"]
+    assert schema["$defs"]["Subnet"]["properties"]["vsid"]["minimum"] == 4096
+
+
+def test_cipher_suites_match_the_fast_path():
+    from typing import get_args
+
+    from nvbench.fastpath.esp import SUITES
+    from nvbench.scenario.schema import Suite
+
+    assert set(get_args(Suite)) == {s.name for s in SUITES}
