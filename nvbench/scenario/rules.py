@@ -20,8 +20,8 @@ LIMITS = {
     False: {"s2s": 200, "routing_domains": 100, "virtual_subnets": 500},
     True: {"s2s": 0, "routing_domains": 1, "virtual_subnets": 500},
 }
-FORWARDING_PATTERNS = ("mpls", "public_ip")
-ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves exactly one VM network, not {}"  # served by a forwarding (direct routing) gateway
+FORWARDING_PATTERNS = ("mpls", "public_ip")  # served by a forwarding (direct routing) gateway
+ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves exactly one VM network, not {}"
 
 
 def check(s: Scenario) -> list[Problem]:
