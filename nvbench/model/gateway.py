@@ -39,6 +39,7 @@ from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.station import PINNED, SHARED, Station
 from nvbench.packet.batch import PacketBatch
+from nvbench.packet.layouts import IPPROTO_ESP, IPPROTO_UDP, NAT_T_PORT
 
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
@@ -64,12 +65,20 @@ class Port(Element):
         return [self.gateway]
 
 
+FORWARD, NAT, ESP = 0, 1, 2
+CODE = {"forward": FORWARD, "nat": NAT, "s2s": ESP, "ra": ESP}
+SKIP = 254  # a row hidden from a kernel for the moment (another tenant's function)
+
+
 class GatewayVM(Station):
-    """A gateway VM running one function for its tenants.
+    """A gateway VM running, for each tenant, that tenant's function.
 
     Parameters
     ----------
     mode : "forward", "nat", "s2s" or "ra"
+        The function of every tenant not in ``modes``.
+    modes : dict, optional
+        Routing domain -> function, for a multi-tenant gateway whose tenants differ.
     vcpus, clock_hz : int, float
         The VM's vCPUs and their clock (WS2012 R2 guidance: 4 or 8 vCPUs [S18]).
     queue_pkts : int, optional
@@ -98,17 +107,23 @@ class GatewayVM(Station):
         suite: str = "aes-gcm-128",
         dispatch: str = PINNED,
         nat_sweep_ns: int = 1_000_000_000,
+        modes: dict[int, str] | None = None,
     ) -> None:
-        if mode not in MODES:
-            raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}")
-        if mode == "nat" and nat is None:
+        every = {mode, *(modes or {}).values()}
+        if not every <= set(MODES):
+            raise ValueError(f"{name}: modes must be among {MODES}, got {sorted(every)}")
+        if "nat" in every and nat is None:
             raise ValueError(f"{name}: mode 'nat' needs a NatTable")
-        if mode in ("s2s", "ra") and (sas is None or tunnel_sa is None):
-            raise ValueError(f"{name}: mode {mode!r} needs sas and tunnel_sa")
-        if mode in ("s2s", "ra") and dispatch == SHARED:
+        esp_modes = every & {"s2s", "ra"}
+        if esp_modes and (sas is None or tunnel_sa is None):
+            raise ValueError(f"{name}: mode {sorted(esp_modes)[0]!r} needs sas and tunnel_sa")
+        if esp_modes and dispatch == SHARED:
             raise ValueError(f"{name}: an IPsec tunnel runs on one vCPU; use dispatch='pinned'")
         super().__init__(sim, name, servers=vcpus, cap_pkts=queue_pkts, dispatch=dispatch)
         self.mode, self.costs, self.clock_hz, self.suite = mode, costs, clock_hz, suite
+        self._fn = np.full(sim.max_tenants, CODE[mode], np.int8)
+        for rd, m in (modes or {}).items():
+            self._fn[rd] = CODE[m]
         self.nat, self.sas, self.tunnel_sa = nat, sas, tunnel_sa
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
@@ -213,26 +228,39 @@ class GatewayVM(Station):
                     self.dropped(v, gone)
 
     def _outbound(self, v: PacketBatch, counts: np.ndarray) -> None:
-        if self.mode == "nat":
+        fn = self._fn[np.clip(v.rd[: v.n], 0, self._fn.shape[0] - 1)]
+        if fn.min() == fn.max():
+            self._outbound_all(v, int(fn[0]), counts)
+            return
+        for code in np.unique(fn).tolist():
+            _only(v, fn == code, lambda b, c, code=code: self._outbound_all(b, code, c), counts)
+
+    def _outbound_all(self, v: PacketBatch, code: int, counts: np.ndarray) -> None:
+        if code == NAT:
             assert self.nat is not None
             created = int(self.nat.stats[nat_kernels.ST_CREATED])
             live = int((v.verdict[: v.n] == 0).sum())
             self._hairpin_dst(v)
             self.nat.outbound(v, counts)
             new = int(self.nat.stats[nat_kernels.ST_CREATED]) - created
-            self._new_share[id(v)] = new / live if live else 0.0
-        elif self.mode in ("s2s", "ra"):
+            self._new_share[id(v)] = self._new_share.get(id(v), 0.0) + (new / live if live else 0)
+        elif code == ESP:
             assert self.sas is not None and self.tunnel_sa is not None
-            v.sa[: v.n] = self.tunnel_sa[v.rd[: v.n]]
+            live = v.verdict[: v.n] == 0
+            v.sa[: v.n][live] = self.tunnel_sa[v.rd[: v.n][live]]
             esp.encapsulate(v, self.sas, counts, mtu=9000)
 
     def _inbound(self, v: PacketBatch, counts: np.ndarray) -> None:
-        if self.mode == "nat":
-            assert self.nat is not None
-            self.nat.inbound(v, counts)
-        elif self.mode in ("s2s", "ra"):
+        """ESP by its protocol (50, or NAT-T on UDP 4500); the rest by the tenant's function."""
+        is_esp = _esp_frames(v)
+        if is_esp.any():
             assert self.sas is not None
-            esp.decapsulate(v, self.sas, counts)
+            _only(v, is_esp, lambda b, c: esp.decapsulate(b, self.sas, c), counts)
+        if self.nat is not None:
+            fn = self._fn[np.clip(v.rd[: v.n], 0, self._fn.shape[0] - 1)]
+            nat = ~is_esp & (fn == NAT)
+            if nat.any():
+                _only(v, nat, self.nat.inbound, counts)
 
     def _hairpin_dst(self, v: PacketBatch) -> None:
         """Remember which packets head for one of the NAT's own public addresses."""
@@ -241,28 +269,33 @@ class GatewayVM(Station):
         ipv4_dst(v.buf, v.offset, v.verdict, v.n, dst)
         self._hairpin[id(v)] = self.nat.addr.find(dst) >= 0
 
-    def function_of(self, batch: PacketBatch) -> str:
-        if self.mode == "nat":
-            return "nat_existing"
-        if self.mode in ("s2s", "ra"):
-            side = self._side.get(id(batch), INSIDE)
-            return f"esp_{'encap' if side == INSIDE else 'decap'}:{self.suite}"
-        return "forward"
+    def functions(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        """The function code of each packet (FORWARD, NAT or ESP)."""
+        if self.sas is not None and self._side.get(id(batch), INSIDE) == OUTSIDE:
+            return np.where(batch.sa[rows] >= 0, ESP, self._fn[batch.rd[rows]])
+        return self._fn[np.clip(batch.rd[rows], 0, self._fn.shape[0] - 1)]
 
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         nbytes = batch.length[rows]
-        fn = self.function_of(batch)
-        ns = self.costs.service_ns(fn, nbytes, self.clock_hz)
+        code = self.functions(batch, rows)
+        side = "encap" if self._side.get(id(batch), INSIDE) == INSIDE else "decap"
+        names = {FORWARD: "forward", NAT: "nat_existing", ESP: f"esp_{side}:{self.suite}"}
+        ns = np.zeros(rows.shape[0], np.int64)
+        for c, fname in names.items():
+            mine = code == c
+            if mine.any():
+                ns[mine] = self.costs.service_ns(fname, nbytes[mine], self.clock_hz)
         share = self._new_share.pop(id(batch), 0.0)
         if share:
-            extra = self.costs.service_ns("nat_new", nbytes, self.clock_hz) - ns
-            ns = ns + np.rint(extra * share).astype(np.int64)
+            nat = code == NAT
+            extra = self.costs.service_ns("nat_new", nbytes[nat], self.clock_hz) - ns[nat]
+            ns[nat] += np.rint(extra * share).astype(np.int64)
         return ns
 
     def server_of(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
-        if self.mode in ("s2s", "ra"):
-            return np.maximum(batch.sa[rows], 0) % self.servers
-        return batch.flow[rows] % self.servers
+        """RSS: a tunnel's packets to the SA's vCPU, the others by flow [S23][S34]."""
+        tunnel = self.functions(batch, rows) == ESP
+        return np.where(tunnel, np.maximum(batch.sa[rows], 0), batch.flow[rows]) % self.servers
 
     def extra(self, duration_ns: int) -> dict[str, object]:
         out = {**super().extra(duration_ns), "mode": self.mode}
@@ -292,6 +325,24 @@ class GatewayVM(Station):
         while True:
             yield self.sim.env.timeout(every_ns)
             self.expired += self.nat.expire(int(self.sim.env.now))
+
+
+def _only(v: PacketBatch, mask: np.ndarray, fn, counts: np.ndarray) -> None:
+    """Run kernel wrapper ``fn(v, counts)`` on the live rows of ``mask`` only: the other live
+    rows are hidden from it for the call (kernels skip any row whose verdict is not OK)."""
+    hidden = np.flatnonzero(~mask & (v.verdict[: v.n] == 0))
+    v.verdict[hidden] = SKIP
+    fn(v, counts)
+    v.verdict[hidden] = 0
+
+
+def _esp_frames(v: PacketBatch) -> np.ndarray:
+    """Which frames carry ESP: IPv4 protocol 50, or UDP to port 4500 (NAT-T) [S29]."""
+    o = v.offset[: v.n].astype(np.int64)
+    rows = np.arange(v.n)
+    proto = v.buf[rows, o + 23]
+    dport = (v.buf[rows, o + 36].astype(np.int64) << 8) | v.buf[rows, o + 37]
+    return (proto == IPPROTO_ESP) | ((proto == IPPROTO_UDP) & (dport == NAT_T_PORT))
 
 
 def _dotted(a: int) -> str:
