@@ -51,14 +51,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from nvbench.scenario.loader import ScenarioError, load
-
-    try:
-        scenario = load(args.scenario)
-    except ScenarioError as e:
-        print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
-        for problem in e.problems:
-            print(f"  {problem}", file=sys.stderr)
+    scenario = _load(args.scenario)
+    if scenario is None:
         return 2
     if args.json:
         json.dump(scenario.model_dump(mode="json"), sys.stdout, indent=2)
@@ -67,6 +61,45 @@ def _check(args: argparse.Namespace) -> int:
         nets = ", ".join(f"{n.name} ({n.pattern})" for n in scenario.vm_networks)
         print(f"{args.scenario}: ok: {len(scenario.hosts)} hosts, "
               f"{len(scenario.gateways)} gateway VMs, VM networks: {nets}")  # fmt: skip
+    return 0
+
+
+def _load(path: str):
+    """The scenario, or None after printing every problem to stderr."""
+    from nvbench.scenario.loader import ScenarioError, load
+
+    try:
+        return load(path)
+    except ScenarioError as e:
+        print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def default_scenario() -> Path:
+    return Path(__file__).resolve().parent / "scenarios" / "default.toml"
+
+
+def _run(args: argparse.Namespace) -> int:
+    from nvbench import run
+
+    scenario = _load(args.scenario or str(default_scenario()))
+    if scenario is None:
+        return 2
+    sr = run.run(scenario, seed=args.seed, duration_s=args.duration)
+    if args.pattern:
+        sr.rows = [r for r in sr.rows if r["pattern"] == args.pattern]
+    out = Path(args.out or Path("results") / f"{scenario.name}-seed{sr.result.seed_entropy}")
+    written = run.write(sr, out)
+    if args.json:
+        doc = {"nvbench": __version__, "scenario": scenario.name, "patterns": sr.rows,
+               "summary": sr.result.summary, "out": str(out)}  # fmt: skip
+        json.dump(doc, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print(run.table(sr.rows))
+        print(f"\n{len(written)} Parquet tables in {out}/")
     return 0
 
 
@@ -97,6 +130,18 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("scenario", help="a scenario TOML file")
     k.add_argument("--json", action="store_true", help="print the scenario with its defaults")
     k.set_defaults(fn=_check)
+    for name, text in (("run", "run a scenario and report each VM network"),
+                       ("compare", "run the default scenario (or one given) and compare the "
+                                   "access patterns side by side")):  # fmt: skip
+        r = sub.add_parser(name, help=text)
+        r.add_argument("scenario", nargs="?" if name == "compare" else None,
+                       help="a scenario TOML file")  # fmt: skip
+        r.add_argument("--pattern", choices=("s2s", "mpls", "nat", "public_ip", "remote_access"))
+        r.add_argument("--seed", type=int, help="override the scenario's seed")
+        r.add_argument("--duration", type=float, help="simulated seconds (override)")
+        r.add_argument("--out", help="directory for the Parquet tables (default results/...)")
+        r.add_argument("--json", action="store_true", help="print one JSON document")
+        r.set_defaults(fn=_run)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
     return p

@@ -33,7 +33,8 @@ from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.esp import SaTable
 from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
-from nvbench.fastpath.scan import ipv4_dst
+from nvbench.fastpath.scan import count_ok, ipv4_dst
+from nvbench.fastpath.timing import is_sorted
 from nvbench.fastpath.verdict import ELEMENT_DOWN, MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
@@ -162,6 +163,7 @@ class GatewayVM(Station):
     def tick(self, t0: int, t1: int) -> None:
         inside, self._inbox = self.split(self._inbox, t1)
         outside, self._inbox_outside = self.split(self._inbox_outside, t1)
+        inside, outside = self._in_time_order(inside), self._in_time_order(outside)
         if inside or outside:
             self._drop_while_down(inside + outside)
             self._side = {id(v): INSIDE for v in inside} | {id(v): OUTSIDE for v in outside}
@@ -180,6 +182,33 @@ class GatewayVM(Station):
         due, self._held_inside = self.split(self._held_inside, t1)
         for v in due:
             self._send_side(v, INSIDE)
+
+    def _in_time_order(self, views: list[PacketBatch]) -> list[PacketBatch]:
+        """One batch in arrival order when the views interleave in time.
+
+        The functions run when packets arrive, and their order matters: ESP numbers its
+        packets in sequence (a peer's 64-packet replay window drops what comes too far out
+        of order [RFC 4303]) and the NAT hands out ports in order. So interleaved inputs
+        (several hosts' traffic) are merged by a copy first.
+        """
+        live = [v for v in views if count_ok(v.verdict, v.n)]
+        if len(live) < 2:
+            return live
+        rows = [np.flatnonzero(v.verdict[: v.n] == 0) for v in live]
+        times = np.concatenate([v.time[r] for v, r in zip(live, rows, strict=True)])
+        if is_sorted(times):
+            return live
+        order = np.argsort(times, kind="stable")
+        pos = np.empty_like(order)
+        pos[order] = np.arange(order.shape[0])
+        out = self.sim.new_batch(order.shape[0])
+        start = 0
+        for v, r in zip(live, rows, strict=True):
+            copy_packets(v, r, out, pos[start : start + r.shape[0]])
+            v.verdict[r] = MOVED
+            start += r.shape[0]
+        out.n = order.shape[0]
+        return [out]
 
     def _emit(self, views, n_inside, rows, d, order) -> None:
         """Hold each view for the port it leaves by; NAT hairpins are copied out to go

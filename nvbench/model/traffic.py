@@ -76,6 +76,10 @@ class Sizes:
         pick = np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(cum) - 1)
         return np.array(self.sizes, np.int64)[pick]
 
+    def capped(self, largest: int) -> Sizes:
+        """The same mix with every size above ``largest`` lowered to it (a guest MTU)."""
+        return Sizes(tuple(min(x, largest) for x in self.sizes), self.weights)
+
     @property
     def mean(self) -> float:
         return float(np.dot(self.sizes, self.weights) / sum(self.weights))

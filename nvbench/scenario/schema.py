@@ -158,6 +158,9 @@ class VMNetwork(Model):
     site: Site | None = None
     clients: Clients | None = None
     traffic: list[Traffic] = []
+    # Windows guests lower their MTU by the 42 bytes of NVGRE when the provider network has
+    # no jumbo frames [S4]; Linux guests did not [S5] and send frames that get dropped.
+    guest_mtu_reduction: bool = True
 
 
 class Fault(Model):

@@ -1,0 +1,55 @@
+"""The public IPv4 bill of each access pattern, from the scenario (DESIGN.md's table).
+
+- S2S and remote access: the gateway's front-end address, shared by every tenant of the
+  gateway (one address per gateway cluster replaces two gateways and an address per
+  tenant [S19]); behind an upstream NAT, that NAT's address (double NAT).
+- MPLS: none: the forwarding gateway faces the provider's network, not the Internet [S16].
+- NAT: the VM network's pool (one address or several).
+- Public IP per VM: one address per exposed VM [S19].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nvbench.scenario.schema import Scenario, VMNetwork
+
+
+def shared_front_end(s: Scenario, n: VMNetwork) -> str | None:
+    """The shared public address a VPN VM network uses, or None for the other patterns."""
+    if n.pattern not in ("s2s", "remote_access"):
+        return None
+    g = next(g for g in s.gateways if g.name == n.gateway)
+    key = g.cluster or g.name  # a cluster's nodes share one endpoint
+    front = [x for x in s.gateways if (x.cluster or x.name) == key and x.role == "active"]
+    chosen = front[0] if front else g
+    return str(chosen.upstream_nat or chosen.front_end)
+
+
+def own_addresses(n: VMNetwork) -> list[str]:
+    """Public addresses that belong to the VM network alone."""
+    if n.pattern == "nat":
+        return [str(a) for a in n.public_addresses]
+    if n.pattern == "public_ip":
+        return [str(vm.public) for vm in n.vms if vm.public is not None]
+    return []
+
+
+def bill(s: Scenario) -> dict[str, dict[str, Any]]:
+    """Per VM network: its own addresses, the shared one it uses, and the count it adds."""
+    out = {}
+    for n in s.vm_networks:
+        own, shared = own_addresses(n), shared_front_end(s, n)
+        out[n.name] = {"pattern": n.pattern, "own": own, "shared": shared,
+                       "public_ipv4": len(own) + (1 if shared else 0)}  # fmt: skip
+    return out
+
+
+def total(s: Scenario) -> int:
+    """Distinct public addresses the whole scenario needs."""
+    every: set[str] = set()
+    for row in bill(s).values():
+        every.update(row["own"])
+        if row["shared"]:
+            every.add(row["shared"])
+    return len(every)

@@ -1,0 +1,288 @@
+"""Build the simulation of a scenario: its fabric, and each VM network's access pattern.
+
+Every VM network is routing domain ``rd`` = its index. Packets take these paths:
+
+- out: VM -> host vSwitch (NVGRE, policy lookup; off-subnet -> the gateway wildcard record
+  [S11]) -> NIC -> provider switch -> gateway host NIC -> vSwitch (decapsulation) -> the
+  gateway VM of the VM network -> its function (S2S/RA: ESP; NAT: NAPT; MPLS and public
+  IP: forwarding) -> the gateway's uplink -> the tenant's far end: the remote site's VPN
+  peer, the PE router, the Internet (through the external 1:1 NAT device for public IP).
+- in: the far end -> the gateway's downlink -> the gateway VM -> the gateway host's vSwitch
+  (NVGRE to the VM's host) -> provider switch -> host NIC -> vSwitch -> the VMs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+import numpy as np
+
+from nvbench.fastpath import esp, nvgre
+from nvbench.fastpath.ipv4 import ETH_LEN
+from nvbench.fastpath.lookup import PolicyTable, VsidTable
+from nvbench.fastpath.nat1to1 import StaticNat
+from nvbench.fastpath.nat_table import NatTable
+from nvbench.model.costs import Profile
+from nvbench.model.demux import TenantDemux
+from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, VpnSource, remote_access_clients
+from nvbench.model.element import Element
+from nvbench.model.endpoints import Sink
+from nvbench.model.gateway import GatewayVM
+from nvbench.model.host import HostSpec, HyperVHost
+from nvbench.model.link import Link
+from nvbench.model.simulation import Simulation
+from nvbench.model.switch import ProviderSwitch
+from nvbench.model.traffic import Flows, PacketSource, Sizes
+from nvbench.scenario.schema import Scenario, Traffic, VMNetwork
+
+MODE = {
+    "s2s": "s2s",
+    "remote_access": "ra",
+    "nat": "nat",
+    "mpls": "forward",
+    "public_ip": "forward",
+}
+GHZ = 1e9
+GBPS = 1e9
+
+
+@dataclass
+class Built:
+    """The elements of a scenario's simulation, by what they stand for."""
+
+    sim: Simulation
+    rd: dict[str, int]
+    gateways: dict[str, GatewayVM]
+    hosts: dict[str, HyperVHost]
+    gateway_hosts: dict[str, HyperVHost]
+    uplinks: dict[str, Link] = field(default_factory=dict)
+    far_ends: dict[str, Element] = field(default_factory=dict)  # by VM network
+    one_to_one: dict[str, StaticNat] = field(default_factory=dict)  # public IP per VM
+
+
+def _ip(a: IPv4Address) -> int:
+    return int(a)
+
+
+def _spec(h, provider_mtu: int | None = None) -> HostSpec:
+    return HostSpec(
+        pa=_ip(h.pa), clock_hz=h.clock_ghz * GHZ, vswitch_cores=h.vswitch_cores,
+        offload=h.offload, nic_bps=h.nic_gbps * GBPS, provider_mtu=provider_mtu or h.provider_mtu,
+    )  # fmt: skip
+
+
+def sizes_of(t: Traffic) -> Sizes:
+    if t.sizes == "imix":
+        return Sizes.imix()
+    if isinstance(t.sizes, int):
+        return Sizes.fixed(t.sizes)
+    return Sizes.empirical({int(k): float(v) for k, v in t.sizes.items()})
+
+
+def build(s: Scenario, sim: Simulation, profile: Profile) -> Built:
+    """Create every element of scenario ``s`` in ``sim`` and wire them."""
+    rd = {n.name: i for i, n in enumerate(s.vm_networks)}
+    policy, vsids = _policy(s, rd)
+    hosts = {h.name: HyperVHost(sim, h.name, _spec(h), policy, vsids, profile) for h in s.hosts}
+    gw_hosts = {
+        h.name: HyperVHost(sim, h.name, _spec(h), policy, vsids, profile) for h in s.gateway_hosts
+    }
+    up, down = ProviderSwitch(sim, "provider.up"), ProviderSwitch(sim, "provider.down")
+    for h in s.hosts:
+        host = hosts[h.name]
+        host.connect_egress(up)
+        up.route(_ip(h.pa), [host.ingress])
+        down.route(_ip(h.pa), [host.ingress])
+        host.connect_ingress(Sink(sim, f"{h.name}.vms"))
+    built = Built(sim, rd, {}, hosts, gw_hosts)
+    for h in s.gateway_hosts:
+        gw_host = gw_hosts[h.name]
+        up.route(_ip(h.pa), [gw_host.ingress])
+        gw_host.connect_egress(down)
+        inside = TenantDemux(sim, f"{h.name}.compartments")
+        gw_host.connect_ingress(inside)
+        for g in (g for g in s.gateways if g.host == h.name):
+            _gateway(s, g, built, inside, gw_host, profile)
+    for n in s.vm_networks:
+        _outbound_traffic(s, n, built)
+    for f in s.faults:
+        if f.kind == "gateway":
+            end = s.run.duration_s if f.for_s is None else f.for_s
+            built.gateways[f.target].fail(int(f.at_s * 1e9), int(end * 1e9))
+    return built
+
+
+def _policy(s: Scenario, rd: dict[str, int]) -> tuple[PolicyTable, VsidTable]:
+    """HNV lookup records: each VM, and each VM network's gateway wildcard record [S11]."""
+    host_pa = {h.name: _ip(h.pa) for h in (*s.hosts, *s.gateway_hosts)}
+    gw_host = {g.name: g.host for g in s.gateways}
+    n_vms = sum(len(n.vms) for n in s.vm_networks)
+    policy, vsids = PolicyTable(n_vms + len(s.vm_networks) + 1), VsidTable()
+    mac = 0x00155D100000
+    for n in s.vm_networks:
+        r = rd[n.name]
+        for x in (*n.subnets, n.gateway_subnet):
+            vsids.add(x.vsid, r)
+        for vm in n.vms:
+            mac += 1
+            policy.add(r, _ip(vm.address), host_pa[vm.host], mac, vm.subnet)
+        policy.add(r, 0, host_pa[gw_host[n.gateway]], 0x00155D0FFFFF, n.gateway_subnet.vsid)
+    return policy, vsids
+
+
+def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profile) -> None:
+    sim, rd = built.sim, built.rd
+    mine = [n for n in s.vm_networks if n.gateway == g.name]
+    nat = _nat_table(sim, g, mine, rd)
+    sas = esp.SaTable(max(16, 2 * len(mine) + sum(n.clients.count for n in mine if n.clients)))
+    tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
+    gw = GatewayVM(
+        sim, g.name, "forward", profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
+        queue_pkts=g.queue_packets, nat=nat, sas=sas, tunnel_sa=tunnel_sa,
+        modes={rd[n.name]: MODE[n.pattern] for n in mine},
+    )  # fmt: skip
+    built.gateways[g.name] = gw
+    for n in mine:
+        inside.route(rd[n.name], gw.inside)
+    gw.inside.connect(gw_host.egress)
+    uplink = Link(sim, f"{g.name}.uplink", g.uplink_gbps * GBPS, delay_ns=1_000_000,
+                  buffer_bytes=1 << 22)  # fmt: skip
+    downlink = Link(sim, f"{g.name}.downlink", g.uplink_gbps * GBPS, delay_ns=1_000_000,
+                    buffer_bytes=1 << 22)  # fmt: skip
+    built.uplinks[g.name] = uplink
+    gw.outside.connect(uplink)
+    downlink.connect(gw.outside)
+    far = TenantDemux(sim, f"{g.name}.far")
+    uplink.connect(far)
+    internet = Sink(sim, f"{g.name}.internet")
+    for n in mine:
+        end = _far_end(s, g, n, built, sas, tunnel_sa, internet)
+        far.route(rd[n.name], end)
+        built.far_ends[n.name] = end
+        _inbound_traffic(s, g, n, built, sas, downlink)
+
+
+def _nat_table(sim: Simulation, g, mine: list[VMNetwork], rd: dict) -> NatTable | None:
+    nats = [n for n in mine if n.pattern == "nat"]
+    if not nats:
+        return None
+    table = NatTable(1 << 16, max_tenants=sim.max_tenants, seed=sim.seed.spawn(1)[0])
+    for n in nats:
+        table.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses])
+        vms = {vm.name: vm for vm in n.vms}
+        for m in n.static_mappings:
+            proto = 6 if m.protocol == "tcp" else 17
+            table.add_static(rd[n.name], proto, (_ip(vms[m.vm].address), m.port),
+                             (_ip(n.public_addresses[0]), m.public_port))  # fmt: skip
+    return table
+
+
+def _front(g) -> int:
+    """The address the outside world sees for the gateway (its upstream NAT's, if any)."""
+    return _ip(g.upstream_nat or g.front_end)
+
+
+def _far_end(s, g, n: VMNetwork, built: Built, sas, tunnel_sa, internet: Sink) -> Element:
+    sim, r = built.sim, built.rd[n.name]
+    if n.pattern == "s2s":
+        assert n.site is not None
+        nat_t = g.upstream_nat is not None  # IKE moves to UDP 4500 behind a NAT [S31]
+        tunnel_sa[r] = sas.add(0x1000 + 2 * r, n.site.suite, _ip(g.front_end), _ip(n.site.peer),
+                               tenant=r, nat_t=nat_t)  # fmt: skip
+        return VpnPeer(sim, f"{n.name}.site", sas)
+    if n.pattern == "mpls":
+        return PeRouter(sim, f"{n.name}.pe")
+    if n.pattern == "public_ip":
+        table = StaticNat(max(1, len(n.vms)))
+        for vm in n.vms:
+            if vm.public is not None:
+                table.add(r, _ip(vm.address), _ip(vm.public))
+        built.one_to_one[n.name] = table  # the inbound device shares it
+        device = NatDevice(sim, f"{n.name}.nat-out", table, True, built.gateways[g.name].costs)
+        device.connect(internet)
+        return device
+    if n.pattern == "remote_access":
+        return Sink(sim, f"{n.name}.clients")
+    return internet  # nat
+
+
+def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:
+    r = built.rd[n.name]
+    for k, t in enumerate(x for x in n.traffic if x.direction == "outbound"):
+        by_host: dict[str, list] = {}
+        for vm in n.vms:
+            by_host.setdefault(vm.host, []).append(vm)
+        for host, vms in by_host.items():
+            sizes = _guest_sizes(n, t, built, [host])
+            flows = Flows(tuple(_ip(vm.address) for vm in vms), (_ip(t.destination),),
+                          count=t.flows, mix=tuple(t.protocols.items()))  # fmt: skip
+            rate = t.rate_pps * len(vms) / len(n.vms)
+            src = PacketSource(built.sim, f"{n.name}.out{k}.{host}", r, flows, sizes,
+                               rate_pps=rate, process=t.process)  # fmt: skip
+            src.connect(built.hosts[host].egress)
+
+
+def _guest_sizes(n: VMNetwork, t: Traffic, built: Built, hosts: list[str]) -> Sizes:
+    """The traffic's frame sizes, capped at the guests' MTU where they lower it by NVGRE's
+    42 bytes (1458 at a 1500-byte provider MTU [S4]). Inbound traffic meets the same path
+    MTU to the VM (TCP's MSS follows it)."""
+    sizes = sizes_of(t)
+    if not n.guest_mtu_reduction or not hosts:
+        return sizes
+    mtu = min(built.hosts[h].spec.provider_mtu for h in hosts) - nvgre.OVERHEAD
+    return sizes.capped(mtu + ETH_LEN)
+
+
+def _inbound_traffic(s, g, n: VMNetwork, built: Built, sas, downlink: Link) -> None:
+    sim, r = built.sim, built.rd[n.name]
+    hosts = sorted({vm.host for vm in n.vms})
+    vm_ips = tuple(_ip(vm.address) for vm in n.vms)
+    for k, t in enumerate(x for x in n.traffic if x.direction == "inbound"):
+        name = f"{n.name}.in{k}"
+        mix = tuple(t.protocols.items())
+        sizes = _guest_sizes(n, t, built, hosts)
+        if n.pattern == "remote_access":
+            assert n.clients is not None
+            src: Element = remote_access_clients(
+                sim, name, r, n.clients.count, _ip(n.clients.pool.network_address) + 1, vm_ips,
+                _front(g), sas, t.rate_pps, sizes,
+                n.clients.suite, first_spi=0x10000 * (r + 1),
+            )  # fmt: skip
+        elif n.pattern == "s2s":
+            assert n.site is not None
+            sa = sas.add(0x1001 + 2 * r, n.site.suite, _ip(n.site.peer), _front(g), tenant=r,
+                         nat_t=g.upstream_nat is not None)  # fmt: skip
+            flows = Flows((_ip(t.destination),), vm_ips, count=t.flows, mix=mix)
+            src = VpnSource(
+                sim,
+                name,
+                r,
+                flows,
+                _guest_sizes(n, t, built, hosts),
+                t.rate_pps,
+                sas,
+                np.array([sa]),
+            )
+        elif n.pattern == "nat":
+            # Only published ports reach a NAT'd tenant from outside (static mappings).
+            port = n.static_mappings[0].public_port if n.static_mappings else 1024
+            flows = Flows((_ip(t.destination),), (_ip(n.public_addresses[0]),), count=t.flows,
+                          mix=tuple((p, w) for p, w in mix if p != "icmp") or (("tcp", 1.0),),
+                          dport=port)  # fmt: skip
+            src = PacketSource(sim, name, r, flows, sizes, t.rate_pps, t.process,
+                               direction="inbound")  # fmt: skip
+        elif n.pattern == "public_ip":
+            publics = tuple(_ip(vm.public) for vm in n.vms if vm.public is not None)
+            flows = Flows((_ip(t.destination),), publics, count=t.flows, mix=mix)
+            src = PacketSource(sim, name, r, flows, sizes, t.rate_pps, t.process,
+                               direction="inbound")  # fmt: skip
+            table = built.one_to_one[n.name]
+            device = NatDevice(sim, f"{n.name}.nat-in", table, False, built.gateways[g.name].costs)
+            src.connect(device)
+            src = device
+        else:  # mpls: from the PE router, straight to the VMs' addresses
+            flows = Flows((_ip(t.destination),), vm_ips, count=t.flows, mix=mix)
+            src = PacketSource(sim, name, r, flows, sizes, t.rate_pps, t.process,
+                               direction="inbound")  # fmt: skip
+        src.connect(downlink)

@@ -1,0 +1,127 @@
+"""Run a scenario: build it, simulate it, and report each VM network (pattern) side by side."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from nvbench import __version__
+from nvbench.model import costs
+from nvbench.model.result import Result
+from nvbench.model.simulation import Simulation
+from nvbench.patterns import addresses
+from nvbench.patterns.build import Built, build
+from nvbench.scenario.schema import Scenario
+
+COLUMNS = ("vm_network", "pattern", "offered", "delivered", "dropped", "loss", "throughput_mbps",
+           "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_util", "bottleneck",
+           "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts")  # fmt: skip
+
+
+@dataclass
+class ScenarioRun:
+    scenario: Scenario
+    result: Result
+    rows: list[dict[str, Any]]
+
+
+def profile_for(s: Scenario) -> costs.Profile:
+    return costs.default() if s.run.profile == "published" else costs.load(s.run.profile)
+
+
+def run(s: Scenario, seed: int | None = None, duration_s: float | None = None) -> ScenarioRun:
+    """Simulate ``s`` (with its own seed and duration unless given) and summarise it."""
+    duration = int((duration_s or s.run.duration_s) * 1e9)
+    interval = s.run.series_interval_ms
+    sim = Simulation(
+        seed=s.run.seed if seed is None else seed,
+        quantum_ns=int(s.run.quantum_ms * 1e6),
+        warmup_ns=min(int(s.run.warmup_s * 1e9), duration // 2),
+        series_interval_ns=None if interval is None else int(interval * 1e6),
+    )
+    built = build(s, sim, profile_for(s))
+    result = sim.run(duration)
+    return ScenarioRun(s, result, _rows(s, built, result))
+
+
+def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
+    tenants = {t["tenant"]: t for t in result.tenants}
+    bill = addresses.bill(s)
+    out = []
+    for n in s.vm_networks:
+        t = tenants.get(built.rd[n.name], {})
+        g = next(g for g in s.gateways if g.name == n.gateway)
+        gw = result.element(g.name)
+        path = _path(s, n, g)
+        util = {e: result.element(e).get("utilization", 0.0) for e in path}
+        worst = max(util, key=lambda e: util[e])
+        offered, dropped = t.get("offered", 0), t.get("dropped", 0)
+        out.append({
+            "vm_network": n.name, "pattern": n.pattern, "offered": offered,
+            "delivered": t.get("delivered", 0), "dropped": dropped,
+            "loss": dropped / offered if offered else 0.0,
+            "throughput_mbps": t.get("throughput_bps", 0.0) / 1e6,
+            "latency_p50_ms": _ms(t.get("latency_p50_ns")),
+            "latency_p99_ms": _ms(t.get("latency_p99_ns")),
+            "gateway": g.name, "gateway_vcpu_util": gw["utilization"],
+            "bottleneck": worst, "bottleneck_util": util[worst],
+            "public_ipv4": bill[n.name]["public_ipv4"], "gateway_vms": 1, "gateway_hosts": 1,
+        })  # fmt: skip
+    return out
+
+
+def _ms(ns: float | None) -> float | None:
+    return None if ns is None else ns / 1e6
+
+
+def _path(s: Scenario, n, g) -> list[str]:
+    """The queueing elements a VM network's packets cross."""
+    hosts = sorted({vm.host for vm in n.vms})
+    names = [
+        f"{h}.{part}" for h in hosts for part in ("vswitch.tx", "nic.tx", "nic.rx", "vswitch.rx")
+    ]
+    names += [f"{g.host}.{part}" for part in ("nic.rx", "vswitch.rx", "vswitch.tx", "nic.tx")]
+    return names + [g.name, f"{g.name}.uplink", f"{g.name}.downlink"]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The side-by-side comparison, one line per VM network."""
+    head = (f"{'VM network':<18}{'pattern':<14}{'Mbit/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+            f"{'loss':>8}{'gw vCPU':>9}  {'bottleneck (utilization)':<32}{'IPv4':>5}"
+            f"{'GW VMs':>7}{'GW hosts':>9}")  # fmt: skip
+    lines = [head]
+    for r in rows:
+        neck = f"{r['bottleneck']} {r['bottleneck_util']:.0%}"
+        lines.append(
+            f"{r['vm_network']:<18}{r['pattern']:<14}{r['throughput_mbps']:>9.1f}"
+            f"{_f(r['latency_p50_ms'])}{_f(r['latency_p99_ms'])}{r['loss']:>8.2%}"
+            f"{r['gateway_vcpu_util']:>9.1%}  {neck:<32}"
+            f"{r['public_ipv4']:>5}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
+        )
+    return "\n".join(lines)
+
+
+def _f(x: float | None) -> str:
+    return f"{'-':>8}" if x is None else f"{x:>8.3f}"
+
+
+def write(sr: ScenarioRun, out: Path) -> list[Path]:
+    """Write the run's tables as Parquet files in ``out``, each atomically (tmp + rename)."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = dict(sr.result.to_arrow())
+    tables["patterns"] = pa.Table.from_pylist(sr.rows)
+    meta = {b"nvbench": __version__.encode(), b"scenario": sr.scenario.name.encode(),
+            b"seed_entropy": str(sr.result.seed_entropy).encode()}  # fmt: skip
+    written = []
+    for name, t in tables.items():
+        path = out / f"{name}.parquet"
+        tmp = out / f".{name}.parquet.tmp"
+        pq.write_table(t.replace_schema_metadata({**(t.schema.metadata or {}), **meta}), tmp)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
