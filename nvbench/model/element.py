@@ -142,7 +142,20 @@ class Element:
 
     def in_flight(self) -> int:
         """Live packets inside this element: waiting, in service, or not yet due."""
-        return sum(count_ok(b.verdict, b.n) for b in (*self._inbox, *self._held))
+        return sum(count_ok(b.verdict, b.n) for b in self.held_views())
+
+    def held_views(self) -> list[PacketBatch]:
+        """The views this element holds (their live packets are in flight here)."""
+        return [*self._inbox, *self._held]
+
+    def in_flight_by_tenant(self) -> np.ndarray:
+        """:meth:`in_flight`, by routing domain."""
+        t = self.sim.max_tenants
+        out = np.zeros(t, np.int64)
+        for b in self.held_views():
+            rd = b.rd[: b.n][b.verdict[: b.n] == 0]
+            out += np.bincount(np.clip(rd, 0, t - 1), minlength=t)[:t]
+        return out
 
     def _take_due(self, t1: int) -> list[PacketBatch]:
         due, later = self.split(self._inbox, t1)

@@ -241,9 +241,8 @@ class GatewayVM(Station):
         self.stats.delivered_bytes += int(batch.length[: batch.n][live].sum())
         port.out.put(batch)
 
-    def in_flight(self) -> int:
-        extra = (*self._inbox_outside, *self._held_inside)
-        return super().in_flight() + sum(int((b.verdict[: b.n] == 0).sum()) for b in extra)
+    def held_views(self) -> list[PacketBatch]:
+        return [*super().held_views(), *self._inbox_outside, *self._held_inside]
 
     # -- the function -----------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class Result:
             rest = r["delivered"] + r["dropped"] + r["in_flight"]
             if r["offered"] != rest:
                 out.append(f"{r['name']}: offered {r['offered']} != {rest} accounted")
+        # Not per tenant: a NAT hairpin hands a packet from one tenant to another.
         s = self.summary
         rest = s["delivered"] + s["dropped"] + s["in_flight"]
         if s["offered"] + s["carried_in"] != rest:
@@ -153,12 +154,13 @@ def _summary(sim: Simulation, elements: list[dict], seconds: float) -> dict[str,
 
 def _tenants(sim: Simulation, seconds: float) -> list[dict[str, Any]]:
     sources, sinks = _ends(sim)
-    offered = sum((s.tenants.packets for s in sources), np.zeros(sim.max_tenants, np.int64))
-    delivered = sum((k.tenants.packets for k in sinks), np.zeros(sim.max_tenants, np.int64))
-    nbytes = sum((k.tenants.bytes for k in sinks), np.zeros(sim.max_tenants, np.int64))
-    dropped = sum(
-        (e.stats.drops_by_tenant for e in sim.elements), np.zeros(sim.max_tenants, np.int64)
-    )
+    zero = np.zeros(sim.max_tenants, np.int64)
+    # Packets inside the network when the warm-up ended count as offered by their tenant.
+    offered = sum((s.tenants.packets for s in sources), zero) + sim.carried_by_tenant
+    delivered = sum((k.tenants.packets for k in sinks), zero)
+    nbytes = sum((k.tenants.bytes for k in sinks), zero)
+    dropped = sum((e.stats.drops_by_tenant for e in sim.elements), zero)
+    inside = sum((e.in_flight_by_tenant() for e in sim.elements), zero)
     rows = []
     for t in np.flatnonzero(offered + delivered):
         latency = LatencySketch()
@@ -170,6 +172,7 @@ def _tenants(sim: Simulation, seconds: float) -> list[dict[str, Any]]:
                 "offered": int(offered[t]),
                 "delivered": int(delivered[t]),
                 "dropped": int(dropped[t]),
+                "in_flight": int(inside[t]),
                 "throughput_bps": float(nbytes[t]) * 8 / seconds,
                 **_latency(latency, "latency_"),
             }

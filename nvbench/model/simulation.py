@@ -74,6 +74,7 @@ class Simulation:
         self.warmup_ns = int(warmup_ns)
         self.measured_from = 0
         self.carried = 0
+        self.carried_by_tenant = np.zeros(max_tenants, np.int64)
         self.env = simpy.Environment()
         self.pool = BatchPool(max_frame)
         self.elements: list[Element] = []
@@ -153,6 +154,9 @@ class Simulation:
     def _reset_stats(self, t: int) -> None:
         self.measured_from = t
         self.carried = 0
+        self.carried_by_tenant = sum(
+            (e.in_flight_by_tenant() for e in self.elements), np.zeros(self.max_tenants, np.int64)
+        )
         for e in self.elements:
             self.carried += e.reset_stats()
 
