@@ -35,7 +35,7 @@ from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import count_ok, ipv4_dst
 from nvbench.fastpath.timing import is_sorted
-from nvbench.fastpath.verdict import ELEMENT_DOWN, MOVED, new_counts
+from nvbench.fastpath.verdict import MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.station import PINNED, SHARED, Station
@@ -131,7 +131,6 @@ class GatewayVM(Station):
         self.outside = Port(sim, f"{name}.outside", self, OUTSIDE)
         self._inbox_outside: list[PacketBatch] = []
         self._held_inside: list[PacketBatch] = []
-        self._down: list[tuple[int, int]] = []  # [from, until) intervals, ns
         self.expired = 0
         if nat is not None:
             sim.env.process(self._expiry(nat_sweep_ns))
@@ -149,14 +148,6 @@ class GatewayVM(Station):
         Element.put(self, batch)
         if side == OUTSIDE and self.stats.offered != before:
             self._inbox_outside.append(self._inbox.pop())
-
-    def fail(self, at_ns: int, for_ns: int) -> simpy.Process:
-        """Take the VM down at ``at_ns`` for ``for_ns``: packets arriving meanwhile are lost."""
-        return self.sim.env.process(self._outage(at_ns, for_ns))
-
-    def _outage(self, at_ns: int, for_ns: int) -> Generator[simpy.Event, None, None]:
-        yield self.sim.env.timeout(max(0, at_ns - self.sim.env.now))
-        self._down.append((int(at_ns), int(at_ns + for_ns)))
 
     # -- the quantum ------------------------------------------------------------------------
 
@@ -245,15 +236,6 @@ class GatewayVM(Station):
         return [*super().held_views(), *self._inbox_outside, *self._held_inside]
 
     # -- the function -----------------------------------------------------------------------
-
-    def _drop_while_down(self, views: list[PacketBatch]) -> None:
-        for lo, hi in self._down:
-            for v in views:
-                t = v.time[: v.n]
-                gone = np.flatnonzero((v.verdict[: v.n] == 0) & (t >= lo) & (t < hi))
-                if gone.shape[0]:
-                    v.verdict[gone] = ELEMENT_DOWN
-                    self.dropped(v, gone)
 
     def _outbound(self, v: PacketBatch, counts: np.ndarray) -> None:
         fn = self._fn[np.clip(v.rd[: v.n], 0, self._fn.shape[0] - 1)]

@@ -17,13 +17,15 @@ stays done: for a NAT, the session its first packet opened.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from nvbench.fastpath import timing
 from nvbench.fastpath.scan import live_rows, write_departures
-from nvbench.fastpath.verdict import BUFFER_FULL, LINK_LOSS
+from nvbench.fastpath.verdict import BUFFER_FULL, ELEMENT_DOWN, LINK_LOSS
 from nvbench.model.element import Element
 from nvbench.packet.batch import PacketBatch
 
@@ -69,6 +71,7 @@ class Station(Element):
         self.servers = servers
         self.dispatch = dispatch
         self.delay_ns = int(delay_ns)
+        self._down: list[tuple[int, int]] = []  # [from, until) outages, ns
         self.queue: timing.Station | timing.PinnedStations
         if dispatch == SHARED:
             self.queue = timing.Station(servers, cap_pkts, cap_bytes)
@@ -110,9 +113,30 @@ class Station(Element):
             if gone.shape[0]:
                 self.dropped(v, gone)
 
+    # -- failures -----------------------------------------------------------------------------
+
+    def fail(self, at_ns: int, for_ns: int) -> simpy.Process:
+        """Take the element down at ``at_ns`` for ``for_ns`` (a SimPy process): packets that
+        arrive meanwhile are dropped with ELEMENT_DOWN."""
+        return self.sim.env.process(self._outage(at_ns, for_ns))
+
+    def _outage(self, at_ns: int, for_ns: int) -> Generator[simpy.Event, None, None]:
+        yield self.sim.env.timeout(max(0, at_ns - self.sim.env.now))
+        self._down.append((int(at_ns), int(at_ns + for_ns)))
+
+    def _drop_while_down(self, views: list[PacketBatch]) -> None:
+        for lo, hi in self._down:
+            for v in views:
+                t = v.time[: v.n]
+                gone = np.flatnonzero((v.verdict[: v.n] == 0) & (t >= lo) & (t < hi))
+                if gone.shape[0]:
+                    v.verdict[gone] = ELEMENT_DOWN
+                    self.dropped(v, gone)
+
     # -- the engine ------------------------------------------------------------------------
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        self._drop_while_down(views)
         self.transform(views)
         timed = self.serve(views)
         if timed is not None:

@@ -32,6 +32,7 @@ from nvbench.model.gateway import GatewayVM
 from nvbench.model.host import HostSpec, HyperVHost
 from nvbench.model.link import Link
 from nvbench.model.simulation import Simulation
+from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
 from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.scenario.schema import Scenario, Traffic, VMNetwork
@@ -107,10 +108,22 @@ def build(s: Scenario, sim: Simulation, profile: Profile) -> Built:
     for n in s.vm_networks:
         _outbound_traffic(s, n, built)
     for f in s.faults:
-        if f.kind == "gateway":
-            end = s.run.duration_s if f.for_s is None else f.for_s
-            built.gateways[f.target].fail(int(f.at_s * 1e9), int(end * 1e9))
+        _fault(f, s, built)
     return built
+
+
+def _fault(f, s: Scenario, built: Built) -> None:
+    """A gateway VM, a host (its vSwitch and NIC) or a host's link (its NIC) goes down."""
+    at, span = int(f.at_s * 1e9), int((f.for_s or s.run.duration_s) * 1e9)
+    if f.kind == "gateway":
+        built.gateways[f.target].fail(at, span)
+        return
+    host = built.hosts.get(f.target) or built.gateway_hosts[f.target]
+    parts: list[Station] = [host.nic_tx, host.nic_rx]
+    if f.kind == "host":
+        parts += [host.vswitch_tx, host.vswitch_rx]
+    for part in parts:
+        part.fail(at, span)
 
 
 def _policy(s: Scenario, rd: dict[str, int]) -> tuple[PolicyTable, VsidTable]:

@@ -138,3 +138,23 @@ def test_run_one_pattern(tmp_path, capsys, pattern):
                  "--out", str(tmp_path)]) == 0  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("VM network") and lines[1].split()[1] == pattern
+
+
+FAULTS = DEFAULT.read_text().replace(
+    '[[hosts]]\nname = "hv01"',
+    '[[faults]]\nkind = "gateway"\ntarget = "fwdgw01"\nat_s = 0.02\nfor_s = 0.01\n\n'
+    '[[faults]]\nkind = "link"\ntarget = "hv04"\nat_s = 0.03\nfor_s = 0.005\n\n'
+    '[[hosts]]\nname = "hv01"',
+    1,
+)
+
+
+def test_faults_drop_what_arrives_while_down_and_the_books_balance():
+    s, sim, b = _built(FAULTS)
+    r = sim.run(60_000_000)
+    down = {(d["element"], d["tenant"]) for d in r.drops if d["verdict"] == "ELEMENT_DOWN"}
+    assert ("fwdgw01", b.rd["fabrikam-mpls"]) in down  # the MPLS tenant's forwarding gateway
+    assert any(e.startswith("hv04.nic") for e, _ in down)
+    others = {t for _, t in down} - {b.rd["fabrikam-mpls"]}
+    assert others  # hv04 carries VMs of other tenants too
+    assert r.accounting_problems() == []
