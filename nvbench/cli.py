@@ -11,6 +11,8 @@ from pathlib import Path
 
 from nvbench import __version__, calibrate, workloads
 
+PATTERNS = ("s2s", "mpls", "nat", "public_ip", "remote_access")
+
 
 def _calibrate(args: argparse.Namespace) -> int:
     say = None if args.json else (lambda f: print(calibrate.table([f]).splitlines()[1], flush=True))
@@ -103,6 +105,21 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pcap(args: argparse.Namespace) -> int:
+    from nvbench import run
+
+    scenario = _load(args.scenario)
+    if scenario is None:
+        return 2
+    if args.pattern and args.pattern not in {n.pattern for n in scenario.vm_networks}:
+        print(f"nvbench: no VM network of {args.scenario} uses pattern {args.pattern!r}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    n = run.capture(scenario, Path(args.out), args.pattern, args.packets, args.duration)
+    print(f"wrote {n} frames to {args.out}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from nvbench.scenario.schema import Scenario
 
@@ -136,12 +153,19 @@ def parser() -> argparse.ArgumentParser:
         r = sub.add_parser(name, help=text)
         r.add_argument("scenario", nargs="?" if name == "compare" else None,
                        help="a scenario TOML file")  # fmt: skip
-        r.add_argument("--pattern", choices=("s2s", "mpls", "nat", "public_ip", "remote_access"))
+        r.add_argument("--pattern", choices=PATTERNS, help="report only this pattern")
         r.add_argument("--seed", type=int, help="override the scenario's seed")
         r.add_argument("--duration", type=float, help="simulated seconds (override)")
         r.add_argument("--out", help="directory for the Parquet tables (default results/...)")
         r.add_argument("--json", action="store_true", help="print one JSON document")
         r.set_defaults(fn=_run)
+    pc = sub.add_parser("pcap", help="write the frames of a scenario's run to a pcap file")
+    pc.add_argument("scenario", help="a scenario TOML file")
+    pc.add_argument("out", help="the pcap file to write")
+    pc.add_argument("--pattern", choices=PATTERNS, help="only this pattern's VM networks")
+    pc.add_argument("--packets", type=int, default=1000, help="frames to write (default 1000)")
+    pc.add_argument("--duration", type=float, help="simulated seconds (override)")
+    pc.set_defaults(fn=_pcap)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
     return p

@@ -14,8 +14,9 @@ from nvbench import __version__
 from nvbench.model import costs
 from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
+from nvbench.packet.pcap import PcapWriter
 from nvbench.patterns import addresses
-from nvbench.patterns.build import Built, build
+from nvbench.patterns.build import Built, TapSpec, build
 from nvbench.scenario.schema import Scenario
 
 COLUMNS = ("vm_network", "pattern", "offered", "delivered", "dropped", "loss", "throughput_mbps",
@@ -47,6 +48,25 @@ def run(s: Scenario, seed: int | None = None, duration_s: float | None = None) -
     built = build(s, sim, profile_for(s))
     result = sim.run(duration)
     return ScenarioRun(s, result, _rows(s, built, result))
+
+
+def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
+            duration_s: float | None = None) -> int:  # fmt: skip
+    """Write to ``path`` the first ``packets`` frames (in time order) of the VM networks of
+    ``pattern`` (all if None) as they cross the provider network and the external side;
+    returns how many were written."""
+    nets = [i for i, n in enumerate(s.vm_networks) if pattern in (None, n.pattern)]
+    duration = int((duration_s or s.run.duration_s) * 1e9)
+    sim = Simulation(seed=s.run.seed, quantum_ns=int(s.run.quantum_ms * 1e6))
+    built = build(s, sim, profile_for(s), TapSpec(packets, set(nets)))
+    sim.run(duration)
+    frames = sorted((f for tap in built.taps for f in tap.frames), key=lambda f: f[0])[:packets]
+    tmp = path.with_name(f".{path.name}.tmp")
+    with PcapWriter(tmp) as pcap:
+        for t, frame in frames:
+            pcap.write_frame(frame, t)
+    os.replace(tmp, path)
+    return len(frames)
 
 
 def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from nvbench.model.link import Link
 from nvbench.model.simulation import Simulation
 from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
+from nvbench.model.tap import Tap
 from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.scenario.schema import Scenario, Traffic, VMNetwork
 
@@ -60,6 +61,15 @@ class Built:
     uplinks: dict[str, Link] = field(default_factory=dict)
     far_ends: dict[str, Element] = field(default_factory=dict)  # by VM network
     one_to_one: dict[str, StaticNat] = field(default_factory=dict)  # public IP per VM
+    taps: list[Tap] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TapSpec:
+    """Copy up to ``limit`` frames per tap point, of these tenants (all if None)."""
+
+    limit: int
+    tenants: set[int] | None = None
 
 
 def _ip(a: IPv4Address) -> int:
@@ -81,8 +91,12 @@ def sizes_of(t: Traffic) -> Sizes:
     return Sizes.empirical({int(k): float(v) for k, v in t.sizes.items()})
 
 
-def build(s: Scenario, sim: Simulation, profile: Profile) -> Built:
-    """Create every element of scenario ``s`` in ``sim`` and wire them."""
+def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None = None) -> Built:
+    """Create every element of scenario ``s`` in ``sim`` and wire them.
+
+    With ``taps``, frames are copied where they cross the provider network (leaving every
+    host's NIC) and the external side (the gateways' uplinks and downlinks).
+    """
     rd = {n.name: i for i, n in enumerate(s.vm_networks)}
     policy, vsids = _policy(s, rd)
     hosts = {h.name: HyperVHost(sim, h.name, _spec(h), policy, vsids, profile) for h in s.hosts}
@@ -90,21 +104,31 @@ def build(s: Scenario, sim: Simulation, profile: Profile) -> Built:
         h.name: HyperVHost(sim, h.name, _spec(h), policy, vsids, profile) for h in s.gateway_hosts
     }
     up, down = ProviderSwitch(sim, "provider.up"), ProviderSwitch(sim, "provider.down")
+    built_taps: list[Tap] = []
+
+    def tapped(name: str) -> Element:
+        """Where a wire should lead: a new tap in front of it when taps are asked for."""
+        if taps is None:
+            return up if name.endswith(".provider") else down
+        tap = Tap(sim, name, taps.limit, taps.tenants)
+        built_taps.append(tap)
+        return tap
+
     for h in s.hosts:
         host = hosts[h.name]
-        host.connect_egress(up)
+        _wire(host.nic_tx, tapped(f"{h.name}.provider"), up)
         up.route(_ip(h.pa), [host.ingress])
         down.route(_ip(h.pa), [host.ingress])
         host.connect_ingress(Sink(sim, f"{h.name}.vms"))
-    built = Built(sim, rd, {}, hosts, gw_hosts)
+    built = Built(sim, rd, {}, hosts, gw_hosts, taps=built_taps)
     for h in s.gateway_hosts:
         gw_host = gw_hosts[h.name]
         up.route(_ip(h.pa), [gw_host.ingress])
-        gw_host.connect_egress(down)
+        _wire(gw_host.nic_tx, tapped(f"{h.name}.provider.down"), down)
         inside = TenantDemux(sim, f"{h.name}.compartments")
         gw_host.connect_ingress(inside)
         for g in (g for g in s.gateways if g.host == h.name):
-            _gateway(s, g, built, inside, gw_host, profile)
+            _gateway(s, g, built, inside, gw_host, profile, tapped if taps else None)
     for n in s.vm_networks:
         _outbound_traffic(s, n, built)
     for f in s.faults:
@@ -144,7 +168,16 @@ def _policy(s: Scenario, rd: dict[str, int]) -> tuple[PolicyTable, VsidTable]:
     return policy, vsids
 
 
-def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profile) -> None:
+def _wire(a: Element, via: Element, b: Element) -> None:
+    """a -> b, through ``via`` if it is not ``b`` itself (a tap)."""
+    if via is b:
+        a.connect(b)
+    else:
+        a.connect(via).connect(b)
+
+
+def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profile,
+             tapped=None) -> None:  # fmt: skip
     sim, rd = built.sim, built.rd
     mine = [n for n in s.vm_networks if n.gateway == g.name]
     nat = _nat_table(sim, g, mine, rd)
@@ -167,7 +200,13 @@ def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profi
     gw.outside.connect(uplink)
     downlink.connect(gw.outside)
     far = TenantDemux(sim, f"{g.name}.far")
-    uplink.connect(far)
+    if tapped is None:
+        uplink.connect(far)
+    else:
+        uplink.connect(tapped(f"{g.name}.external.out")).connect(far)
+        tap_in = tapped(f"{g.name}.external.in")
+        tap_in.connect(downlink)
+        downlink = tap_in  # the inbound sources feed the tap, the tap the downlink
     internet = Sink(sim, f"{g.name}.internet")
     for n in mine:
         end = _far_end(s, g, n, built, sas, tunnel_sa, internet)
@@ -247,7 +286,7 @@ def _guest_sizes(n: VMNetwork, t: Traffic, built: Built, hosts: list[str]) -> Si
     return sizes.capped(mtu + ETH_LEN)
 
 
-def _inbound_traffic(s, g, n: VMNetwork, built: Built, sas, downlink: Link) -> None:
+def _inbound_traffic(s, g, n: VMNetwork, built: Built, sas, downlink: Element) -> None:
     sim, r = built.sim, built.rd[n.name]
     hosts = sorted({vm.host for vm in n.vms})
     vm_ips = tuple(_ip(vm.address) for vm in n.vms)
