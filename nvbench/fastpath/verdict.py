@@ -53,6 +53,7 @@ class Verdict(enum.IntEnum):
     LINK_LOSS = 31
     ELEMENT_DOWN = 32
     NO_ROUTE = 33
+    GATEWAY_FAILOVER = 34
 
 
 N_VERDICTS = len(Verdict)
@@ -91,6 +92,7 @@ BUFFER_FULL = int(Verdict.BUFFER_FULL)
 LINK_LOSS = int(Verdict.LINK_LOSS)
 ELEMENT_DOWN = int(Verdict.ELEMENT_DOWN)
 NO_ROUTE = int(Verdict.NO_ROUTE)
+GATEWAY_FAILOVER = int(Verdict.GATEWAY_FAILOVER)
 
 
 # Not a verdict of the packet: its row was copied to another batch and is left behind as a

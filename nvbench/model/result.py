@@ -14,6 +14,7 @@ from nvbench.fastpath.verdict import Verdict
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
 
+EVENT_COLUMNS = ("t_ns", "kind", "element", "detail")
 LATENCY_KEYS = ("mean", "p50", "p95", "p99", "p999", "max")
 
 
@@ -34,6 +35,7 @@ class Result:
     series: list[tuple]
     summary: dict[str, Any] = field(default_factory=dict)
     nat: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
 
     def element(self, name: str) -> dict[str, Any]:
         for row in self.elements:
@@ -66,6 +68,9 @@ class Result:
             "elements": pa.Table.from_pylist(self.elements),
             "drops": _table(self.drops, ("element", "tenant", "verdict", "packets")),
             "nat": _table(self.nat, ("element", "public_address", "ports_in_use")),
+            "events": pa.Table.from_pydict(
+                {c: [e[i] for e in self.events] for i, c in enumerate(EVENT_COLUMNS)}
+            ),
             "tenants": pa.Table.from_pylist(self.tenants),
             "series": pa.Table.from_pydict(
                 {c: [row[i] for row in self.series] for i, c in enumerate(series_cols)}
@@ -115,7 +120,7 @@ def collect(sim: Simulation, duration_ns: int) -> Result:
     nat = [row for e in sim.elements for row in e.nat_rows()]
     return Result(
         duration_ns, _entropy(sim.seed), dict(sim.spawn_keys),
-        elements, drops, tenants, list(sim.series), summary, nat,
+        elements, drops, tenants, list(sim.series), summary, nat, sorted(sim.events),
     )  # fmt: skip
 
 

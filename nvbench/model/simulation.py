@@ -80,6 +80,7 @@ class Simulation:
         self.elements: list[Element] = []
         self.spawn_keys: dict[str, tuple[int, ...]] = {}
         self.series: list[tuple] = []
+        self.events: list[tuple[int, str, str, str]] = []  # (t_ns, kind, element, detail)
         self.now_ns = 0
 
     # -- building ------------------------------------------------------------------------
@@ -92,6 +93,10 @@ class Simulation:
         child = self.seed.spawn(1)[0]
         self.spawn_keys[element.name] = tuple(child.spawn_key)
         return child
+
+    def log(self, t_ns: int, kind: str, element: str, detail: str = "") -> None:
+        """Note an event of the run (a failure, a takeover) for the results."""
+        self.events.append((int(t_ns), kind, element, detail))
 
     def new_batch(self, n: int) -> PacketBatch:
         """An empty batch for ``n`` packets, recycled from the pool when one is free."""

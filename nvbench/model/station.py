@@ -71,7 +71,7 @@ class Station(Element):
         self.servers = servers
         self.dispatch = dispatch
         self.delay_ns = int(delay_ns)
-        self._down: list[tuple[int, int]] = []  # [from, until) outages, ns
+        self._down: list[tuple[int, int, int]] = []  # [from, until) ns, and the drop verdict
         self.queue: timing.Station | timing.PinnedStations
         if dispatch == SHARED:
             self.queue = timing.Station(servers, cap_pkts, cap_bytes)
@@ -115,22 +115,24 @@ class Station(Element):
 
     # -- failures -----------------------------------------------------------------------------
 
-    def fail(self, at_ns: int, for_ns: int) -> simpy.Process:
+    def fail(self, at_ns: int, for_ns: int, verdict: int = ELEMENT_DOWN) -> simpy.Process:
         """Take the element down at ``at_ns`` for ``for_ns`` (a SimPy process): packets that
-        arrive meanwhile are dropped with ELEMENT_DOWN."""
-        return self.sim.env.process(self._outage(at_ns, for_ns))
+        arrive meanwhile are dropped with ``verdict`` (ELEMENT_DOWN, or GATEWAY_FAILOVER
+        for a cluster node whose partner takes over)."""
+        return self.sim.env.process(self._outage(at_ns, for_ns, verdict))
 
-    def _outage(self, at_ns: int, for_ns: int) -> Generator[simpy.Event, None, None]:
+    def _outage(self, at_ns: int, for_ns: int, verdict: int) -> Generator[simpy.Event, None, None]:
         yield self.sim.env.timeout(max(0, at_ns - self.sim.env.now))
-        self._down.append((int(at_ns), int(at_ns + for_ns)))
+        self._down.append((int(at_ns), int(at_ns + for_ns), verdict))
+        self.sim.log(at_ns, "down", self.name, f"for {for_ns / 1e9:g} s")
 
     def _drop_while_down(self, views: list[PacketBatch]) -> None:
-        for lo, hi in self._down:
+        for lo, hi, verdict in self._down:
             for v in views:
                 t = v.time[: v.n]
                 gone = np.flatnonzero((v.verdict[: v.n] == 0) & (t >= lo) & (t < hi))
                 if gone.shape[0]:
-                    v.verdict[gone] = ELEMENT_DOWN
+                    v.verdict[gone] = verdict
                     self.dropped(v, gone)
 
     # -- the engine ------------------------------------------------------------------------

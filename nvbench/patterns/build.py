@@ -25,7 +25,7 @@ from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.model.costs import Profile
 from nvbench.model.demux import TenantDemux
-from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, VpnSource, remote_access_clients
+from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, VpnSource
 from nvbench.model.element import Element
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
@@ -36,8 +36,11 @@ from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
 from nvbench.model.tap import Tap
 from nvbench.model.traffic import Flows, PacketSource, Sizes
+from nvbench.patterns import failover
+from nvbench.patterns.failover import Selector
 from nvbench.scenario.schema import Scenario, Traffic, VMNetwork
 
+CLIENT_PUBLIC = 0xC6336400  # 198.51.100.0: the remote-access clients' own addresses
 MODE = {
     "s2s": "s2s",
     "remote_access": "ra",
@@ -62,6 +65,10 @@ class Built:
     far_ends: dict[str, Element] = field(default_factory=dict)  # by VM network
     one_to_one: dict[str, StaticNat] = field(default_factory=dict)  # public IP per VM
     taps: list[Tap] = field(default_factory=list)
+    policy: PolicyTable | None = None
+    downlinks: dict[str, Element] = field(default_factory=dict)  # by gateway
+    selectors: dict[str, Selector] = field(default_factory=dict)  # by active gateway
+    vpn_sources: dict[str, list[VpnSource]] = field(default_factory=dict)  # by gateway
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
         up.route(_ip(h.pa), [host.ingress])
         down.route(_ip(h.pa), [host.ingress])
         host.connect_ingress(Sink(sim, f"{h.name}.vms"))
-    built = Built(sim, rd, {}, hosts, gw_hosts, taps=built_taps)
+    built = Built(sim, rd, {}, hosts, gw_hosts, taps=built_taps, policy=policy)
     for h in s.gateway_hosts:
         gw_host = gw_hosts[h.name]
         up.route(_ip(h.pa), [gw_host.ingress])
@@ -129,6 +136,10 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
         gw_host.connect_ingress(inside)
         for g in (g for g in s.gateways if g.host == h.name):
             _gateway(s, g, built, inside, gw_host, profile, tapped if taps else None)
+    for g in s.gateways:
+        other = failover.partner(s, g)
+        if other is not None:
+            built.selectors[g.name].standby.append(built.downlinks[other.name])
     for n in s.vm_networks:
         _outbound_traffic(s, n, built)
     for f in s.faults:
@@ -138,14 +149,17 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
 
 def _fault(f, s: Scenario, built: Built) -> None:
     """A gateway VM, a host (its vSwitch and NIC) or a host's link (its NIC) goes down."""
+    # No for_s: down for the rest of the run (the run's length bounds it).
     at, span = int(f.at_s * 1e9), int((f.for_s or s.run.duration_s) * 1e9)
     if f.kind == "gateway":
-        built.gateways[f.target].fail(at, span)
+        failover.fail_node(s, built, next(g for g in s.gateways if g.name == f.target), at, span)
         return
     host = built.hosts.get(f.target) or built.gateway_hosts[f.target]
     parts: list[Station] = [host.nic_tx, host.nic_rx]
     if f.kind == "host":
         parts += [host.vswitch_tx, host.vswitch_rx]
+        for g in (g for g in s.gateways if g.host == f.target):
+            failover.fail_node(s, built, g, at, span)
     for part in parts:
         part.fail(at, span)
 
@@ -179,7 +193,12 @@ def _wire(a: Element, via: Element, b: Element) -> None:
 def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profile,
              tapped=None) -> None:  # fmt: skip
     sim, rd = built.sim, built.rd
-    mine = [n for n in s.vm_networks if n.gateway == g.name]
+    serves = g.name
+    if g.role == "passive":  # it stands in for the cluster's active node
+        serves = next(
+            (x.name for x in s.gateways if x.cluster == g.cluster and x.role == "active"), g.name
+        )
+    mine = [n for n in s.vm_networks if n.gateway == serves]
     nat = _nat_table(sim, g, mine, rd)
     sas = esp.SaTable(max(16, 2 * len(mine) + sum(n.clients.count for n in mine if n.clients)))
     tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
@@ -208,11 +227,23 @@ def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profi
         tap_in.connect(downlink)
         downlink = tap_in  # the inbound sources feed the tap, the tap the downlink
     internet = Sink(sim, f"{g.name}.internet")
+    built.downlinks[g.name] = downlink
+    entry: Element = downlink
+    if failover.partner(s, g) is not None:  # the remote ends switch to the partner at takeover
+        selector = built.selectors[g.name] = failover.Selector(sim, f"{g.name}.selector")
+        selector.connect(downlink)
+        entry = selector
     for n in mine:
         end = _far_end(s, g, n, built, sas, tunnel_sa, internet)
         far.route(rd[n.name], end)
+        if g.role == "passive":  # ready for the tunnels to come over at takeover
+            inbound = [t for t in n.traffic if t.direction == "inbound"]
+            if n.pattern in ("s2s", "remote_access"):
+                for k in range(len(inbound)):
+                    _vpn_sas(s, g, n, built, sas, k)
+            continue
         built.far_ends[n.name] = end
-        _inbound_traffic(s, g, n, built, sas, downlink)
+        _inbound_traffic(s, g, n, built, sas, entry)
 
 
 def _nat_table(sim: Simulation, g, mine: list[VMNetwork], rd: dict) -> NatTable | None:
@@ -237,26 +268,43 @@ def _front(g) -> int:
 
 def _far_end(s, g, n: VMNetwork, built: Built, sas, tunnel_sa, internet: Sink) -> Element:
     sim, r = built.sim, built.rd[n.name]
+    at = "" if g.role == "active" else f"@{g.name}"  # a passive node's own far ends
     if n.pattern == "s2s":
         assert n.site is not None
         nat_t = g.upstream_nat is not None  # IKE moves to UDP 4500 behind a NAT [S31]
         tunnel_sa[r] = sas.add(0x1000 + 2 * r, n.site.suite, _ip(g.front_end), _ip(n.site.peer),
                                tenant=r, nat_t=nat_t)  # fmt: skip
-        return VpnPeer(sim, f"{n.name}.site", sas)
+        return VpnPeer(sim, f"{n.name}.site{at}", sas)
     if n.pattern == "mpls":
-        return PeRouter(sim, f"{n.name}.pe")
+        return PeRouter(sim, f"{n.name}.pe{at}")
     if n.pattern == "public_ip":
         table = StaticNat(max(1, len(n.vms)))
         for vm in n.vms:
             if vm.public is not None:
                 table.add(r, _ip(vm.address), _ip(vm.public))
-        built.one_to_one[n.name] = table  # the inbound device shares it
-        device = NatDevice(sim, f"{n.name}.nat-out", table, True, built.gateways[g.name].costs)
+        built.one_to_one.setdefault(n.name, table)  # the inbound device shares it
+        device = NatDevice(sim, f"{n.name}.nat-out{at}", table, True, built.gateways[g.name].costs)
         device.connect(internet)
         return device
     if n.pattern == "remote_access":
-        return Sink(sim, f"{n.name}.clients")
+        return Sink(sim, f"{n.name}.clients{at}")
     return internet  # nat
+
+
+def _vpn_sas(s, g, n: VMNetwork, built: Built, sas, k: int = 0) -> np.ndarray:
+    """The SAs of a VM network's inbound tunnels (the site's, or one per remote-access
+    client: IKEv2 [S14]) on gateway ``g``; the same SPIs on both nodes of a cluster."""
+    r = built.rd[n.name]
+    nat_t = g.upstream_nat is not None  # IKE moves to UDP 4500 behind a NAT [S31]
+    if n.pattern == "s2s":
+        assert n.site is not None
+        spi = 0x1001 + 2 * r + 0x100000 * k
+        return np.array([sas.add(spi, n.site.suite, _ip(n.site.peer), _front(g), tenant=r,
+                                 nat_t=nat_t)], np.int32)  # fmt: skip
+    assert n.clients is not None
+    first = 0x10000 * (r + 1) + 0x1000000 * k
+    return np.array([sas.add(first + c, n.clients.suite, CLIENT_PUBLIC + c, _front(g), tenant=r,
+                             nat_t=nat_t) for c in range(n.clients.count)], np.int32)  # fmt: skip
 
 
 def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:
@@ -294,28 +342,18 @@ def _inbound_traffic(s, g, n: VMNetwork, built: Built, sas, downlink: Element) -
         name = f"{n.name}.in{k}"
         mix = tuple(t.protocols.items())
         sizes = _guest_sizes(n, t, built, hosts)
-        if n.pattern == "remote_access":
-            assert n.clients is not None
-            src: Element = remote_access_clients(
-                sim, name, r, n.clients.count, _ip(n.clients.pool.network_address) + 1, vm_ips,
-                _front(g), sas, t.rate_pps, sizes,
-                n.clients.suite, first_spi=0x10000 * (r + 1),
-            )  # fmt: skip
-        elif n.pattern == "s2s":
-            assert n.site is not None
-            sa = sas.add(0x1001 + 2 * r, n.site.suite, _ip(n.site.peer), _front(g), tenant=r,
-                         nat_t=g.upstream_nat is not None)  # fmt: skip
-            flows = Flows((_ip(t.destination),), vm_ips, count=t.flows, mix=mix)
-            src = VpnSource(
-                sim,
-                name,
-                r,
-                flows,
-                _guest_sizes(n, t, built, hosts),
-                t.rate_pps,
-                sas,
-                np.array([sa]),
-            )
+        if n.pattern in ("remote_access", "s2s"):
+            sa = _vpn_sas(s, g, n, built, sas, k)
+            if n.pattern == "s2s":
+                flows = Flows((_ip(t.destination),), vm_ips, count=t.flows, mix=mix)
+            else:
+                assert n.clients is not None
+                pool = _ip(n.clients.pool.network_address) + 1
+                flows = Flows(tuple(pool + c for c in range(n.clients.count)), vm_ips,
+                              count=n.clients.count * len(vm_ips), mix=mix)  # fmt: skip
+            vpn = VpnSource(sim, name, r, flows, sizes, t.rate_pps, sas, sa)
+            built.vpn_sources.setdefault(g.name, []).append(vpn)
+            src: Element = vpn
         elif n.pattern == "nat":
             # Only published ports reach a NAT'd tenant from outside (static mappings).
             port = n.static_mappings[0].public_port if n.static_mappings else 1024

@@ -100,11 +100,28 @@ def _gateways(s: Scenario) -> Iterator[Problem]:
             yield f"{p}.front_end", f"{g.front_end} is outside the front-end network {front}"
         if g.cluster is not None and g.cluster not in clusters:
             yield f"{p}.cluster", f"{g.cluster!r} is not a cluster; one of {sorted(clusters)}"
-    for c in s.clusters:
-        roles = [g.role for g in s.gateways if g.cluster == c.name]
-        if roles.count("active") != 1:
-            i = [x.name for x in s.clusters].index(c.name)
-            yield f"clusters[{i}]", f"cluster {c.name!r} needs exactly one active gateway"
+    for i, c in enumerate(s.clusters):
+        yield from _cluster(s, i, c.name)
+
+
+def _cluster(s: Scenario, i: int, name: str) -> Iterator[Problem]:
+    nodes = [g for g in s.gateways if g.cluster == name]
+    active = [g for g in nodes if g.role == "active"]
+    if len(active) != 1:
+        yield f"clusters[{i}]", f"cluster {name!r} needs exactly one active gateway"
+        return
+    if len(nodes) > 2:
+        many = len(nodes)
+        yield f"clusters[{i}]", f"cluster {name!r} has {many} nodes; an active/passive pair has 2"
+    conns = connections(s)
+    for g in nodes:
+        j = s.gateways.index(g)
+        if g is not active[0] and g.host == active[0].host:
+            yield (f"gateways[{j}].host", f"the passive node sits on {g.host!r} with the active "
+                   "one; a host failure would take both [S19][S40]")  # fmt: skip
+        a, b = conns.get(g.name), conns.get(active[0].name)
+        if a is not None and b is not None and a.direct_routing != b.direct_routing:
+            yield f"gateways[{j}].connection", "the nodes of a cluster differ in DirectRoutingMode"
 
 
 def _vsids(s: Scenario) -> Iterator[Problem]:
@@ -181,6 +198,8 @@ def _network_gateway(p: str, n: VMNetwork, gateways: dict, conns: dict) -> Itera
     if n.gateway not in gateways:
         yield f"{p}.gateway", f"{n.gateway!r} is not a gateway; one of {sorted(gateways)}"
         return
+    if gateways[n.gateway].role == "passive":
+        yield f"{p}.gateway", f"{n.gateway!r} is a passive node; name its cluster's active node"
     conn = conns.get(n.gateway)
     if conn is None:
         return  # its connection string is reported where it is

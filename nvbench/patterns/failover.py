@@ -1,0 +1,90 @@
+"""Active/passive gateway clusters: heartbeats, takeover, and what is lost on the way.
+
+A WS2012 R2 gateway is a pair of VMs in a guest cluster on a 2-node host cluster, one
+active, one passive [S19][S40][S41]. The nodes exchange heartbeats every second; the
+passive node declares its partner down after 5 missed ones (both settable) [S42]. Then it
+takes over: the VM networks' gateway records in the HNV policy point to its host, the
+remote ends send to it, and the IPsec SAs are set up again on it. NAT sessions are lost
+(its NAT table starts empty). Packets that reach the failed node meanwhile are dropped
+with GATEWAY_FAILOVER; the results' events show the failure and the takeover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from nvbench.fastpath.verdict import GATEWAY_FAILOVER
+from nvbench.model.element import Element
+from nvbench.scenario.schema import Cluster, GatewayVM, Scenario
+
+if TYPE_CHECKING:
+    from nvbench.patterns.build import Built
+
+
+class Selector(Element):
+    """Passes packets on, in zero time, to whichever next element is current: the
+    active node's downlink, until a takeover switches it to the passive node's."""
+
+    kind = "selector"
+
+    def __init__(self, sim, name: str) -> None:
+        super().__init__(sim, name)
+        self.standby: list[Element] = []
+
+    def successors(self) -> list[Element]:
+        return [e for e in (self.out, *self.standby) if e is not None]
+
+
+def detection_ns(cluster: Cluster, failed_at_ns: int) -> int:
+    """When the passive node declares the active one down: ``missed`` heartbeat periods
+    after the last heartbeat it heard (heartbeats at whole periods from time 0)."""
+    period = int(cluster.heartbeat_s * 1e9)
+    last = (failed_at_ns // period) * period
+    return last + cluster.missed_heartbeats * period
+
+
+def partner(s: Scenario, g: GatewayVM) -> GatewayVM | None:
+    """The passive node of ``g``'s cluster, if ``g`` is an active node with one."""
+    if g.cluster is None or g.role != "active":
+        return None
+    return next((x for x in s.gateways if x.cluster == g.cluster and x.role == "passive"), None)
+
+
+def fail_node(s: Scenario, built: Built, g: GatewayVM, at_ns: int, for_ns: int) -> None:
+    """Gateway VM ``g`` fails at ``at_ns`` for ``for_ns``; its partner takes over if the
+    failure lasts past the detection."""
+    other = partner(s, g)
+    gw = built.gateways[g.name]
+    if other is None:
+        gw.fail(at_ns, for_ns)
+        return
+    cluster = next(c for c in s.clusters if c.name == g.cluster)
+    detect = detection_ns(cluster, at_ns)
+    gw.fail(at_ns, for_ns, GATEWAY_FAILOVER)
+    if at_ns + for_ns > detect:  # back in time, and the cluster never noticed
+        built.sim.env.process(_takeover(s, built, g, other, at_ns, detect))
+
+
+def _takeover(s: Scenario, built: Built, g: GatewayVM, other: GatewayVM, failed_at: int,
+              at: int) -> Generator[simpy.Event, None, None]:  # fmt: skip
+    sim = built.sim
+    yield sim.env.timeout(max(0, at - sim.env.now))
+    pa = next(int(h.pa) for h in s.gateway_hosts if h.name == other.host)
+    assert built.policy is not None
+    for n in (n for n in s.vm_networks if n.gateway == g.name):
+        built.policy.add(built.rd[n.name], 0, pa, 0x00155D0FFFFF, n.gateway_subnet.vsid)
+    selector = built.selectors[g.name]
+    selector.out = built.downlinks[other.name]
+    new_sas = built.gateways[other.name].sas
+    assert new_sas is not None
+    for src in built.vpn_sources.get(g.name, []):
+        spis = src.sas.cols[0][src.sa_of_flow]
+        src.sas = new_sas  # the tunnels are set up again on the new node
+        src.sa_of_flow = new_sas.spi_index.find(np.asarray(spis)).astype(np.int32)
+    sim.log(
+        at, "takeover", other.name, f"from {g.name}, {(at - failed_at) / 1e9:g} s after it failed"
+    )
