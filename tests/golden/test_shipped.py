@@ -37,7 +37,12 @@ def _poisson_ok(got: int, expected: float) -> bool:
     return abs(got - expected) <= max(5 * math.sqrt(expected), 0.02 * expected)
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+# The 200-tenant scenario takes a while when the kernels run as Python (NUMBA_DISABLE_JIT).
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.stem == "hosting" else p for p in FILES],
+    ids=[p.stem for p in FILES],
+)
 def test_shipped_scenario(path):
     s = load(path)
     sr = run.run(s, duration_s=DURATION.get(path.stem, 0.3))
@@ -55,6 +60,7 @@ def test_shipped_scenario(path):
         assert bill[n.name] == own + (n.pattern in ("s2s", "remote_access")), n.name
 
 
+@pytest.mark.slow
 def test_outage_costs_what_arrives_while_down():
     s = load(SHIPPED / "outage.toml")
     r = run.run(s).result

@@ -27,6 +27,7 @@ def test_detection_after_the_missed_heartbeats():
     assert detection_ns(Cluster(name="c"), 999_999_999) == 5_000_000_000  # the defaults [S42]
 
 
+@pytest.mark.slow
 def test_takeover_moves_every_tenant_of_the_cluster():
     s = loads(FAST)
     sr = run.run(s)
@@ -48,6 +49,7 @@ def test_takeover_moves_every_tenant_of_the_cluster():
     assert rows["fabrikam-mpls"]["loss"] == 0  # not in the cluster
 
 
+@pytest.mark.slow
 def test_a_failure_shorter_than_detection_causes_no_takeover():
     text = FAST.replace("at_s = 0.23\n", "at_s = 0.23\nfor_s = 0.2\n")
     r = run.run(loads(text)).result
