@@ -316,8 +316,6 @@ class GatewayVM(Station):
             ports = [self.nat.ports_in_use(a) for a in self.nat.addresses()]
             out["nat_public_addresses"] = len(ports)
             out["nat_ports_in_use_max"] = max(ports, default=0)
-        vcpu = np.array(self.busy_by_server()) / max(1, duration_ns)
-        out["vcpu_utilization_max"] = float(vcpu.max()) if vcpu.shape[0] else 0.0
         return out
 
     def nat_rows(self) -> list[dict[str, object]]:

@@ -233,7 +233,11 @@ class Station(Element):
         return self.busy_ns / (self.servers * duration_ns) if duration_ns else 0.0
 
     def extra(self, duration_ns: int) -> dict[str, object]:
-        return {"servers": self.servers, "utilization": self.utilization(duration_ns)}
+        busiest = max(self.busy_by_server()) / duration_ns if duration_ns else 0.0
+        if self.dispatch == SHARED:
+            busiest = self.utilization(duration_ns)
+        return {"servers": self.servers, "utilization": self.utilization(duration_ns),
+                "utilization_max": busiest}  # fmt: skip
 
 
 def _live(v: PacketBatch) -> np.ndarray:
