@@ -6,6 +6,7 @@ import argparse
 import json
 import platform
 import sys
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,6 +67,26 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _progress(enabled: bool):
+    """A rich progress bar on stderr (simulated time) when it is a terminal; else nothing."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[at]}"),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("run", total=1.0, at="")
+
+        def tick(now_ns: int, duration_ns: int) -> None:
+            bar.update(task, completed=now_ns / duration_ns,
+                       at=f"{now_ns / 1e9:.2f} / {duration_ns / 1e9:.2f} s")  # fmt: skip
+
+        yield tick
+
+
 def _load(path: str):
     """The scenario, or None after printing every problem to stderr."""
     from nvbench.scenario.loader import ScenarioError, load
@@ -89,7 +110,8 @@ def _run(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario or str(default_scenario()))
     if scenario is None:
         return 2
-    sr = run.run(scenario, seed=args.seed, duration_s=args.duration)
+    with _progress(enabled=not args.json and sys.stderr.isatty()) as tick:
+        sr = run.run(scenario, seed=args.seed, duration_s=args.duration, progress=tick)
     if args.pattern:
         sr.rows = [r for r in sr.rows if r["pattern"] == args.pattern]
     out = Path(args.out or Path("results") / f"{scenario.name}-seed{sr.result.seed_entropy}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,12 @@ def profile_for(s: Scenario) -> costs.Profile:
     return costs.default() if s.run.profile == "published" else costs.load(s.run.profile)
 
 
-def run(s: Scenario, seed: int | None = None, duration_s: float | None = None) -> ScenarioRun:
+def run(
+    s: Scenario,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScenarioRun:
     """Simulate ``s`` (with its own seed and duration unless given) and summarise it."""
     duration = int((duration_s or s.run.duration_s) * 1e9)
     interval = s.run.series_interval_ms
@@ -46,7 +52,7 @@ def run(s: Scenario, seed: int | None = None, duration_s: float | None = None) -
         series_interval_ns=None if interval is None else int(interval * 1e6),
     )
     built = build(s, sim, profile_for(s))
-    result = sim.run(duration)
+    result = sim.run(duration, progress)
     return ScenarioRun(s, result, _rows(s, built, result))
 
 

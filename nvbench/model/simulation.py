@@ -8,7 +8,7 @@ tick's end is handled before that tick, because SimPy runs events in time order.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import numpy as np
 import simpy
@@ -129,14 +129,17 @@ class Simulation:
 
     # -- running -------------------------------------------------------------------------
 
-    def run(self, duration_ns: int) -> Result:
-        """Run for ``duration_ns`` of simulated time; check the books; return the result."""
+    def run(self, duration_ns: int, progress: Callable[[int, int], None] | None = None) -> Result:
+        """Run for ``duration_ns`` of simulated time; check the books; return the result.
+
+        ``progress(now_ns, duration_ns)`` is called after every quantum (a progress bar).
+        """
         if duration_ns < 1:
             raise ValueError(f"duration_ns must be >= 1, got {duration_ns}")
         if self.warmup_ns >= duration_ns:
             raise ValueError(f"warmup_ns ({self.warmup_ns}) must be below the duration")
         order = self.order()
-        done = self.env.process(self._clock(order, int(duration_ns)))
+        done = self.env.process(self._clock(order, int(duration_ns), progress))
         self.env.run(until=done)
         result = collect(self, int(duration_ns))
         problems = result.accounting_problems()
@@ -144,7 +147,9 @@ class Simulation:
             raise AccountingError("packets unaccounted for: " + "; ".join(problems))
         return result
 
-    def _clock(self, order: list[Element], duration: int) -> Generator[simpy.Event, None, None]:
+    def _clock(
+        self, order: list[Element], duration: int, progress: Callable[[int, int], None] | None
+    ) -> Generator[simpy.Event, None, None]:
         interval = self.series_interval_ns
         for t0, t1 in _quanta(duration, self.quantum_ns):
             yield self.env.timeout(t1 - self.env.now)
@@ -155,6 +160,8 @@ class Simulation:
                 self._reset_stats(t1)
             if interval and (t1 % interval == 0 or t1 == duration):
                 self._record(t1)
+            if progress is not None:
+                progress(t1, duration)
 
     def _reset_stats(self, t: int) -> None:
         self.measured_from = t

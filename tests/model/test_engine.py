@@ -133,3 +133,13 @@ def test_memory_stays_flat_as_the_duration_grows():
 
 def test_verdicts_of_the_engine_have_names():
     assert Verdict.BUFFER_FULL.name == "BUFFER_FULL" and np.uint8(Verdict.NO_ROUTE) == 33
+
+
+def test_progress_is_reported_every_quantum():
+    seen = []
+    sim = Simulation(seed=1, quantum_ns=1_000_000)
+    _chain(sim)
+    sim.run(5_500_000, progress=lambda now, total: seen.append((now, total)))
+    assert [now for now, _ in seen] == [1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000,
+                                         5_500_000]  # fmt: skip
+    assert {total for _, total in seen} == {5_500_000}
