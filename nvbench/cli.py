@@ -114,15 +114,22 @@ def _run(args: argparse.Namespace) -> int:
         sr = run.run(scenario, seed=args.seed, duration_s=args.duration, progress=tick)
     if args.pattern:
         sr.rows = [r for r in sr.rows if r["pattern"] == args.pattern]
+    places = None
+    if args.command == "compare" and scenario.placements:
+        places = run.compare_placements(scenario, seed=args.seed, duration_s=args.duration)
     out = Path(args.out or Path("results") / f"{scenario.name}-seed{sr.result.seed_entropy}")
-    written = run.write(sr, out)
+    written = run.write(sr, out, places)
     if args.json:
         doc = {"nvbench": __version__, "scenario": scenario.name, "patterns": sr.rows,
-               "summary": sr.result.summary, "out": str(out)}  # fmt: skip
+               "placements": places or [], "summary": sr.result.summary,
+               "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
         print(run.table(sr.rows))
+        if places:
+            print("\nGateway placements, the same tenants on each:")
+            print(run.placement_table(places))
         print(f"\n{len(written)} Parquet tables in {out}/")
     return 0
 

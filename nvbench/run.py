@@ -16,7 +16,7 @@ from nvbench.model import costs
 from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
 from nvbench.packet.pcap import PcapWriter
-from nvbench.patterns import addresses
+from nvbench.patterns import addresses, placement
 from nvbench.patterns.build import Built, TapSpec, build
 from nvbench.scenario.schema import Scenario
 
@@ -54,6 +54,42 @@ def run(
     built = build(s, sim, profile_for(s))
     result = sim.run(duration, progress)
     return ScenarioRun(s, result, _rows(s, built, result))
+
+
+PLACEMENT_COLUMNS = ("placement", "gateway_vms", "gateway_hosts", "busiest_vcpu", "loss",
+                     "worst_p99_ms", "throughput_mbps")  # fmt: skip
+
+
+def compare_placements(
+    s: Scenario, seed: int | None = None, duration_s: float | None = None
+) -> list[dict[str, Any]]:
+    """Run ``s`` once per placement it names; one summary row each."""
+    out = []
+    for p in s.placements:
+        v = placement.apply(s, p)
+        sr = run(v, seed=seed, duration_s=duration_s)
+        offered = sum(r["offered"] for r in sr.rows)
+        gws = [e for e in sr.result.elements if e["kind"] == "gateway"]
+        p99 = [r["latency_p99_ms"] for r in sr.rows if r["latency_p99_ms"] is not None]
+        out.append({
+            "placement": p.name, "gateway_vms": len(v.gateways),
+            "gateway_hosts": placement.gateway_hosts_used(v),
+            "busiest_vcpu": max((g["utilization_max"] for g in gws), default=0.0),
+            "loss": sum(r["dropped"] for r in sr.rows) / offered if offered else 0.0,
+            "worst_p99_ms": max(p99, default=None),
+            "throughput_mbps": sum(r["throughput_mbps"] for r in sr.rows),
+        })  # fmt: skip
+    return out
+
+
+def placement_table(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'placement':<16}{'GW VMs':>7}{'GW hosts':>9}{'busiest vCPU':>13}{'loss':>8}"
+             f"{'worst p99 ms':>13}{'Mbit/s':>10}"]  # fmt: skip
+    for r in rows:
+        lines.append(f"{r['placement']:<16}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
+                     f"{r['busiest_vcpu']:>13.1%}{r['loss']:>8.2%}{_f(r['worst_p99_ms'])}"
+                     f"{r['throughput_mbps']:>10.1f}")  # fmt: skip
+    return "\n".join(lines)
 
 
 def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
@@ -137,11 +173,13 @@ def _f(x: float | None) -> str:
     return f"{'-':>8}" if x is None else f"{x:>8.3f}"
 
 
-def write(sr: ScenarioRun, out: Path) -> list[Path]:
+def write(sr: ScenarioRun, out: Path, placements: list[dict[str, Any]] | None = None) -> list[Path]:
     """Write the run's tables as Parquet files in ``out``, each atomically (tmp + rename)."""
     out.mkdir(parents=True, exist_ok=True)
     tables = dict(sr.result.to_arrow())
     tables["patterns"] = pa.Table.from_pylist(sr.rows)
+    if placements:
+        tables["placements"] = pa.Table.from_pylist(placements)
     meta = {b"nvbench": __version__.encode(), b"scenario": sr.scenario.name.encode(),
             b"seed_entropy": str(sr.result.seed_entropy).encode()}  # fmt: skip
     written = []

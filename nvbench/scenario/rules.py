@@ -100,6 +100,13 @@ def _gateways(s: Scenario) -> Iterator[Problem]:
             yield f"{p}.front_end", f"{g.front_end} is outside the front-end network {front}"
         if g.cluster is not None and g.cluster not in clusters:
             yield f"{p}.cluster", f"{g.cluster!r} is not a cluster; one of {sorted(clusters)}"
+    for i, h in enumerate(s.gateway_hosts):
+        vcpus = sum(g.vcpus for g in s.gateways if g.host == h.name)
+        if vcpus > h.cores:  # WS2012 R2 guidance: no more vCPUs than cores, no spanning [S18]
+            yield (
+                f"gateway_hosts[{i}].cores",
+                f"its gateway VMs have {vcpus} vCPUs, more than its {h.cores} cores",
+            )
     for i, c in enumerate(s.clusters):
         yield from _cluster(s, i, c.name)
 

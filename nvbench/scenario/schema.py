@@ -170,6 +170,23 @@ class Fault(Model):
     for_s: Positive | None = None  # None: for the rest of the run
 
 
+class Placement(Model):
+    """A way to lay out the multi-tenant gateways, compared side by side by ``compare``.
+
+    The VM networks that use a multi-tenant gateway (S2S, NAT, remote access) are dealt to
+    gateway VMs ``tenants_per_gateway`` at a time [S18][S19]; the VMs are packed
+    ``gateway_vms_per_host`` to a gateway host (2 VMs of 8 vCPUs or 4 of 4 on a 16-core
+    host [S18]); with ``clustered`` each gateway VM gets a passive partner on another host.
+    Forwarding gateways stay as the scenario has them.
+    """
+
+    name: Name
+    gateway_vms_per_host: Annotated[int, Field(ge=1, le=16)] = 2
+    vcpus: Annotated[int, Field(ge=1, le=64)] = 8
+    tenants_per_gateway: Annotated[int, Field(ge=1, le=100)] = 50
+    clustered: bool = False
+
+
 class Scenario(Model):
     name: Name
     description: str = ""
@@ -181,3 +198,4 @@ class Scenario(Model):
     clusters: list[Cluster] = []
     vm_networks: Annotated[list[VMNetwork], Field(min_length=1)]
     faults: list[Fault] = []
+    placements: list[Placement] = []

@@ -12,6 +12,32 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[2] / "nvbench" / "scenarios" / "hosting.toml"
 TENANTS, HOSTS, GATEWAYS, PER_HOST_GW = 200, 20, 4, 2
+PLACEMENTS = """
+# Gateway placements `nvbench compare` runs side by side, the same 200 tenants on each.
+[[placements]]
+name = "2x8-50"
+gateway_vms_per_host = 2
+vcpus = 8
+tenants_per_gateway = 50
+
+[[placements]]
+name = "4x4-50"
+gateway_vms_per_host = 4
+vcpus = 4
+tenants_per_gateway = 50
+
+[[placements]]
+name = "2x8-100"
+gateway_vms_per_host = 2
+vcpus = 8
+tenants_per_gateway = 100
+
+[[placements]]
+name = "2x8-50-ha"
+gateway_vms_per_host = 2
+vcpus = 8
+tenants_per_gateway = 50
+clustered = true"""
 
 
 def main() -> None:
@@ -72,7 +98,8 @@ def main() -> None:
             f'traffic = [{{ rate_pps = 2000, destination = "{dest}" }}]',
             "",
         ]
-    OUT.write_text("\n".join(lines))
+    lines += PLACEMENTS.splitlines()
+    OUT.write_text("\n".join(lines) + "\n")
     print(f"wrote {OUT}")
 
 
