@@ -113,17 +113,19 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     up, down = ProviderSwitch(sim, "provider.up"), ProviderSwitch(sim, "provider.down")
     built_taps: list[Tap] = []
 
-    def tapped(name: str) -> Element:
-        """Where a wire should lead: a new tap in front of it when taps are asked for."""
+    def tapped(name: str, target: Element) -> Element:
+        """Where a wire to ``target`` should lead: a new tap in front of it when taps are
+        asked for (the tap then leads on to ``target``), else ``target`` itself."""
         if taps is None:
-            return up if name.endswith(".provider") else down
+            return target
         tap = Tap(sim, name, taps.limit, taps.tenants)
         built_taps.append(tap)
+        tap.connect(target)
         return tap
 
     for h in s.hosts:
         host = hosts[h.name]
-        _wire(host.nic_tx, tapped(f"{h.name}.provider"), up)
+        host.nic_tx.connect(tapped(f"{h.name}.provider", up))
         up.route(_ip(h.pa), [host.ingress])
         down.route(_ip(h.pa), [host.ingress])
         host.connect_ingress(Sink(sim, f"{h.name}.vms"))
@@ -131,11 +133,12 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     for h in s.gateway_hosts:
         gw_host = gw_hosts[h.name]
         up.route(_ip(h.pa), [gw_host.ingress])
-        _wire(gw_host.nic_tx, tapped(f"{h.name}.provider.down"), down)
+        shared = _shared_nics(s, h, gw_host, down) if h.shared_nics else None
+        gw_host.nic_tx.connect(tapped(f"{h.name}.provider.down", shared[0] if shared else down))
         inside = TenantDemux(sim, f"{h.name}.compartments")
         gw_host.connect_ingress(inside)
         for g in (g for g in s.gateways if g.host == h.name):
-            _gateway(s, g, built, inside, gw_host, profile, tapped if taps else None)
+            _gateway(s, g, built, inside, gw_host, profile, tapped if taps else None, shared)
     for g in s.gateways:
         other = failover.partner(s, g)
         if other is not None:
@@ -145,6 +148,29 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     for f in s.faults:
         _fault(f, s, built)
     return built
+
+
+def _shared_nics(s: Scenario, h, gw_host: HyperVHost, down: ProviderSwitch) -> tuple:
+    """A gateway host whose NICs carry the front end and the back end alike: the gateways'
+    external traffic crosses the host's NIC too, sharing its bandwidth and queue.
+
+    Out: NIC -> ``split_out`` (provider addresses to the provider network, the rest to
+    ``ext``, by tenant to the gateway's uplink). In: NIC -> ``split_in`` (this host's
+    address to the vSwitch, the rest to ``ins``, by tenant to the gateway's outside port).
+    Returns (split_out, ext, ins).
+    """
+    sim = gw_host.nic_tx.sim
+    split_out = ProviderSwitch(sim, f"{h.name}.nic.out")
+    for th in s.hosts:
+        split_out.route(_ip(th.pa), [down])
+    ext = TenantDemux(sim, f"{h.name}.nic.external")
+    split_out.default([ext])
+    split_in = ProviderSwitch(sim, f"{h.name}.nic.in")
+    gw_host.nic_rx.connect(split_in)
+    split_in.route(_ip(h.pa), [gw_host.vswitch_rx])
+    ins = TenantDemux(sim, f"{h.name}.nic.internal")
+    split_in.default([ins])
+    return split_out, ext, ins
 
 
 def _fault(f, s: Scenario, built: Built) -> None:
@@ -182,16 +208,8 @@ def _policy(s: Scenario, rd: dict[str, int]) -> tuple[PolicyTable, VsidTable]:
     return policy, vsids
 
 
-def _wire(a: Element, via: Element, b: Element) -> None:
-    """a -> b, through ``via`` if it is not ``b`` itself (a tap)."""
-    if via is b:
-        a.connect(b)
-    else:
-        a.connect(via).connect(b)
-
-
 def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profile,
-             tapped=None) -> None:  # fmt: skip
+             tapped=None, shared: tuple | None = None) -> None:  # fmt: skip
     sim, rd = built.sim, built.rd
     serves = g.name
     if g.role == "passive":  # it stands in for the cluster's active node
@@ -216,16 +234,22 @@ def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profi
     downlink = Link(sim, f"{g.name}.downlink", g.uplink_gbps * GBPS, delay_ns=1_000_000,
                     buffer_bytes=1 << 22)  # fmt: skip
     built.uplinks[g.name] = uplink
-    gw.outside.connect(uplink)
-    downlink.connect(gw.outside)
+    if shared is None:
+        gw.outside.connect(uplink)
+        downlink.connect(gw.outside)
+    else:  # through the host's NIC, shared with the provider side
+        _, ext, ins = shared
+        gw.outside.connect(gw_host.nic_tx)
+        downlink.connect(gw_host.nic_rx)
+        for n in mine:
+            ext.route(rd[n.name], uplink)
+            ins.route(rd[n.name], gw.outside)
     far = TenantDemux(sim, f"{g.name}.far")
     if tapped is None:
         uplink.connect(far)
     else:
-        uplink.connect(tapped(f"{g.name}.external.out")).connect(far)
-        tap_in = tapped(f"{g.name}.external.in")
-        tap_in.connect(downlink)
-        downlink = tap_in  # the inbound sources feed the tap, the tap the downlink
+        uplink.connect(tapped(f"{g.name}.external.out", far))
+        downlink = tapped(f"{g.name}.external.in", downlink)  # the sources feed the tap
     internet = Sink(sim, f"{g.name}.internet")
     built.downlinks[g.name] = downlink
     entry: Element = downlink

@@ -183,3 +183,21 @@ def test_pcap_refuses_a_bad_scenario_and_writes_nothing(tmp_path, capsys):
     assert main(["pcap", str(tmp_path / "none.toml"), str(tmp_path / "y.pcap")]) == 2
     assert "cannot read the file" in capsys.readouterr().err
     assert not (tmp_path / "y.pcap").exists()
+
+
+def test_shared_nics_carry_the_front_end_too():
+    """On a gateway host with shared NICs the gateways' external traffic crosses the host's
+    NIC as well; with separate NICs it does not."""
+    counts = {}
+    for shared in (True, False):
+        head = '[[gateway_hosts]]\nname = "gwhost01"\npa = "192.168.0.2"'
+        text = DEFAULT.read_text().replace(head, f"{head}\nshared_nics = {str(shared).lower()}")
+        s, sim, b = _built(text)
+        r = sim.run(50_000_000)
+        assert r.accounting_problems() == [] and r.summary["dropped"] == 0
+        counts[shared] = (
+            r.element("gwhost01.nic.tx")["delivered"],
+            r.element("mtgw01.uplink")["delivered"],
+        )
+    (shared_nic, up_shared), (own_nic, _) = counts[True], counts[False]
+    assert shared_nic == pytest.approx(own_nic + up_shared, rel=0.02)
