@@ -16,13 +16,14 @@ from nvbench.model import costs
 from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
 from nvbench.packet.pcap import PcapWriter
-from nvbench.patterns import addresses, placement
+from nvbench.patterns import addresses, failover, placement
 from nvbench.patterns.build import Built, TapSpec, build
 from nvbench.scenario.schema import Scenario
 
 COLUMNS = ("vm_network", "pattern", "offered", "delivered", "dropped", "loss", "throughput_mbps",
            "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_util", "bottleneck",
-           "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts")  # fmt: skip
+           "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts",
+           "recovery_s")  # fmt: skip
 
 
 @dataclass
@@ -118,6 +119,7 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
     for n in s.vm_networks:
         t = tenants.get(built.rd[n.name], {})
         g = next(g for g in s.gateways if g.name == n.gateway)
+        nodes = [g] + [x for x in [failover.partner(s, g)] if x is not None]
         gw = result.element(g.name)
         path = _path(s, n, g)
         # The busiest server of each element: one core saturates first (an IPsec tunnel).
@@ -133,9 +135,18 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
             "latency_p99_ms": _ms(t.get("latency_p99_ns")),
             "gateway": g.name, "gateway_vcpu_util": gw["utilization_max"],
             "bottleneck": worst, "bottleneck_util": util[worst],
-            "public_ipv4": bill[n.name]["public_ipv4"], "gateway_vms": 1, "gateway_hosts": 1,
+            "public_ipv4": bill[n.name]["public_ipv4"], "gateway_vms": len(nodes),
+            "gateway_hosts": len({x.host for x in nodes}),
+            "recovery_s": _recovery(result, g.name),
         })  # fmt: skip
     return out
+
+
+def _recovery(result: Result, gateway: str) -> float | None:
+    """Seconds from the gateway's failure to its partner's takeover (None: no failover)."""
+    down = [e[0] for e in result.events if e[1] == "down" and e[2] == gateway]
+    back = [e[0] for e in result.events if e[1] == "takeover" and f"from {gateway}," in e[3]]
+    return (back[0] - down[0]) / 1e9 if down and back else None
 
 
 def _ms(ns: float | None) -> float | None:

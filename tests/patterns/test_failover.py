@@ -47,6 +47,9 @@ def test_takeover_moves_every_tenant_of_the_cluster():
     assert standby["nat_sessions_created"] > 0  # NAT state was lost: sessions made anew
     rows = {row["vm_network"]: row for row in sr.rows}
     assert rows["fabrikam-mpls"]["loss"] == 0  # not in the cluster
+    assert rows["contoso-s2s"]["recovery_s"] == pytest.approx(0.47)
+    assert (rows["contoso-s2s"]["gateway_vms"], rows["contoso-s2s"]["gateway_hosts"]) == (2, 2)
+    assert rows["fabrikam-mpls"]["recovery_s"] is None
 
 
 @pytest.mark.slow
