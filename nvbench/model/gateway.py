@@ -35,7 +35,7 @@ from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import count_ok, ipv4_dst
 from nvbench.fastpath.timing import is_sorted
-from nvbench.fastpath.verdict import MOVED, new_counts
+from nvbench.fastpath.verdict import GATEWAY_FAILOVER, MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.station import PINNED, SHARED, Station
@@ -132,6 +132,7 @@ class GatewayVM(Station):
         self._inbox_outside: list[PacketBatch] = []
         self._held_inside: list[PacketBatch] = []
         self.expired = 0
+        self._no_tunnels: list[tuple[int, int]] = []
         if nat is not None:
             sim.env.process(self._expiry(nat_sweep_ns))
         self._new_share: dict[int, float] = {}  # by id(view): share of packets opening a session
@@ -158,6 +159,7 @@ class GatewayVM(Station):
         if inside or outside:
             self._drop_while_down(inside + outside)
             self._side = {id(v): INSIDE for v in inside} | {id(v): OUTSIDE for v in outside}
+            self._drop_while_no_tunnels(inside, outside)
             self.apply(inside, self._outbound, self.counts)
             self.apply(outside, self._inbound, self.counts)
             views = inside + outside
@@ -173,6 +175,26 @@ class GatewayVM(Station):
         due, self._held_inside = self.split(self._held_inside, t1)
         for v in due:
             self._send_side(v, INSIDE)
+
+    def tunnels_down(self, lo_ns: int, hi_ns: int) -> None:
+        """No IPsec SA exists in [lo, hi) (they are being negotiated): tunnel packets are
+        dropped with GATEWAY_FAILOVER; the other functions carry on."""
+        self._no_tunnels.append((int(lo_ns), int(hi_ns)))
+
+    def _drop_while_no_tunnels(self, inside, outside) -> None:
+        for lo, hi in self._no_tunnels:
+            for side, views in ((INSIDE, inside), (OUTSIDE, outside)):
+                for v in views:
+                    self._drop_tunnel_packets(v, side, lo, hi)
+
+    def _drop_tunnel_packets(self, v: PacketBatch, side: int, lo: int, hi: int) -> None:
+        rows = np.flatnonzero(v.verdict[: v.n] == 0)
+        t = v.time[rows]
+        tunnel = self.functions(v, rows) == ESP if side == INSIDE else _esp_frames(v)[rows]
+        gone = rows[tunnel & (t >= lo) & (t < hi)]
+        if gone.shape[0]:
+            v.verdict[gone] = GATEWAY_FAILOVER
+            self.dropped(v, gone)
 
     def _in_time_order(self, views: list[PacketBatch]) -> list[PacketBatch]:
         """One batch in arrival order when the views interleave in time.

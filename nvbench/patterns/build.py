@@ -69,6 +69,10 @@ class Built:
     downlinks: dict[str, Element] = field(default_factory=dict)  # by gateway
     selectors: dict[str, Selector] = field(default_factory=dict)  # by active gateway
     vpn_sources: dict[str, list[VpnSource]] = field(default_factory=dict)  # by gateway
+    downlink_links: dict[str, Link] = field(default_factory=dict)  # by gateway
+
+    def downlinks_delay(self, gateway: str) -> int:
+        return self.downlink_links[gateway].delay_ns
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profi
     downlink = Link(sim, f"{g.name}.downlink", g.uplink_gbps * GBPS, delay_ns=1_000_000,
                     buffer_bytes=1 << 22)  # fmt: skip
     built.uplinks[g.name] = uplink
+    built.downlink_links[g.name] = downlink
     if shared is None:
         gw.outside.connect(uplink)
         downlink.connect(gw.outside)

@@ -56,7 +56,8 @@ def _pack(count: int, p: Placement, hosts: list[dict], template: dict, back) -> 
     made: list[str] = []
     for i in range(needed * sides):
         name = f"{p.name}-gwhost{i:02d}"
-        hosts.append({**template, "name": name, "pa": str(back + len(made))})
+        hosts.append({**template, "name": name, "pa": str(back + len(made)),
+                      "shared_nics": p.shared_nics})  # fmt: skip
         made.append(name)
     return [(made[(k // per) * sides], made[(k // per) * sides + sides - 1]) for k in range(count)]
 

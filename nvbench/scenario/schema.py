@@ -176,7 +176,8 @@ class Placement(Model):
     The VM networks that use a multi-tenant gateway (S2S, NAT, remote access) are dealt to
     gateway VMs ``tenants_per_gateway`` at a time [S18][S19]; the VMs are packed
     ``gateway_vms_per_host`` to a gateway host (2 VMs of 8 vCPUs or 4 of 4 on a 16-core
-    host [S18]); with ``clustered`` each gateway VM gets a passive partner on another host.
+    host [S18]); with ``clustered`` each gateway VM gets a passive partner on another host;
+    ``shared_nics`` says whether those hosts carry front and back end on the same NICs.
     Forwarding gateways stay as the scenario has them.
     """
 
@@ -185,6 +186,7 @@ class Placement(Model):
     vcpus: Annotated[int, Field(ge=1, le=64)] = 8
     tenants_per_gateway: Annotated[int, Field(ge=1, le=100)] = 50
     clustered: bool = False
+    shared_nics: bool = True  # front end and back end on the same NICs of the gateway hosts
 
 
 class Scenario(Model):

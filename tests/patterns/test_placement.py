@@ -21,7 +21,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "nvbench" / "scenarios"
     "p",
     [Placement(name="a"), Placement(name="b", gateway_vms_per_host=4, vcpus=4),
      Placement(name="c", tenants_per_gateway=100), Placement(name="d", clustered=True),
-     Placement(name="e", tenants_per_gateway=30, gateway_vms_per_host=1)],
+     Placement(name="e", tenants_per_gateway=30, gateway_vms_per_host=1, shared_nics=False)],
     ids=lambda p: p.name,
 )  # fmt: skip
 def test_counts_follow_from_the_placement(p):
@@ -35,6 +35,8 @@ def test_counts_follow_from_the_placement(p):
     per_gateway = [sum(n.gateway == g.name for n in v.vm_networks) for g in v.gateways
                    if g.role == "active"]  # fmt: skip
     assert max(per_gateway) <= p.tenants_per_gateway and sum(per_gateway) == tenants
+    new_hosts = [h for h in v.gateway_hosts if h.name.startswith(f"{p.name}-")]
+    assert {h.shared_nics for h in new_hosts} == {p.shared_nics}
 
 
 def test_a_placement_may_not_overcommit_the_host():
