@@ -201,3 +201,15 @@ def test_shared_nics_carry_the_front_end_too():
         )
     (shared_nic, up_shared), (own_nic, _) = counts[True], counts[False]
     assert shared_nic == pytest.approx(own_nic + up_shared, rel=0.02)
+
+
+def test_run_seed_override(tmp_path, capsys):
+    """--seed replaces the scenario's seed: the same seed repeats, another one differs."""
+    docs = []
+    for seed in (5, 5, 6):
+        args = ["run", str(DEFAULT), "--seed", str(seed), "--duration", "0.03", "--json",
+                "--out", str(tmp_path / str(len(docs)))]  # fmt: skip
+        assert main(args) == 0
+        docs.append(json.loads(capsys.readouterr().out))
+    offered = [[r["offered"] for r in d["patterns"]] for d in docs]
+    assert offered[0] == offered[1] != offered[2]
