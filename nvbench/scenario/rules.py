@@ -21,7 +21,7 @@ LIMITS = {
     True: {"s2s": 0, "routing_domains": 1, "virtual_subnets": 500},
 }
 FORWARDING_PATTERNS = ("mpls", "public_ip")  # served by a forwarding (direct routing) gateway
-ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves one VM network only, not {}"
+ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves exactly one VM network, not {}"
 
 
 def check(s: Scenario) -> list[Problem]:
@@ -254,7 +254,7 @@ def _limits(s: Scenario) -> Iterator[Problem]:
         s2s = sum(1 for n in mine if n.pattern == "s2s")
         subnets = sum(len(n.subnets) + 1 for n in mine)
         p = f"gateways[{i}]"
-        if conn.direct_routing and len(mine) > 1:  # an idle one (a spare) is fine
+        if conn.direct_routing and len(mine) != 1:
             yield p, ONE_NETWORK.format(len(mine))
         if len(mine) > conn.max_vm_networks:
             yield p, f"{len(mine)} VM networks exceed MaxVMNetworksSupported={conn.max_vm_networks}"

@@ -88,7 +88,7 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         'gateway = "fwdgw01"\npattern = "s2s"',
         [
             "gateways[1]: 1 S2S connections exceed the gateway's 0",
-            "gateways[1]: a forwarding gateway (DirectRoutingMode=true) serves one VM network only, not 2",
+            "gateways[1]: a forwarding gateway (DirectRoutingMode=true) serves exactly one VM network, not 2",
             "vm_networks[0].pattern: s2s needs a multi-tenant gateway",
         ],
     ),
