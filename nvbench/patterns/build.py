@@ -137,8 +137,10 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     for h in s.gateway_hosts:
         gw_host = gw_hosts[h.name]
         up.route(_ip(h.pa), [gw_host.ingress])
-        shared = _shared_nics(s, h, gw_host, down) if h.shared_nics else None
-        gw_host.nic_tx.connect(tapped(f"{h.name}.provider.down", shared[0] if shared else down))
+        # The provider-side tap sees only provider frames, shared NICs or not.
+        to_provider = tapped(f"{h.name}.provider.down", down)
+        shared = _shared_nics(s, h, gw_host, to_provider) if h.shared_nics else None
+        gw_host.nic_tx.connect(shared[0] if shared else to_provider)
         inside = TenantDemux(sim, f"{h.name}.compartments")
         gw_host.connect_ingress(inside)
         for g in (g for g in s.gateways if g.host == h.name):
@@ -154,7 +156,7 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     return built
 
 
-def _shared_nics(s: Scenario, h, gw_host: HyperVHost, down: ProviderSwitch) -> tuple:
+def _shared_nics(s: Scenario, h, gw_host: HyperVHost, down: Element) -> tuple:
     """A gateway host whose NICs carry the front end and the back end alike: the gateways'
     external traffic crosses the host's NIC too, sharing its bandwidth and queue.
 

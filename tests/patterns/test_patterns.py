@@ -213,3 +213,14 @@ def test_run_seed_override(tmp_path, capsys):
         docs.append(json.loads(capsys.readouterr().out))
     offered = [[r["offered"] for r in d["patterns"]] for d in docs]
     assert offered[0] == offered[1] != offered[2]
+
+
+def test_pcap_has_each_frame_once(tmp_path):
+    """With shared NICs too, a frame is captured where it crosses each side, not twice."""
+    from scapy.utils import rdpcap
+
+    out = tmp_path / "nat.pcap"
+    assert main(["pcap", str(DEFAULT), str(out), "--pattern", "nat", "--packets", "400",
+                 "--duration", "0.05"]) == 0  # fmt: skip
+    frames = [bytes(p) for p in rdpcap(str(out))]
+    assert len(set(frames)) == len(frames)
