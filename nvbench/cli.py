@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from contextlib import contextmanager
@@ -149,6 +150,54 @@ def _pcap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from nvbench import sweep
+    from nvbench.scenario.loader import ScenarioError
+
+    try:
+        plan = sweep.load_sweep(args.sweep)
+    except ScenarioError as e:
+        print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    out = Path(args.out or Path("results") / Path(args.sweep).stem)
+    workers = args.workers or os.cpu_count() or 1
+    with _sweep_progress(enabled=sys.stderr.isatty()) as tick:
+        try:
+            outcome = sweep.execute(plan, out, workers=workers, resume=args.resume, progress=tick)
+        except FileExistsError as e:
+            print(f"nvbench: {e}", file=sys.stderr)
+            return 2
+    print(f"{len(plan.runs)} runs: {outcome.done} done now, {outcome.skipped} done before, "
+          f"{outcome.failed} failed; dataset in {out}/runs")  # fmt: skip
+    return 1 if outcome.failed else 0
+
+
+@contextmanager
+def _sweep_progress(enabled: bool):
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
+                  transient=True) as bar:  # fmt: skip
+        task = bar.add_task("sweep", total=None, failed=0)
+
+        def tick(done: int, failed: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, failed=failed)
+
+        yield tick
+
+
 def _schema(args: argparse.Namespace) -> int:
     from nvbench.scenario.schema import Scenario
 
@@ -195,6 +244,12 @@ def parser() -> argparse.ArgumentParser:
     pc.add_argument("--packets", type=int, default=1000, help="frames to write (default 1000)")
     pc.add_argument("--duration", type=float, help="simulated seconds (override)")
     pc.set_defaults(fn=_pcap)
+    sw = sub.add_parser("sweep", help="run a parameter sweep into a Parquet dataset")
+    sw.add_argument("sweep", help="a sweep TOML file")
+    sw.add_argument("--workers", type=int, help="processes (default: every core)")
+    sw.add_argument("--out", help="dataset directory (default results/<sweep name>)")
+    sw.add_argument("--resume", action="store_true", help="skip the runs already done")
+    sw.set_defaults(fn=_sweep)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
     return p

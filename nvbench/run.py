@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -39,7 +40,7 @@ def profile_for(s: Scenario) -> costs.Profile:
 
 def run(
     s: Scenario,
-    seed: int | None = None,
+    seed: int | np.random.SeedSequence | None = None,
     duration_s: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScenarioRun:

@@ -51,14 +51,14 @@ def from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(source, _schema_problems(e)) from None
+        raise ScenarioError(source, schema_problems(e)) from None
     broken = rules.check(scenario)
     if broken:
         raise ScenarioError(source, [f"{path}: {msg}" for path, msg in broken])
     return scenario
 
 
-def _schema_problems(e: ValidationError) -> list[str]:
+def schema_problems(e: ValidationError) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for err in e.errors():

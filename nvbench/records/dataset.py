@@ -1,0 +1,100 @@
+"""The Parquet dataset a sweep writes: hive-partitioned, each run's files atomic, resumable.
+
+Layout under the output directory::
+
+    runs/pattern=<p>/<run_id>.parquet    one file per run and pattern (hive partitions)
+    manifest/<run_id>.json               written last: the run is complete
+    failed/<run_id>.json                 a point that raised, with its error
+
+A run counts as done only when its manifest exists; files of a run without one (an
+interrupted run) are removed before resuming, so each point ends up in the data once.
+Every file is written to a temporary name in its own directory, flushed, fsynced and
+renamed into place (then the directory is fsynced): a killed process leaves no half file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARTITION = "pattern"
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class Dataset:
+    """The files of one sweep's output directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def done(self, run_id: str) -> bool:
+        return (self.root / "manifest" / f"{run_id}.json").exists()
+
+    def write_run(self, run_id: str, rows: list[dict[str, Any]], meta: dict[str, str]) -> None:
+        """The run's rows, one file per partition, then its manifest."""
+        by_part: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_part.setdefault(str(row[PARTITION]), []).append(row)
+        files = []
+        for part, part_rows in sorted(by_part.items()):
+            table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != PARTITION}
+                                          for r in part_rows])  # fmt: skip
+            table = table.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
+            path = self.root / "runs" / f"{PARTITION}={part}" / f"{run_id}.parquet"
+            atomic_write_table(path, table)
+            files.append(str(path.relative_to(self.root)))
+        manifest = {"run_id": run_id, "files": files, **meta}
+        atomic_write_bytes(self.root / "manifest" / f"{run_id}.json", json.dumps(manifest).encode())
+
+    def write_failure(self, run_id: str, point: dict[str, Any], error: str) -> None:
+        doc = {"run_id": run_id, "point": point, "error": error}
+        atomic_write_bytes(self.root / "failed" / f"{run_id}.json", json.dumps(doc).encode())
+
+    def clean(self) -> int:
+        """Remove temporary files and the files of runs without a manifest; how many."""
+        removed = 0
+        for p in self.root.rglob(".*.tmp"):
+            p.unlink()
+            removed += 1
+        for p in (self.root / "runs").rglob("*.parquet") if (self.root / "runs").exists() else ():
+            if not self.done(p.stem):
+                p.unlink()
+                removed += 1
+        return removed
+
+    def failures(self) -> list[dict[str, Any]]:
+        d = self.root / "failed"
+        return [json.loads(p.read_text()) for p in sorted(d.glob("*.json"))] if d.exists() else []

@@ -1,0 +1,294 @@
+"""Parameter sweeps: a base scenario, axes over its key paths, replications, in parallel.
+
+A sweep file (TOML)::
+
+    scenario = "default.toml"      # beside the sweep file, or a shipped scenario's name
+    replications = 2
+    seed = 7                       # the sweep's SeedSequence entropy
+    duration_s = 0.5               # optional: overrides the scenario's
+    [[grid]]                       # every combination of the grid axes' values ...
+    path = "vm_networks[2].traffic[0].rate_pps"
+    values = [10000, 20000, 40000]
+    [[zip]]                        # ... times the zipped axes, advancing together
+    path = "gateways[0].vcpus"
+    values = [4, 8]
+    samples = 0                    # ... times random samples of the [[random]] axes
+
+Each (point, replication) is one run with a child of the sweep's SeedSequence; its id
+hashes the scenario, the point, the nvbench version and the seed, so ``--resume`` skips
+what is done whichever way the sweep ran before. Rows go to a hive-partitioned Parquet
+dataset (:mod:`nvbench.records.dataset`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from nvbench import __version__
+from nvbench.records.dataset import Dataset
+from nvbench.scenario.loader import ScenarioError, from_dict, load, schema_problems
+from nvbench.scenario.schema import Model
+
+SHIPPED = Path(__file__).resolve().parent / "scenarios"
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+class Axis(Model):
+    path: Annotated[str, Field(min_length=1)]
+    values: Annotated[list[Any], Field(min_length=1)]
+
+
+class RandomAxis(Model):
+    path: Annotated[str, Field(min_length=1)]
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+
+
+class SweepFile(Model):
+    scenario: Annotated[str, Field(min_length=1)]
+    replications: Annotated[int, Field(ge=1, le=10_000)] = 1
+    seed: Annotated[int, Field(ge=0)] = 0
+    duration_s: Annotated[float, Field(gt=0)] | None = None
+    grid: list[Axis] = []
+    zip: list[Axis] = []
+    random: list[RandomAxis] = []
+    samples: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+    @model_validator(mode="after")
+    def _zip_lengths(self) -> SweepFile:
+        lengths = {len(a.values) for a in self.zip}
+        if len(lengths) > 1:
+            raise ValueError(f"the zip axes must have equal lengths, got {sorted(lengths)}")
+        return self
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    point: dict[str, Any]
+    replication: int
+    entropy: int
+    spawn_key: tuple[int, ...]
+
+
+@dataclass
+class Plan:
+    """A sweep ready to run: the base scenario (as a document) and every run."""
+
+    base: dict[str, Any]
+    runs: list[Run]
+    duration_s: float | None
+    source: str
+
+
+# -- key paths ------------------------------------------------------------------------------
+
+
+def parse_path(path: str) -> list[str | int]:
+    """'vm_networks[2].traffic[0].rate_pps' -> ['vm_networks', 2, 'traffic', 0, 'rate_pps']."""
+    out: list[str | int] = []
+    for part in path.split("."):
+        tokens = list(_TOKEN.finditer(part))
+        if not tokens or "".join(t.group(0) for t in tokens) != part:
+            raise ValueError(f"{path!r} is not a key path like vm_networks[2].traffic[0].rate_pps")
+        for t in tokens:
+            out.append(t.group(1) if t.group(1) else int(t.group(2)))
+    return out
+
+
+def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at ``path`` in ``doc``; KeyError if the path is not there already."""
+    keys = parse_path(path)
+    node: Any = doc
+    for k in keys[:-1]:
+        node = _step(node, k, path)
+    last = keys[-1]
+    _step(node, last, path)  # it must exist: a sweep changes values, it adds no keys
+    node[last] = value
+
+
+def _step(node: Any, k: str | int, path: str) -> Any:
+    if isinstance(k, int):
+        if not isinstance(node, list) or not 0 <= k < len(node):
+            raise KeyError(f"{path!r}: index [{k}] is not in the scenario")
+        return node[k]
+    if not isinstance(node, dict) or k not in node:
+        raise KeyError(f"{path!r}: {k!r} is not a key of the scenario there")
+    return node[k]
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+def load_sweep(path: str | Path) -> Plan:
+    """Read and check a sweep file and every point it makes; ScenarioError lists problems."""
+    p = Path(path)
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(str(p), [f"cannot read the file: {e}"]) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(str(p), [f"not valid TOML: {e}"]) from None
+    try:
+        spec = SweepFile.model_validate(doc)
+    except ValidationError as e:
+        raise ScenarioError(str(p), schema_problems(e)) from None
+    base = _base_scenario(spec, p)
+    points = _points(spec)
+    _check_points(base, spec, points, str(p))
+    return Plan(base, _runs(base, spec, points), spec.duration_s, str(p))
+
+
+def _base_scenario(spec: SweepFile, sweep_path: Path) -> dict[str, Any]:
+    candidate = sweep_path.parent / spec.scenario
+    if not candidate.exists() and (SHIPPED / spec.scenario).exists():
+        candidate = SHIPPED / spec.scenario
+    if not candidate.exists() and (SHIPPED / f"{spec.scenario}.toml").exists():
+        candidate = SHIPPED / f"{spec.scenario}.toml"
+    try:
+        return load(candidate).model_dump(mode="json")
+    except ScenarioError as e:
+        raise ScenarioError(str(sweep_path), [f"scenario: {m}" for m in e.problems]) from None
+
+
+def _points(spec: SweepFile) -> list[dict[str, Any]]:
+    grid = [dict(zip([a.path for a in spec.grid], combo, strict=True))
+            for combo in itertools.product(*(a.values for a in spec.grid))]  # fmt: skip
+    rows = [{a.path: a.values[i] for a in spec.zip}
+            for i in range(len(spec.zip[0].values))] if spec.zip else [{}]  # fmt: skip
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(1 << 30,)))
+    samples = [_sample(spec.random, rng) for _ in range(spec.samples)] if spec.random else [{}]
+    return [{**g, **z, **r} for g in grid for z in rows for r in samples]
+
+
+def _sample(axes: list[RandomAxis], rng: np.random.Generator) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for a in axes:
+        u = rng.random()
+        x = a.low * (a.high / a.low) ** u if a.log else a.low + (a.high - a.low) * u
+        out[a.path] = int(round(x)) if a.integer else float(x)
+    return out
+
+
+def _check_points(base: dict, spec: SweepFile, points: list[dict], source: str) -> None:
+    problems: list[str] = []
+    paths = [(f"grid[{i}]", a.path) for i, a in enumerate(spec.grid)]
+    paths += [(f"zip[{i}]", a.path) for i, a in enumerate(spec.zip)]
+    paths += [(f"random[{i}]", a.path) for i, a in enumerate(spec.random)]
+    for where, path in paths:
+        try:
+            set_path(json.loads(json.dumps(base)), path, None)
+        except (KeyError, ValueError) as e:
+            problems.append(f"{where}.path: {e.args[0]}")
+    if problems:
+        raise ScenarioError(source, problems)
+    for k, point in enumerate(points):
+        try:
+            from_dict(_apply(base, point), f"point {k}")
+        except ScenarioError as e:
+            problems += [f"point {k} {point}: {m}" for m in e.problems]
+    if problems:
+        raise ScenarioError(source, problems)
+
+
+def _apply(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
+    doc = json.loads(json.dumps(base))
+    for path, value in point.items():
+        set_path(doc, path, value)
+    return doc
+
+
+def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[Run]:
+    root = np.random.SeedSequence(spec.seed)
+    children = root.spawn(len(points) * spec.replications)
+    scenario_hash = hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()
+    runs = []
+    for k, point in enumerate(points):
+        for r in range(spec.replications):
+            child = children[k * spec.replications + r]
+            key = tuple(int(x) for x in child.spawn_key)
+            ident = json.dumps([scenario_hash, point, __version__, spec.seed, key, spec.duration_s],
+                               sort_keys=True, default=str)  # fmt: skip
+            run_id = hashlib.sha256(ident.encode()).hexdigest()[:16]
+            runs.append(Run(run_id, point, r, spec.seed, key))
+    return runs
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def run_one(base: dict, run: Run, duration_s: float | None) -> list[dict[str, Any]]:
+    """Simulate one run; its rows: the point's values, the seed, and one row per VM network."""
+    from nvbench import run as runner
+
+    scenario = from_dict(_apply(base, run.point), run.run_id)
+    seed = np.random.SeedSequence(run.entropy, spawn_key=run.spawn_key)
+    sr = runner.run(scenario, seed=seed, duration_s=duration_s)
+    summary = {f"run_{k}": v for k, v in sr.result.summary.items()}
+    rows = []
+    for row in sr.rows:
+        rows.append({**run.point, **row, "replication": run.replication, "run_id": run.run_id,
+                     "seed_entropy": str(run.entropy), "spawn_key": json.dumps(run.spawn_key),
+                     **summary})  # fmt: skip
+    return rows
+
+
+def _task(base: dict, run: Run, duration_s: float | None, out: str) -> tuple[str, str | None]:
+    """One run in a worker: written to the dataset, or its error recorded; never raises."""
+    data = Dataset(Path(out))
+    meta = {"nvbench": __version__, "seed_entropy": str(run.entropy),
+            "spawn_key": json.dumps(run.spawn_key)}  # fmt: skip
+    try:
+        data.write_run(run.run_id, run_one(base, run, duration_s), meta)
+        return run.run_id, None
+    except Exception as e:  # a failed point is recorded and the sweep goes on
+        data.write_failure(run.run_id, run.point, f"{type(e).__name__}: {e}")
+        return run.run_id, f"{type(e).__name__}: {e}"
+
+
+@dataclass
+class Outcome:
+    done: int
+    failed: int
+    skipped: int
+
+
+def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
+            progress: Callable[[int, int, int], None] | None = None) -> Outcome:  # fmt: skip
+    """Run every run of ``plan`` not done yet into ``out``; ``progress(done, failed, total)``."""
+    data = Dataset(out)
+    if not resume and (out / "manifest").exists() and any((out / "manifest").iterdir()):
+        raise FileExistsError(f"{out} holds a sweep already; use --resume to complete it")
+    data.clean()
+    todo = [r for r in plan.runs if not data.done(r.run_id)]
+    skipped = len(plan.runs) - len(todo)
+    done = failed = 0
+    if workers <= 1:
+        results = (_task(plan.base, r, plan.duration_s, str(out)) for r in todo)
+        for _, err in results:
+            done, failed = done + (err is None), failed + (err is not None)
+            if progress:
+                progress(done + skipped, failed, len(plan.runs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_task, plan.base, r, plan.duration_s, str(out)) for r in todo]
+            for f in as_completed(futures):
+                _, err = f.result()
+                done, failed = done + (err is None), failed + (err is not None)
+                if progress:
+                    progress(done + skipped, failed, len(plan.runs))
+    return Outcome(done, failed, skipped)

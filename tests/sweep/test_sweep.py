@@ -1,0 +1,163 @@
+"""Sweeps: points and seeds, a process pool equal to one process, resume, bad sweep files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from nvbench import sweep
+from nvbench.cli import main
+from nvbench.records.dataset import Dataset
+from nvbench.scenario.loader import ScenarioError
+
+SWEEP = """
+scenario = "default"
+replications = 2
+seed = 7
+duration_s = {duration}
+[[grid]]
+path = "vm_networks[2].traffic[0].rate_pps"
+values = [10000, 40000]
+[[zip]]
+path = "gateways[0].vcpus"
+values = [4, 8]
+"""
+
+
+def _file(tmp_path: Path, text: str = SWEEP.format(duration=0.02), name="s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def _rows(out: Path) -> list[dict]:
+    table = ds.dataset(out / "runs", format="parquet", partitioning="hive").to_table()
+    rows = table.to_pylist()
+    return sorted(rows, key=lambda r: (r["run_id"], r["vm_network"]))
+
+
+def test_points_seeds_and_ids(tmp_path):
+    plan = sweep.load_sweep(_file(tmp_path))
+    assert len(plan.runs) == 2 * 2 * 2  # grid x zip x replications
+    points = {json.dumps(r.point, sort_keys=True) for r in plan.runs}
+    assert len(points) == 4 and len({r.run_id for r in plan.runs}) == 8
+    keys = [r.spawn_key for r in plan.runs]
+    assert keys == [(k,) for k in range(8)]  # one child of SeedSequence(7) per run
+    again = sweep.load_sweep(_file(tmp_path))
+    assert [r.run_id for r in again.runs] == [r.run_id for r in plan.runs]
+
+
+def test_pool_equals_one_process_and_rows_carry_their_seed(tmp_path):
+    f = _file(tmp_path)
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(tmp_path / "one")]) == 0
+    assert main(["sweep", str(f), "--workers", "2", "--out", str(tmp_path / "two")]) == 0
+    one, two = _rows(tmp_path / "one"), _rows(tmp_path / "two")
+    assert one == two and len(one) == 8 * 5  # 8 runs x 5 VM networks
+    assert {r["spawn_key"] for r in one} == {json.dumps([k]) for k in range(8)}
+    assert {r["pattern"] for r in one} == {"s2s", "mpls", "nat", "public_ip", "remote_access"}
+    nat = [r for r in one if r["pattern"] == "nat"]
+    assert {r["vm_networks[2].traffic[0].rate_pps"] for r in nat} == {10000, 40000}
+
+
+def test_resume_after_an_interruption_gives_each_point_once(tmp_path):
+    f = _file(tmp_path)
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(full)]) == 0
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(part)]) == 0
+    # An interrupted sweep: three runs lost their manifest (killed before it was written),
+    # one of them left a half-written temporary file behind.
+    lost = sorted((part / "manifest").glob("*.json"))[:3]
+    for m in lost:
+        m.unlink()
+    (part / "runs" / "pattern=nat" / ".junk.parquet.123.tmp").write_bytes(b"half")
+    assert main(["sweep", str(f), "--out", str(part)]) == 2  # refuses without --resume
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(part), "--resume"]) == 0
+    assert _rows(part) == _rows(full)
+    assert not list(part.rglob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_a_killed_sweep_resumes_to_the_same_dataset(tmp_path):
+    f = _file(tmp_path, SWEEP.format(duration=0.3))
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(full)]) == 0
+    cmd = [
+        sys.executable,
+        "-m",
+        "nvbench.cli",
+        "sweep",
+        str(f),
+        "--workers",
+        "1",
+        "--out",
+        str(part),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((part / "manifest").glob("*.json"))) < 2:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(list((part / "manifest").glob("*.json")))
+    assert 2 <= before < 8  # killed midway
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(part), "--resume"]) == 0
+    assert _rows(part) == _rows(full)
+
+
+def test_a_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    plan = sweep.load_sweep(_file(tmp_path))
+    bad = plan.runs[3].run_id
+    real = sweep.run_one
+
+    def flaky(base, run, duration_s):
+        if run.run_id == bad:
+            raise RuntimeError("boom")
+        return real(base, run, duration_s)
+
+    monkeypatch.setattr(sweep, "run_one", flaky)
+    outcome = sweep.execute(plan, tmp_path / "out", workers=1)
+    assert (outcome.done, outcome.failed) == (7, 1)
+    failures = Dataset(tmp_path / "out").failures()
+    assert failures[0]["run_id"] == bad and "boom" in failures[0]["error"]
+
+
+def test_provenance_in_the_schema(tmp_path):
+    f = _file(tmp_path)
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
+    import pyarrow.parquet as pq
+
+    path = next((tmp_path / "o" / "runs").rglob("*.parquet"))
+    meta = pq.read_schema(path).metadata
+    assert meta[b"seed_entropy"] == b"7" and meta[b"nvbench"]
+
+
+B = SWEEP.format(duration=0.02)
+TWO_ZIPS = B + '[[zip]]\npath = "gateways[0].queue_packets"\nvalues = [1, 2, 3]\n'
+BAD = [
+    (B.replace('rate_pps"', 'rate"'), "grid[0].path: 'vm_networks[2].traffic[0].rate'"),
+    (B.replace("values = [10000, 40000]", "values = []"), "grid[0].values"),
+    (B.replace("replications = 2", 'replications = "two"'), "replications: 'two'"),
+    (TWO_ZIPS, "zip axes must have equal lengths"),
+    (B.replace("seed = 7", "seed = 7\ncolour = 1"), "unknown key 'colour'"),
+    (B.replace("values = [10000, 40000]", "values = [-5]"), "point 0"),
+]
+
+
+@pytest.mark.parametrize("text,fragment", BAD)
+def test_bad_sweep_files(tmp_path, capsys, text, fragment):
+    f = _file(tmp_path, text)
+    with pytest.raises(ScenarioError) as e:
+        sweep.load_sweep(f)
+    assert any(fragment in p for p in e.value.problems), e.value.problems
+    out = tmp_path / "out"
+    assert main(["sweep", str(f), "--out", str(out)]) == 2
+    assert fragment.split(":")[0] in capsys.readouterr().err
+    assert not out.exists()
