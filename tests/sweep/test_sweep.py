@@ -161,3 +161,16 @@ def test_bad_sweep_files(tmp_path, capsys, text, fragment):
     assert main(["sweep", str(f), "--out", str(out)]) == 2
     assert fragment.split(":")[0] in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_duckdb_reads_the_dataset_as_is(tmp_path):
+    import duckdb
+
+    f = _file(tmp_path)
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(out)]) == 0
+    source = f"read_parquet('{out / 'runs' / '**' / '*.parquet'}', hive_partitioning = true)"
+    query = f"select count(*), count(distinct pattern), count(distinct run_id) from {source}"
+    assert duckdb.sql(query).fetchall() == [(40, 5, 8)]
+    ids = {r[0] for r in duckdb.sql(f"select run_id from {source}").fetchall()}
+    assert ids == {r["run_id"] for r in _rows(out)}
