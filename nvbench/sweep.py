@@ -73,6 +73,8 @@ class SweepFile(Model):
         lengths = {len(a.values) for a in self.zip}
         if len(lengths) > 1:
             raise ValueError(f"the zip axes must have equal lengths, got {sorted(lengths)}")
+        if bool(self.random) != bool(self.samples):
+            raise ValueError("random axes and samples >= 1 go together (samples draws them)")
         return self
 
 

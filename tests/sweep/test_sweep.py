@@ -44,6 +44,16 @@ def _rows(out: Path) -> list[dict]:
     return sorted(rows, key=lambda r: (r["run_id"], r["vm_network"]))
 
 
+def test_random_samples_are_drawn_from_the_sweep_seed(tmp_path):
+    random = '[[random]]\npath = "gateways[0].queue_packets"\nlow = 100\nhigh = 10000\n'
+    text = "samples = 5\n" + B + random + "log = true\ninteger = true\n"
+    plan = sweep.load_sweep(_file(tmp_path, text))
+    drawn = [r.point["gateways[0].queue_packets"] for r in plan.runs]
+    assert len(plan.runs) == 2 * 2 * 5 * 2 and all(100 <= q <= 10000 for q in drawn)
+    again = sweep.load_sweep(_file(tmp_path, text)).runs
+    assert drawn == [r.point["gateways[0].queue_packets"] for r in again]
+
+
 def test_points_seeds_and_ids(tmp_path):
     plan = sweep.load_sweep(_file(tmp_path))
     assert len(plan.runs) == 2 * 2 * 2  # grid x zip x replications
@@ -148,6 +158,7 @@ BAD = [
     (TWO_ZIPS, "zip axes must have equal lengths"),
     (B.replace("seed = 7", "seed = 7\ncolour = 1"), "unknown key 'colour'"),
     (B.replace("values = [10000, 40000]", "values = [-5]"), "point 0"),
+    (B + '[[random]]\npath = "run.seed"\nlow = 1\nhigh = 9\n', "random axes and samples"),
 ]
 
 
