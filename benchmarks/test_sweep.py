@@ -33,5 +33,5 @@ def test_sweep_16_points(benchmark, tmp_path, workers):
         sweep.execute(plan, out, workers=workers)
 
     benchmark.pedantic(once, rounds=3, iterations=1)
-    benchmark.extra_info.update(case=f"sweep of 16 runs, {workers} worker(s)", packets=16,
-                                sim_pps=16 / benchmark.stats.stats.median)  # fmt: skip
+    benchmark.extra_info.update(case=f"sweep of 16 runs, {workers} worker(s)",
+                                runs_per_s=16 / benchmark.stats.stats.median)  # fmt: skip
