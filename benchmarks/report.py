@@ -19,9 +19,8 @@ def main(path: str) -> None:
     for b in doc["benchmarks"]:
         info, name = b["extra_info"], b["name"]
         if "runs_per_s" in info:
-            print(
-                f"{info['case']}: {info['runs_per_s']:.1f} runs/s, median {b['stats']['median']:.3f} s"
-            )
+            median = b["stats"]["median"]
+            print(f"{info['case']}: {info['runs_per_s']:.1f} runs/s, median {median:.3f} s")
             continue
         if "sim_pps" in info:
             engine.append((info["case"], info["sim_pps"], b["stats"]["median"]))
