@@ -165,7 +165,8 @@ def _sweep(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     with _sweep_progress(enabled=sys.stderr.isatty()) as tick:
         try:
-            outcome = sweep.execute(plan, out, workers=workers, resume=args.resume, progress=tick)
+            outcome = sweep.execute(plan, out, workers=workers, resume=args.resume,
+                                    progress=tick, dask=args.dask)  # fmt: skip
         except FileExistsError as e:
             print(f"nvbench: {e}", file=sys.stderr)
             return 2
@@ -249,6 +250,8 @@ def parser() -> argparse.ArgumentParser:
     sw.add_argument("--workers", type=int, help="processes (default: every core)")
     sw.add_argument("--out", help="dataset directory (default results/<sweep name>)")
     sw.add_argument("--resume", action="store_true", help="skip the runs already done")
+    where = "on dask.distributed: tcp://HOST:8786, or local:N (N workers)"
+    sw.add_argument("--dask", metavar="ADDRESS", help=where)
     sw.set_defaults(fn=_sweep)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)

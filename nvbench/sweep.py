@@ -27,7 +27,7 @@ import itertools
 import json
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,6 +262,9 @@ def _task(base: dict, run: Run, duration_s: float | None, out: str) -> tuple[str
         return run.run_id, f"{type(e).__name__}: {e}"
 
 
+Outcomes = Iterator[tuple[str, str | None]]  # (run_id, error or None) as runs finish
+
+
 @dataclass
 class Outcome:
     done: int
@@ -270,8 +273,15 @@ class Outcome:
 
 
 def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
-            progress: Callable[[int, int, int], None] | None = None) -> Outcome:  # fmt: skip
-    """Run every run of ``plan`` not done yet into ``out``; ``progress(done, failed, total)``."""
+            progress: Callable[[int, int, int], None] | None = None,
+            dask: str | None = None) -> Outcome:  # fmt: skip
+    """Run every run of ``plan`` not done yet into ``out``; ``progress(done, failed, total)``.
+
+    ``dask``: ``"local:N"`` starts a LocalCluster of N worker processes, anything else is
+    the address of a running ``dask.distributed`` scheduler (``tcp://host:8786``). Dask
+    reruns the tasks of a worker that dies, and each run's files are atomic, so a lost
+    worker costs time, not data. The dataset is the same whichever way the sweep ran.
+    """
     data = Dataset(out)
     if not resume and (out / "manifest").exists() and any((out / "manifest").iterdir()):
         raise FileExistsError(f"{out} holds a sweep already; use --resume to complete it")
@@ -279,18 +289,46 @@ def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
     todo = [r for r in plan.runs if not data.done(r.run_id)]
     skipped = len(plan.runs) - len(todo)
     done = failed = 0
-    if workers <= 1:
+    if dask is not None:
+        results: Outcomes = _on_dask(dask, plan, todo, str(out))
+    elif workers <= 1:
         results = (_task(plan.base, r, plan.duration_s, str(out)) for r in todo)
-        for _, err in results:
-            done, failed = done + (err is None), failed + (err is not None)
-            if progress:
-                progress(done + skipped, failed, len(plan.runs))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_task, plan.base, r, plan.duration_s, str(out)) for r in todo]
-            for f in as_completed(futures):
-                _, err = f.result()
-                done, failed = done + (err is None), failed + (err is not None)
-                if progress:
-                    progress(done + skipped, failed, len(plan.runs))
+        results = _on_pool(workers, plan, todo, str(out))
+    for _, err in results:
+        done, failed = done + (err is None), failed + (err is not None)
+        if progress:
+            progress(done + skipped, failed, len(plan.runs))
+    data.clean()  # the temporary files of a worker killed mid-write
     return Outcome(done, failed, skipped)
+
+
+def _on_pool(
+    workers: int, plan: Plan, todo: list[Run], out: str
+) -> Iterator[tuple[str, str | None]]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_task, plan.base, r, plan.duration_s, out) for r in todo]
+        for f in as_completed(futures):
+            yield f.result()
+
+
+def _on_dask(
+    address: str, plan: Plan, todo: list[Run], out: str
+) -> Iterator[tuple[str, str | None]]:
+    """(run_id, error) of every run, computed on a dask.distributed cluster."""
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
+
+    cluster = None
+    if address.startswith("local:"):
+        n = int(address.removeprefix("local:") or 1)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None)  # fmt: skip
+        address = cluster.scheduler_address
+    with Client(address) as client:
+        futures = [client.submit(_task, plan.base, r, plan.duration_s, out, key=f"run-{r.run_id}",
+                                 pure=False) for r in todo]  # fmt: skip
+        for f in dask_completed(futures):
+            yield f.result()
+    if cluster is not None:
+        cluster.close()
