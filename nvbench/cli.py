@@ -163,12 +163,19 @@ def _sweep(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out or Path("results") / Path(args.sweep).stem)
     workers = args.workers or os.cpu_count() or 1
+    if args.dask and args.dask.startswith("local:") and not args.dask[6:].isdigit():
+        print(f"nvbench: --dask local:N needs a number of workers, got {args.dask!r}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     with _sweep_progress(enabled=sys.stderr.isatty()) as tick:
         try:
             outcome = sweep.execute(plan, out, workers=workers, resume=args.resume,
                                     progress=tick, dask=args.dask)  # fmt: skip
         except FileExistsError as e:
             print(f"nvbench: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:  # the Dask scheduler cannot be reached
+            print(f"nvbench: --dask {args.dask}: {e}", file=sys.stderr)
             return 2
     print(f"{len(plan.runs)} runs: {outcome.done} done now, {outcome.skipped} done before, "
           f"{outcome.failed} failed; dataset in {out}/runs")  # fmt: skip

@@ -325,7 +325,7 @@ def _on_dask(
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None)  # fmt: skip
         address = cluster.scheduler_address
-    with Client(address) as client:
+    with Client(address, timeout=10) as client:
         futures = [client.submit(_task, plan.base, r, plan.duration_s, out, key=f"run-{r.run_id}",
                                  pure=False) for r in todo]  # fmt: skip
         for f in dask_completed(futures):

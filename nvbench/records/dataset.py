@@ -78,6 +78,7 @@ class Dataset:
             files.append(str(path.relative_to(self.root)))
         manifest = {"run_id": run_id, "files": files, **meta}
         atomic_write_bytes(self.root / "manifest" / f"{run_id}.json", json.dumps(manifest).encode())
+        (self.root / "failed" / f"{run_id}.json").unlink(missing_ok=True)  # it failed before
 
     def write_failure(self, run_id: str, point: dict[str, Any], error: str) -> None:
         doc = {"run_id": run_id, "point": point, "error": error}

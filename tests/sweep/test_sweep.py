@@ -185,3 +185,18 @@ def test_duckdb_reads_the_dataset_as_is(tmp_path):
     assert duckdb.sql(query).fetchall() == [(40, 5, 8)]
     ids = {r[0] for r in duckdb.sql(f"select run_id from {source}").fetchall()}
     assert ids == {r["run_id"] for r in _rows(out)}
+
+
+def test_bad_dask_addresses_are_clear_errors(tmp_path, capsys):
+    f = _file(tmp_path)
+    assert main(["sweep", str(f), "--dask", "local:many", "--out", str(tmp_path / "a")]) == 2
+    assert "local:N needs a number" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_rerun_that_succeeds_clears_the_old_failure(tmp_path):
+    plan = sweep.load_sweep(_file(tmp_path))
+    data = Dataset(tmp_path / "out")
+    data.write_failure(plan.runs[0].run_id, plan.runs[0].point, "boom")
+    sweep.execute(plan, tmp_path / "out", workers=1, resume=True)
+    assert data.failures() == []
