@@ -206,6 +206,44 @@ def _sweep_progress(enabled: bool):
         yield tick
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from nvbench import plan
+
+    try:
+        slo = plan.parse_slo(args.slo)
+    except plan.SloError as e:
+        print(f"nvbench: {e}", file=sys.stderr)
+        return 2
+    patterns = args.patterns.split(",") if args.patterns else None
+    unknown = sorted(set(patterns or []) - set(PATTERNS))
+    if unknown:
+        print(f"nvbench: --patterns: {', '.join(unknown)} not among {', '.join(PATTERNS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    scenario = _load(args.scenario)
+    if scenario is None:
+        return 2
+    missing = sorted(set(patterns or []) - {n.pattern for n in scenario.vm_networks})
+    if missing:
+        print(f"nvbench: {args.scenario} has no VM network of pattern {', '.join(missing)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    say = None if args.json else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+    simulate = None if args.analytic_only else plan.simulator(args.duration, args.seed)
+    result = plan.Planner(scenario, slo, simulate, progress=say).plan(patterns)
+    out = Path(args.out or Path("results") / f"{scenario.name}-plan")
+    written = plan.write(result, scenario, out)
+    if args.json:
+        doc = {"nvbench": __version__, "scenario": scenario.name, "slo": str(slo),
+               "answers": [vars(a) for a in result.answers], "out": str(out)}  # fmt: skip
+        json.dump(doc, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print(plan.table(result))
+        print(f"\n{len(written)} Parquet tables in {out}/")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from nvbench.scenario.schema import Scenario
 
@@ -260,6 +298,17 @@ def parser() -> argparse.ArgumentParser:
     where = "on dask.distributed: tcp://HOST:8786, or local:N (N workers)"
     sw.add_argument("--dask", metavar="ADDRESS", help=where)
     sw.set_defaults(fn=_sweep)
+    pl = sub.add_parser("plan", help="size the gateways of each pattern for an SLO")
+    pl.add_argument("scenario", help="a scenario TOML file")
+    bounds = 'bounds on the worst tenant, e.g. "p99_latency_ms<=5,loss<=0.001"'
+    pl.add_argument("--slo", required=True, help=bounds)
+    pl.add_argument("--patterns", help="comma-separated patterns (default: every one present)")
+    pl.add_argument("--duration", type=float, help="simulated seconds per run (override)")
+    pl.add_argument("--seed", type=int, help="override the scenario's seed")
+    pl.add_argument("--analytic-only", action="store_true", help="the estimate, no simulation")
+    pl.add_argument("--out", help="directory for the Parquet tables (default results/...)")
+    pl.add_argument("--json", action="store_true", help="print one JSON document")
+    pl.set_defaults(fn=_plan)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
     return p

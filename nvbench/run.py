@@ -21,7 +21,8 @@ from nvbench.patterns import addresses, failover, placement
 from nvbench.patterns.build import Built, TapSpec, build
 from nvbench.scenario.schema import Scenario
 
-COLUMNS = ("vm_network", "pattern", "offered", "delivered", "dropped", "loss", "throughput_mbps",
+COLUMNS = ("vm_network", "pattern", "offered", "delivered", "dropped", "offered_pps", "loss",
+           "throughput_mbps",
            "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_util", "bottleneck",
            "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts",
            "recovery_s")  # fmt: skip
@@ -113,8 +114,28 @@ def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
     return len(frames)
 
 
+def summary(sr: ScenarioRun) -> dict[str, Any]:
+    """The run as one row: the engine's summary, the loss and rates, the worst tenant's
+    p99, the bill (public IPv4, gateway VMs and hosts) and the busiest element."""
+    s, res = sr.scenario, sr.result
+    seconds = res.summary["duration_ns"] / 1e9
+    offered = res.summary["offered"] + res.summary["carried_in"]
+    p99 = [r["latency_p99_ms"] for r in sr.rows if r["latency_p99_ms"] is not None]
+    neck = max(sr.rows, key=lambda r: r["bottleneck_util"], default=None)
+    return {
+        **res.summary, "offered_pps": res.summary["offered"] / seconds,
+        "loss": res.summary["dropped"] / offered if offered else 0.0,
+        "throughput_mbps": res.summary["throughput_bps"] / 1e6,
+        "worst_tenant_p99_ms": max(p99, default=None), "public_ipv4": addresses.total(s),
+        "gateway_vms": len(s.gateways), "gateway_hosts": placement.gateway_hosts_used(s),
+        "tenants": len(s.vm_networks), "bottleneck": neck and neck["bottleneck"],
+        "bottleneck_util": neck and neck["bottleneck_util"],
+    }  # fmt: skip
+
+
 def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
     tenants = {t["tenant"]: t for t in result.tenants}
+    seconds = result.summary["duration_ns"] / 1e9
     bill = addresses.bill(s)
     out = []
     for n in s.vm_networks:
@@ -130,7 +151,7 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
         out.append({
             "vm_network": n.name, "pattern": n.pattern, "offered": offered,
             "delivered": t.get("delivered", 0), "dropped": dropped,
-            "loss": dropped / offered if offered else 0.0,
+            "offered_pps": offered / seconds, "loss": dropped / offered if offered else 0.0,
             "throughput_mbps": t.get("throughput_bps", 0.0) / 1e6,
             "latency_p50_ms": _ms(t.get("latency_p50_ns")),
             "latency_p99_ms": _ms(t.get("latency_p99_ns")),

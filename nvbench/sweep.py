@@ -17,7 +17,9 @@ A sweep file (TOML)::
 Each (point, replication) is one run with a child of the sweep's SeedSequence; its id
 hashes the scenario, the point, the nvbench version and the seed, so ``--resume`` skips
 what is done whichever way the sweep ran before. Rows go to a hive-partitioned Parquet
-dataset (:mod:`nvbench.records.dataset`).
+dataset (:mod:`nvbench.records.dataset`) with the tables of :mod:`nvbench.records.schema`.
+Runs are handed to the worker processes in chunks, so that a small run does not pay a
+round trip to the pool each.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
+import pyarrow as pa
 from pydantic import Field, ValidationError, model_validator
 
 from nvbench import __version__
+from nvbench.records import schema
 from nvbench.records.dataset import Dataset
 from nvbench.scenario.loader import ScenarioError, from_dict, load, schema_problems
 from nvbench.scenario.schema import Model
@@ -95,6 +99,8 @@ class Plan:
     runs: list[Run]
     duration_s: float | None
     source: str
+    params: dict[str, pa.DataType]  # the varied key paths and their column types
+    meta: dict[str, str]  # provenance shared by every file of the sweep
 
 
 # -- key paths ------------------------------------------------------------------------------
@@ -152,7 +158,12 @@ def load_sweep(path: str | Path) -> Plan:
     base = _base_scenario(spec, p)
     points = _points(spec)
     _check_points(base, spec, points, str(p))
-    return Plan(base, _runs(base, spec, points), spec.duration_s, str(p))
+    params = {a.path: schema.param_type(a.values) for a in [*spec.grid, *spec.zip]}
+    params |= {a.path: pa.int64() if a.integer else pa.float64() for a in spec.random}
+    meta = {"nvbench": __version__, "scenario_hash": schema.digest(base),
+            "sweep_hash": schema.digest(doc), "sweep_seed": str(spec.seed),
+            "packages": schema.packages()}  # fmt: skip
+    return Plan(base, _runs(base, spec, points), spec.duration_s, str(p), params, meta)
 
 
 def _base_scenario(spec: SweepFile, sweep_path: Path) -> dict[str, Any]:
@@ -217,7 +228,7 @@ def _apply(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
 def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[Run]:
     root = np.random.SeedSequence(spec.seed)
     children = root.spawn(len(points) * spec.replications)
-    scenario_hash = hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()
+    scenario_hash = schema.digest(base)
     runs = []
     for k, point in enumerate(points):
         for r in range(spec.replications):
@@ -233,33 +244,62 @@ def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[Run]:
 # -- running --------------------------------------------------------------------------------
 
 
-def run_one(base: dict, run: Run, duration_s: float | None) -> list[dict[str, Any]]:
-    """Simulate one run; its rows: the point's values, the seed, and one row per VM network."""
+Rows = dict[str, list[dict[str, Any]]]  # table name -> rows
+
+
+def run_one(base: dict, run: Run, duration_s: float | None) -> Rows:
+    """Simulate one run; its rows: one for the run, one per VM network, its time series.
+    Each carries the point's values and the run's ids and seed."""
     from nvbench import run as runner
 
     scenario = from_dict(_apply(base, run.point), run.run_id)
     seed = np.random.SeedSequence(run.entropy, spawn_key=run.spawn_key)
     sr = runner.run(scenario, seed=seed, duration_s=duration_s)
-    summary = {f"run_{k}": v for k, v in sr.result.summary.items()}
-    rows = []
-    for row in sr.rows:
-        rows.append({**run.point, **row, "replication": run.replication, "run_id": run.run_id,
-                     "seed_entropy": str(run.entropy), "spawn_key": json.dumps(run.spawn_key),
-                     **summary})  # fmt: skip
-    return rows
+    ids = {**run.point, "run_id": run.run_id, "replication": run.replication,
+           "seed_entropy": str(run.entropy), "spawn_key": json.dumps(run.spawn_key),
+           "scenario": scenario.name}  # fmt: skip
+    series = sr.result.to_arrow()["series"].to_pylist() if sr.result.series else []
+    return {
+        "runs": [{**ids, **runner.summary(sr)}],
+        "tenants": [{**ids, **row} for row in sr.rows],
+        "series": [{**ids, **row} for row in series],
+    }
 
 
-def _task(base: dict, run: Run, duration_s: float | None, out: str) -> tuple[str, str | None]:
+TABLES = {"runs": schema.runs, "tenants": schema.tenants, "series": schema.series}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a worker needs besides the runs: sent once per chunk, not per run."""
+
+    base: dict[str, Any]
+    duration_s: float | None
+    params: dict[str, pa.DataType]
+    meta: dict[str, str]
+    out: str
+
+
+def _context(plan: Plan, out: str) -> Context:
+    return Context(plan.base, plan.duration_s, plan.params, plan.meta, out)
+
+
+def _task(ctx: Context, run: Run) -> tuple[str, str | None]:
     """One run in a worker: written to the dataset, or its error recorded; never raises."""
-    data = Dataset(Path(out))
-    meta = {"nvbench": __version__, "seed_entropy": str(run.entropy),
-            "spawn_key": json.dumps(run.spawn_key)}  # fmt: skip
+    data = Dataset(Path(ctx.out))
+    meta = {**ctx.meta, "seed_entropy": str(run.entropy), "spawn_key": json.dumps(run.spawn_key)}
     try:
-        data.write_run(run.run_id, run_one(base, run, duration_s), meta)
+        rows = run_one(ctx.base, run, ctx.duration_s)
+        tables = {k: schema.table(TABLES[k](ctx.params), v, meta) for k, v in rows.items()}
+        data.write_run(run.run_id, tables, meta)
         return run.run_id, None
     except Exception as e:  # a failed point is recorded and the sweep goes on
         data.write_failure(run.run_id, run.point, f"{type(e).__name__}: {e}")
         return run.run_id, f"{type(e).__name__}: {e}"
+
+
+def _chunk(ctx: Context, runs: list[Run]) -> list[tuple[str, str | None]]:
+    return [_task(ctx, r) for r in runs]
 
 
 Outcomes = Iterator[tuple[str, str | None]]  # (run_id, error or None) as runs finish
@@ -289,12 +329,13 @@ def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
     todo = [r for r in plan.runs if not data.done(r.run_id)]
     skipped = len(plan.runs) - len(todo)
     done = failed = 0
+    ctx = _context(plan, str(out))
     if dask is not None:
-        results: Outcomes = _on_dask(dask, plan, todo, str(out))
+        results: Outcomes = _on_dask(dask, ctx, todo)
     elif workers <= 1:
-        results = (_task(plan.base, r, plan.duration_s, str(out)) for r in todo)
+        results = (_task(ctx, r) for r in todo)
     else:
-        results = _on_pool(workers, plan, todo, str(out))
+        results = _on_pool(workers, ctx, todo)
     for _, err in results:
         done, failed = done + (err is None), failed + (err is not None)
         if progress:
@@ -303,18 +344,21 @@ def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
     return Outcome(done, failed, skipped)
 
 
-def _on_pool(
-    workers: int, plan: Plan, todo: list[Run], out: str
-) -> Iterator[tuple[str, str | None]]:
+def chunks(todo: list[Run], workers: int) -> list[list[Run]]:
+    """About four chunks per worker (fewer round trips, yet a slow chunk at the end costs
+    little), of at most 16 runs so that progress keeps moving."""
+    size = max(1, min(16, len(todo) // (4 * workers)))
+    return [todo[i : i + size] for i in range(0, len(todo), size)]
+
+
+def _on_pool(workers: int, ctx: Context, todo: list[Run]) -> Outcomes:
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_task, plan.base, r, plan.duration_s, out) for r in todo]
+        futures = [pool.submit(_chunk, ctx, c) for c in chunks(todo, workers)]
         for f in as_completed(futures):
-            yield f.result()
+            yield from f.result()
 
 
-def _on_dask(
-    address: str, plan: Plan, todo: list[Run], out: str
-) -> Iterator[tuple[str, str | None]]:
+def _on_dask(address: str, ctx: Context, todo: list[Run]) -> Outcomes:
     """(run_id, error) of every run, computed on a dask.distributed cluster."""
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
@@ -326,8 +370,9 @@ def _on_dask(
                                dashboard_address=None)  # fmt: skip
         address = cluster.scheduler_address
     with Client(address, timeout=10) as client:
-        futures = [client.submit(_task, plan.base, r, plan.duration_s, out, key=f"run-{r.run_id}",
-                                 pure=False) for r in todo]  # fmt: skip
+        # One task per run: the scheduler reruns exactly the runs of a worker that dies.
+        futures = [client.submit(_task, ctx, r, key=f"run-{r.run_id}", pure=False)
+                   for r in todo]  # fmt: skip
         for f in dask_completed(futures):
             yield f.result()
     if cluster is not None:

@@ -50,6 +50,7 @@ MODE = {
 }
 GHZ = 1e9
 GBPS = 1e9
+EXTERNAL_DELAY_NS = 1_000_000  # the gateway's uplink and downlink to the outside (assumed)
 
 
 @dataclass
@@ -235,9 +236,9 @@ def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profi
     for n in mine:
         inside.route(rd[n.name], gw.inside)
     gw.inside.connect(gw_host.egress)
-    uplink = Link(sim, f"{g.name}.uplink", g.uplink_gbps * GBPS, delay_ns=1_000_000,
+    uplink = Link(sim, f"{g.name}.uplink", g.uplink_gbps * GBPS, delay_ns=EXTERNAL_DELAY_NS,
                   buffer_bytes=1 << 22)  # fmt: skip
-    downlink = Link(sim, f"{g.name}.downlink", g.uplink_gbps * GBPS, delay_ns=1_000_000,
+    downlink = Link(sim, f"{g.name}.downlink", g.uplink_gbps * GBPS, delay_ns=EXTERNAL_DELAY_NS,
                     buffer_bytes=1 << 22)  # fmt: skip
     built.uplinks[g.name] = uplink
     built.downlink_links[g.name] = downlink

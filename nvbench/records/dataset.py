@@ -1,10 +1,12 @@
 """The Parquet dataset a sweep writes: hive-partitioned, each run's files atomic, resumable.
 
-Layout under the output directory::
+Layout under the output directory (tables as :mod:`nvbench.records.schema` defines them)::
 
-    runs/pattern=<p>/<run_id>.parquet    one file per run and pattern (hive partitions)
-    manifest/<run_id>.json               written last: the run is complete
-    failed/<run_id>.json                 a point that raised, with its error
+    runs/<run_id>.parquet                    one row per run
+    tenants/pattern=<p>/<run_id>.parquet     one row per VM network (hive partitions)
+    series/<run_id>.parquet                  time series, when the scenario asks for them
+    manifest/<run_id>.json                   written last: the run is complete
+    failed/<run_id>.json                     a point that raised, with its error
 
 A run counts as done only when its manifest exists; files of a run without one (an
 interrupted run) are removed before resuming, so each point ends up in the data once.
@@ -20,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-PARTITION = "pattern"
+TABLES = {"runs": None, "tenants": "pattern", "series": None}  # table -> its partition key
 
 
 def _fsync_dir(d: Path) -> None:
@@ -63,22 +66,29 @@ class Dataset:
     def done(self, run_id: str) -> bool:
         return (self.root / "manifest" / f"{run_id}.json").exists()
 
-    def write_run(self, run_id: str, rows: list[dict[str, Any]], meta: dict[str, str]) -> None:
-        """The run's rows, one file per partition, then its manifest."""
-        by_part: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_part.setdefault(str(row[PARTITION]), []).append(row)
+    def write_run(self, run_id: str, tables: dict[str, pa.Table], meta: dict[str, str]) -> None:
+        """The run's tables (files per partition; empty tables are skipped), then its
+        manifest, which makes the run count as done."""
         files = []
-        for part, part_rows in sorted(by_part.items()):
-            table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != PARTITION}
-                                          for r in part_rows])  # fmt: skip
-            table = table.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
-            path = self.root / "runs" / f"{PARTITION}={part}" / f"{run_id}.parquet"
-            atomic_write_table(path, table)
-            files.append(str(path.relative_to(self.root)))
+        for name, table in tables.items():
+            for path, part in self._parts(name, run_id, table):
+                atomic_write_table(path, part)
+                files.append(str(path.relative_to(self.root)))
         manifest = {"run_id": run_id, "files": files, **meta}
         atomic_write_bytes(self.root / "manifest" / f"{run_id}.json", json.dumps(manifest).encode())
         (self.root / "failed" / f"{run_id}.json").unlink(missing_ok=True)  # it failed before
+
+    def _parts(self, name: str, run_id: str, table: pa.Table) -> list[tuple[Path, pa.Table]]:
+        if table.num_rows == 0:
+            return []
+        key = TABLES[name]
+        if key is None:
+            return [(self.root / name / f"{run_id}.parquet", table)]
+        out = []
+        for value in sorted(set(table.column(key).to_pylist())):
+            part = table.filter(pc.equal(table[key], value)).drop_columns([key])
+            out.append((self.root / name / f"{key}={value}" / f"{run_id}.parquet", part))
+        return out
 
     def write_failure(self, run_id: str, point: dict[str, Any], error: str) -> None:
         doc = {"run_id": run_id, "point": point, "error": error}
@@ -90,10 +100,12 @@ class Dataset:
         for p in self.root.rglob(".*.tmp"):
             p.unlink()
             removed += 1
-        for p in (self.root / "runs").rglob("*.parquet") if (self.root / "runs").exists() else ():
-            if not self.done(p.stem):
-                p.unlink()
-                removed += 1
+        for name in TABLES:
+            d = self.root / name
+            for p in d.rglob("*.parquet") if d.exists() else ():
+                if not self.done(p.stem):
+                    p.unlink()
+                    removed += 1
         return removed
 
     def failures(self) -> list[dict[str, Any]]:

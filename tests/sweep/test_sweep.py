@@ -39,7 +39,7 @@ def _file(tmp_path: Path, text: str = SWEEP.format(duration=0.02), name="s.toml"
 
 
 def _rows(out: Path) -> list[dict]:
-    table = ds.dataset(out / "runs", format="parquet", partitioning="hive").to_table()
+    table = ds.dataset(out / "tenants", format="parquet", partitioning="hive").to_table()
     rows = table.to_pylist()
     return sorted(rows, key=lambda r: (r["run_id"], r["vm_network"]))
 
@@ -87,7 +87,7 @@ def test_resume_after_an_interruption_gives_each_point_once(tmp_path):
     lost = sorted((part / "manifest").glob("*.json"))[:3]
     for m in lost:
         m.unlink()
-    (part / "runs" / "pattern=nat" / ".junk.parquet.123.tmp").write_bytes(b"half")
+    (part / "tenants" / "pattern=nat" / ".junk.parquet.123.tmp").write_bytes(b"half")
     assert main(["sweep", str(f), "--out", str(part)]) == 2  # refuses without --resume
     assert main(["sweep", str(f), "--workers", "1", "--out", str(part), "--resume"]) == 0
     assert _rows(part) == _rows(full)
@@ -144,9 +144,42 @@ def test_provenance_in_the_schema(tmp_path):
     assert main(["sweep", str(f), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
     import pyarrow.parquet as pq
 
-    path = next((tmp_path / "o" / "runs").rglob("*.parquet"))
-    meta = pq.read_schema(path).metadata
-    assert meta[b"seed_entropy"] == b"7" and meta[b"nvbench"]
+    for table in ("runs", "tenants"):
+        path = next((tmp_path / "o" / table).rglob("*.parquet"))
+        meta = {k.decode(): v.decode() for k, v in pq.read_schema(path).metadata.items()}
+        assert meta["seed_entropy"] == "7" and meta["nvbench"] and meta["schema_version"] == "1"
+        assert len(meta["scenario_hash"]) == len(meta["sweep_hash"]) == 64
+        assert json.loads(meta["spawn_key"])[0] in range(8)
+        assert {"numpy", "numba", "pyarrow", "python"} <= set(json.loads(meta["packages"]))
+
+
+def test_one_runs_row_per_run_agrees_with_its_tenants(tmp_path):
+    """The runs table: one row per run, the point's values as typed columns, and totals
+    that equal the sum of its VM networks' rows (two tables written apart, one truth)."""
+    f = _file(tmp_path)
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--workers", "1", "--out", str(out)]) == 0
+    runs = ds.dataset(out / "runs", format="parquet").to_table()
+    assert runs.num_rows == 8 and len(set(runs["run_id"].to_pylist())) == 8
+    assert runs.schema.field("vm_networks[2].traffic[0].rate_pps").type == "int64"
+    tenants = _rows(out)
+    for r in runs.to_pylist():
+        mine = [t for t in tenants if t["run_id"] == r["run_id"]]
+        assert len(mine) == r["tenants"] == 5
+        assert r["delivered"] == sum(t["delivered"] for t in mine)
+        assert r["dropped"] == sum(t["dropped"] for t in mine)
+        assert r["worst_tenant_p99_ms"] == max(t["latency_p99_ms"] for t in mine)
+        assert r["public_ipv4"] >= 1 and 0 <= r["loss"] < 1
+
+
+def test_time_series_when_the_scenario_asks(tmp_path):
+    every = '[[grid]]\npath = "run.series_interval_ms"\nvalues = [20.0]\n[[zip]]'
+    text = SWEEP.format(duration=0.06).replace("[[zip]]", every)
+    out = tmp_path / "o"
+    assert main(["sweep", str(_file(tmp_path, text)), "--workers", "1", "--out", str(out)]) == 0
+    series = ds.dataset(out / "series", format="parquet").to_table().to_pylist()
+    assert {r["run_id"] for r in series} == {r["run_id"] for r in _rows(out)}
+    assert {r["t_ns"] for r in series} >= {20_000_000, 40_000_000}
 
 
 B = SWEEP.format(duration=0.02)
@@ -180,7 +213,7 @@ def test_duckdb_reads_the_dataset_as_is(tmp_path):
     f = _file(tmp_path)
     out = tmp_path / "o"
     assert main(["sweep", str(f), "--workers", "1", "--out", str(out)]) == 0
-    source = f"read_parquet('{out / 'runs' / '**' / '*.parquet'}', hive_partitioning = true)"
+    source = f"read_parquet('{out / 'tenants' / '**' / '*.parquet'}', hive_partitioning = true)"
     query = f"select count(*), count(distinct pattern), count(distinct run_id) from {source}"
     assert duckdb.sql(query).fetchall() == [(40, 5, 8)]
     ids = {r[0] for r in duckdb.sql(f"select run_id from {source}").fetchall()}

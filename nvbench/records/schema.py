@@ -1,0 +1,143 @@
+"""The Arrow schema of nvbench's datasets, versioned: bump SCHEMA_VERSION on any change.
+
+Three tables, written by sweeps (:mod:`nvbench.records.dataset`) and read by reports:
+
+- ``runs``: one row per run: the sweep point's parameters (one column per key path), the
+  run's ids and seed, and every summary metric of the run;
+- ``tenants``: one row per run and VM network (its pattern, throughput, latency, loss,
+  gateway, bottleneck and public IPv4 bill), partitioned by pattern;
+- ``series``: optional, one row per run, element and interval (``run.series_interval_ms``).
+
+Every column has a fixed type, so files of different runs (a latency that is null in one
+and measured in another, say) form one dataset without casts. Provenance goes into each
+file's schema metadata (FACTS.md, "Parquet": version, scenario hash, entropy, packages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import platform
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
+
+_ID = [
+    ("run_id", pa.string()),
+    ("replication", pa.int32()),
+    ("seed_entropy", pa.string()),  # a SeedSequence's entropy may exceed 64 bits
+    ("spawn_key", pa.string()),  # JSON list
+    ("scenario", pa.string()),
+]
+RUN_METRICS = [
+    ("duration_ns", pa.int64()),
+    ("measured_from_ns", pa.int64()),
+    ("carried_in", pa.int64()),
+    ("offered", pa.int64()),
+    ("delivered", pa.int64()),
+    ("dropped", pa.int64()),
+    ("in_flight", pa.int64()),
+    ("delivered_bytes", pa.int64()),
+    ("throughput_pps", pa.float64()),
+    ("throughput_bps", pa.float64()),
+    ("latency_relative_error", pa.float64()),
+    *((f"latency_{k}_ns", pa.float64()) for k in ("mean", "p50", "p95", "p99", "p999", "max")),
+    ("offered_pps", pa.float64()),
+    ("loss", pa.float64()),
+    ("throughput_mbps", pa.float64()),
+    ("worst_tenant_p99_ms", pa.float64()),
+    ("public_ipv4", pa.int64()),
+    ("gateway_vms", pa.int64()),
+    ("gateway_hosts", pa.int64()),
+    ("tenants", pa.int64()),
+    ("bottleneck", pa.string()),
+    ("bottleneck_util", pa.float64()),
+]
+TENANT_COLUMNS = [
+    ("vm_network", pa.string()),
+    ("pattern", pa.string()),  # the hive partition key of the tenants table
+    ("offered", pa.int64()),
+    ("delivered", pa.int64()),
+    ("dropped", pa.int64()),
+    ("offered_pps", pa.float64()),
+    ("loss", pa.float64()),
+    ("throughput_mbps", pa.float64()),
+    ("latency_p50_ms", pa.float64()),
+    ("latency_p99_ms", pa.float64()),
+    ("gateway", pa.string()),
+    ("gateway_vcpu_util", pa.float64()),
+    ("bottleneck", pa.string()),
+    ("bottleneck_util", pa.float64()),
+    ("public_ipv4", pa.int64()),
+    ("gateway_vms", pa.int64()),
+    ("gateway_hosts", pa.int64()),
+    ("recovery_s", pa.float64()),
+]
+SERIES_COLUMNS = [
+    ("t_ns", pa.int64()),
+    ("element", pa.string()),
+    ("offered", pa.int64()),
+    ("delivered", pa.int64()),
+    ("dropped", pa.int64()),
+    ("bytes", pa.int64()),
+    ("in_flight", pa.int64()),
+]
+
+
+def param_type(values: list[Any]) -> pa.DataType:
+    """The column type of a sweep axis, from all its values (ints and floats -> float64)."""
+    if all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pa.int64()
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return pa.float64()
+    return pa.string()  # anything else is written as its JSON text
+
+
+def _fields(params: dict[str, pa.DataType]) -> list[pa.Field]:
+    return [pa.field(k, t) for k, t in params.items()] + [pa.field(k, t) for k, t in _ID]
+
+
+def runs(params: dict[str, pa.DataType]) -> pa.Schema:
+    return pa.schema(_fields(params) + [pa.field(k, t) for k, t in RUN_METRICS])
+
+
+def tenants(params: dict[str, pa.DataType]) -> pa.Schema:
+    return pa.schema(_fields(params) + [pa.field(k, t) for k, t in TENANT_COLUMNS])
+
+
+def series(params: dict[str, pa.DataType]) -> pa.Schema:
+    return pa.schema(_fields(params) + [pa.field(k, t) for k, t in SERIES_COLUMNS])
+
+
+def table(schema: pa.Schema, rows: list[dict[str, Any]], meta: dict[str, str]) -> pa.Table:
+    """``rows`` as a table of ``schema`` (missing keys are nulls), with ``meta`` attached."""
+    cols = {}
+    for f in schema:
+        values = [r.get(f.name) for r in rows]
+        if pa.types.is_string(f.type):
+            values = [v if v is None or isinstance(v, str) else json.dumps(v) for v in values]
+        cols[f.name] = pa.array(values, f.type)
+    meta = {**meta, "schema_version": SCHEMA_VERSION}
+    return pa.Table.from_pydict(cols, schema=schema.with_metadata(meta))
+
+
+def digest(doc: Any) -> str:
+    """A stable hash of a JSON-able document (a scenario, a sweep file)."""
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def packages() -> str:
+    """The versions the numbers depend on, as JSON."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a broken env
+            out[name] = "unknown"
+    return json.dumps(out, sort_keys=True)

@@ -1,0 +1,153 @@
+"""Capacity planning: the SLO syntax, the smallest fleet by estimate and by simulation, the
+load a fleet carries, and the command's files and errors."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pyarrow.parquet as pq
+import pytest
+
+from nvbench import plan
+from nvbench.cli import default_scenario, main
+from nvbench.scenario.loader import from_dict, load
+
+SLO = plan.Slo(p99_latency_ms=5.0, loss=0.001)
+
+
+def nat_tenants(count: int = 6, rate: float = 250_000) -> dict:
+    """The default scenario's NAT tenant, ``count`` times, on gateway VMs of one vCPU: the
+    gateway is the bottleneck (NAT 2253 cycles a packet [VPP-832] at 2.6 GHz: 1.15 Mpps a
+    vCPU), the vSwitches get cores enough not to be."""
+    doc = load(default_scenario()).model_dump(mode="json")
+    nat = next(n for n in doc["vm_networks"] if n["pattern"] == "nat")
+    nets = []
+    for k in range(count):
+        n = copy.deepcopy(nat)
+        n["name"] = f"nat{k}"
+        n["subnets"][0]["vsid"] = 7000 + k
+        n["gateway_subnet"]["vsid"] = 7100 + k
+        n["public_addresses"] = [f"203.0.113.{100 + k}"]
+        for i, vm in enumerate(n["vms"]):
+            vm |= {"name": f"nat{k}-vm{i}", "subnet": 7000 + k}
+        n["traffic"] = [{"rate_pps": rate, "sizes": 64}]
+        nets.append(n)
+    doc["vm_networks"] = nets
+    doc["gateways"] = [g for g in doc["gateways"] if g["name"] == "mtgw01"]
+    doc["gateways"][0]["vcpus"] = 1
+    doc["gateway_hosts"] = [h for h in doc["gateway_hosts"] if h["name"] == "gwhost01"]
+    for h in doc["hosts"] + doc["gateway_hosts"]:
+        h["vswitch_cores"] = 8
+    doc["run"] |= {"duration_s": 0.05, "warmup_s": 0.01}
+    return doc
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("p99_latency_ms<=5,loss<=0.001", plan.Slo(p99_latency_ms=5, loss=0.001)),
+    (" loss <= 0 ", plan.Slo(loss=0.0)),
+    ("p50_latency_ms<=1.5e0", plan.Slo(p50_latency_ms=1.5)),
+])  # fmt: skip
+def test_slo_strings(text, expected):
+    assert plan.parse_slo(text) == expected
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("p99<=5", "METRIC one of p99_latency_ms"),
+    ("p99_latency_ms<5", "is not METRIC<=NUMBER"),
+    ("loss<=2", "loss is a fraction"),
+    ("p99_latency_ms<=-1", "must be a finite number >= 0"),
+    ("p99_latency_ms<=nan", "is not METRIC<=NUMBER"),
+    ("", "no bound given"),
+])  # fmt: skip
+def test_bad_slo_strings(text, fragment):
+    with pytest.raises(plan.SloError, match=fragment):
+        plan.parse_slo(text)
+
+
+def test_slo_meets():
+    assert SLO.meets(1.0, 5.0, 0.001) and not SLO.meets(1.0, 5.01, 0.0)
+    assert not SLO.meets(1.0, 1.0, 0.002) and not SLO.meets(0.0, math.inf, 0.0)
+
+
+def test_candidates_deal_tenants_evenly_within_the_limit():
+    assert plan.candidates(6) == [1, 2, 3, 6]
+    assert plan.candidates(250) == [3, 4, 5, 6, 7, 8, 9, 10] + plan.candidates(250)[8:]
+    assert all(-(-250 // g) <= 100 for g in plan.candidates(250))
+
+
+def test_the_estimate_is_the_smallest_fleet_it_accepts():
+    s = from_dict(nat_tenants(), "t")
+    p = plan.Planner(s, SLO).plan()
+    (a,) = p.answers
+    # 6 x 250 kpps = 1.5 Mpps on one 1.15 Mpps vCPU fails; two gateway VMs of 0.75 Mpps hold.
+    assert a.gateway_vms_analytic == a.gateway_vms == 2
+    est = [x for x in p.points if x.question == "gateways"]
+    assert [(x.gateway_vms, x.meets) for x in est] == [(1, False), (2, True)]
+    assert a.gateway_hosts == 1 and a.public_ipv4 == 6  # both fit one 16-core host; 6 pools
+
+
+def test_simulation_confirms_and_bisects(tmp_path):
+    """The simulated answer meets the SLO, the next smaller layout does not; the largest
+    load the fleet carries meets it and 5 % more does not."""
+    s = from_dict(nat_tenants(), "t")
+    p = plan.Planner(s, SLO, plan.simulator(None, seed=1)).plan()
+    (a,) = p.answers
+    sims = [x for x in p.points if x.method == "simulated"]
+    fleet = {x.gateway_vms: x.meets for x in sims if x.question == "gateways"}
+    assert fleet[a.gateway_vms] and not fleet[1]
+    load = sorted((x.load_factor, x.meets) for x in sims if x.question == "load")
+    assert (a.max_load, True) in load
+    above = [k for k, ok in load if not ok and k > a.max_load]
+    assert above and min(above) <= a.max_load * 1.05 + 1e-9
+    assert all(not ok for k, ok in load if k > a.max_load)  # monotone in what it saw
+    # One vCPU of 1.15 Mpps at 1.5 Mpps offered: the fleet carries about x0.75 by formula,
+    # and the simulation (RSS over one core: no imbalance) agrees within 10 %.
+    assert a.max_load_analytic == pytest.approx(0.75, rel=0.1)
+    assert a.max_load == pytest.approx(a.max_load_analytic, rel=0.1)
+
+
+def test_the_ipsec_core_is_the_s2s_limit():
+    """One S2S tunnel is confined to one core, ~300 Mbit/s on WS2016 [S21][S23]: the plan's
+    largest load for the default S2S tenant is near 300 Mbit/s of its IMIX, both ways."""
+    s = load(default_scenario())
+    p = plan.Planner(s, SLO, plan.simulator(0.3, seed=1)).plan(["s2s"])
+    (a,) = p.answers
+    mean_bits = (7 * 64 + 4 * 576 + 1500) / 12 * 8  # the simple IMIX
+    mbps = a.offered_pps * a.max_load * mean_bits / 1e6
+    assert 150 < mbps < 300
+    assert a.max_load == pytest.approx(a.max_load_analytic, rel=0.25)
+
+
+def test_plan_command_writes_its_tables(tmp_path, capsys):
+    out = tmp_path / "p"
+    code = main(["plan", str(default_scenario()), "--slo", "p99_latency_ms<=5,loss<=0.001",
+                 "--analytic-only", "--patterns", "nat,s2s", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "nat" in text and "s2s" in text and "mpls" not in text
+    rows = pq.read_table(out / "plan.parquet").to_pylist()
+    assert [r["pattern"] for r in rows] == ["s2s", "nat"]
+    assert all(r["gateway_vms"] == 1 for r in rows)
+    frontier = pq.read_table(out / "frontier.parquet").to_pylist()
+    assert {r["pattern"] for r in frontier} == {"s2s", "nat"}
+    meta = pq.read_schema(out / "plan.parquet").metadata
+    assert meta[b"slo"] == b"p99_latency_ms<=5,loss<=0.001"
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--slo", "p99<=5"], "METRIC one of"),
+    (["--slo", "loss<=0.01", "--patterns", "nat,carrier-pigeon"], "carrier-pigeon not among"),
+])  # fmt: skip
+def test_plan_command_errors(tmp_path, capsys, args, fragment):
+    out = tmp_path / "p"
+    assert main(["plan", str(default_scenario()), "--out", str(out), *args]) == 2
+    assert fragment in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_plan_command_bad_scenario(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n')
+    assert main(["plan", str(bad), "--slo", "loss<=0.01", "--out", str(tmp_path / "p")]) == 2
+    assert "hosts" in capsys.readouterr().err and not (tmp_path / "p").exists()
