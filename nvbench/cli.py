@@ -178,7 +178,7 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"nvbench: --dask {args.dask}: {e}", file=sys.stderr)
             return 2
     print(f"{len(plan.runs)} runs: {outcome.done} done now, {outcome.skipped} done before, "
-          f"{outcome.failed} failed; dataset in {out}/runs")  # fmt: skip
+          f"{outcome.failed} failed; tables runs/, tenants/ in {out}/")  # fmt: skip
     return 1 if outcome.failed else 0
 
 
@@ -241,6 +241,19 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(plan.table(result))
         print(f"\n{len(written)} Parquet tables in {out}/")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from nvbench import report
+
+    root = Path(args.dir)
+    try:
+        written = report.write(root)
+    except report.ReportError as e:
+        print(f"nvbench: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {written[0]} and {len(written) - 1} PNG plot(s) in {root}/")
     return 0
 
 
@@ -309,6 +322,9 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--out", help="directory for the Parquet tables (default results/...)")
     pl.add_argument("--json", action="store_true", help="print one JSON document")
     pl.set_defaults(fn=_plan)
+    rp = sub.add_parser("report", help="write report.html and PNG plots for a run, sweep or plan")
+    rp.add_argument("dir", help="a directory written by run, compare, sweep or plan")
+    rp.set_defaults(fn=_report)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
     return p

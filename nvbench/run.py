@@ -21,8 +21,8 @@ from nvbench.patterns import addresses, failover, placement
 from nvbench.patterns.build import Built, TapSpec, build
 from nvbench.scenario.schema import Scenario
 
-COLUMNS = ("vm_network", "pattern", "offered", "delivered", "dropped", "offered_pps", "loss",
-           "throughput_mbps",
+COLUMNS = ("vm_network", "pattern", "load_pps", "offered", "delivered", "dropped", "offered_pps",
+           "delivered_pps", "loss", "throughput_mbps",
            "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_util", "bottleneck",
            "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts",
            "recovery_s")  # fmt: skip
@@ -149,9 +149,12 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
         worst = max(util, key=lambda e: util[e])
         offered, dropped = t.get("offered", 0), t.get("dropped", 0)
         out.append({
-            "vm_network": n.name, "pattern": n.pattern, "offered": offered,
+            "vm_network": n.name, "pattern": n.pattern,
+            "load_pps": sum(x.rate_pps for x in n.traffic), "offered": offered,
             "delivered": t.get("delivered", 0), "dropped": dropped,
-            "offered_pps": offered / seconds, "loss": dropped / offered if offered else 0.0,
+            "offered_pps": offered / seconds,
+            "delivered_pps": t.get("delivered", 0) / seconds,
+            "loss": dropped / offered if offered else 0.0,
             "throughput_mbps": t.get("throughput_bps", 0.0) / 1e6,
             "latency_p50_ms": _ms(t.get("latency_p50_ns")),
             "latency_p99_ms": _ms(t.get("latency_p99_ns")),

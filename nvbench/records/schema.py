@@ -60,10 +60,12 @@ RUN_METRICS = [
 TENANT_COLUMNS = [
     ("vm_network", pa.string()),
     ("pattern", pa.string()),  # the hive partition key of the tenants table
-    ("offered", pa.int64()),
+    ("load_pps", pa.float64()),  # the traffic rates the scenario sets (the offered load)
+    ("offered", pa.int64()),  # packets measured, those inside at the warm-up's end included
     ("delivered", pa.int64()),
     ("dropped", pa.int64()),
     ("offered_pps", pa.float64()),
+    ("delivered_pps", pa.float64()),
     ("loss", pa.float64()),
     ("throughput_mbps", pa.float64()),
     ("latency_p50_ms", pa.float64()),

@@ -1,0 +1,100 @@
+"""Write report.html (plots embedded as data URIs, so the one file is the whole report) and
+the plots as PNG files beside it, each file atomically."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections import defaultdict
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from nvbench import __version__
+from nvbench.records.dataset import atomic_write_bytes
+from nvbench.report import figures
+from nvbench.report.sources import ReportError, Source, read
+
+__all__ = ["ReportError", "write"]
+
+
+def write(root: Path) -> list[Path]:
+    """Report on the run, sweep or plan in ``root``; the files written (HTML first)."""
+    src = read(root)
+    images: dict[str, bytes] = {}
+    for name, (_, draw) in figures.PLOTS.items():
+        fig = draw(src)
+        if fig is not None:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+            images[name] = buf.getvalue()
+    written = [root / "report.html"]
+    atomic_write_bytes(root / "report.html", _page(src, images).encode())
+    for name, png in images.items():
+        atomic_write_bytes(root / f"{name}.png", png)
+        written.append(root / f"{name}.png")
+    return written
+
+
+def _page(src: Source, images: dict[str, bytes]) -> str:
+    title = f"nvbench {src.kind} report: {src.meta.get('scenario', src.root.name)}"
+    parts = [f"<h1>{html.escape(title)}</h1>", _provenance(src), _summary(src)]
+    for name, (heading, _) in figures.PLOTS.items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>")
+        if name in images:
+            data = base64.b64encode(images[name]).decode()
+            parts.append(f'<img alt="{name}" src="data:image/png;base64,{data}">')
+        else:
+            parts.append(f"<p class=none>Not in this directory: it needs "
+                         f"{html.escape(figures.WHERE[name])}.</p>")  # fmt: skip
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
+             "text-align:right}.none{color:#777}img{max-width:100%}")  # fmt: skip
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}"
+            f"</title><style>{style}</style></head><body>{''.join(parts)}"
+            f"<p class=none>Written by nvbench {__version__}.</p></body></html>\n")  # fmt: skip
+
+
+def _provenance(src: Source) -> str:
+    keys = ("nvbench", "schema_version", "scenario", "slo", "seed_entropy", "sweep_seed",
+            "scenario_hash", "sweep_hash", "packages")  # fmt: skip
+    rows = [(k, src.meta[k]) for k in keys if k in src.meta]
+    return _table(["provenance", ""], rows) if rows else ""
+
+
+def _summary(src: Source) -> str:
+    if src.kind == "plan":
+        head = ["pattern", "tenants", "GW VMs (estimate)", "GW VMs (simulated)", "GW hosts",
+                "public IPv4", "fleet GW VMs", "max load (estimate)", "max load (simulated)",
+                "max tenants (simulated)", "note"]  # fmt: skip
+        answers: list[tuple] = [
+                (a["pattern"], a["tenants"], a["gateway_vms_analytic"], a["gateway_vms"],
+                 a["gateway_hosts"], a["public_ipv4"], a["fleet_gateway_vms"],
+                 f"x{a['max_load_analytic']:.2f}", f"x{a['max_load']:.2f}", a["max_tenants"],
+                 a["note"]) for a in src.answers]  # fmt: skip
+        return "<h2>Plan</h2>" + _table(head, answers)
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in src.tenants:
+        by[r["pattern"]].append(r)
+    head = ["pattern", "rows", "Mbit/s (mean)", "p50 ms (mean)", "p99 ms (worst)", "loss (worst)",
+            "bottleneck (most often)"]  # fmt: skip
+    rows: list[tuple] = []
+    for p in (p for p in figures.PATTERNS if p in by):
+        rs = by[p]
+        p99 = [r["latency_p99_ms"] for r in rs if r["latency_p99_ms"] is not None]
+        p50 = [r["latency_p50_ms"] for r in rs if r["latency_p50_ms"] is not None]
+        necks = [r["bottleneck"] for r in rs]
+        rows.append((p, len(rs), f"{mean(r['throughput_mbps'] for r in rs):.1f}",
+                     f"{mean(p50):.3f}" if p50 else "-", f"{max(p99):.3f}" if p99 else "-",
+                     f"{max(r['loss'] for r in rs):.2%}",
+                     max(set(necks), key=necks.count)))  # fmt: skip
+    runs = len({r["run_id"] for r in src.tenants})
+    return f"<h2>Summary ({runs} run{'s' * (runs != 1)})</h2>" + _table(head, rows)
+
+
+def _table(head: list[str], rows: list[tuple]) -> str:
+    th = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('-' if v is None else str(v))}</td>"
+                                    for v in row) + "</tr>" for row in rows)  # fmt: skip
+    return f"<table><tr>{th}</tr>{body}</table>"

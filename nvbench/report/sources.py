@@ -1,0 +1,66 @@
+"""Read what a run, sweep or plan directory holds into plain rows for the plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+
+class ReportError(Exception):
+    """The directory holds nothing a report can show."""
+
+
+@dataclass
+class Source:
+    kind: str  # "run", "sweep" or "plan"
+    root: Path
+    tenants: list[dict[str, Any]] = field(default_factory=list)  # one row per VM network
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)  # plan
+    points: list[dict[str, Any]] = field(default_factory=list)  # plan evaluations
+    frontier: list[dict[str, Any]] = field(default_factory=list)  # plan
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def read(root: Path) -> Source:
+    """The rows of ``root``: a plan (plan.parquet), a sweep (runs/, tenants/) or a run
+    (patterns.parquet)."""
+    if not root.is_dir():
+        raise ReportError(f"{root} is not a directory")
+    if (root / "plan.parquet").exists():
+        src = Source("plan", root, meta=_meta(root / "plan.parquet"))
+        src.answers = pq.read_table(root / "plan.parquet").to_pylist()
+        src.points = _rows(root / "plan_points.parquet")
+        src.frontier = _rows(root / "frontier.parquet")
+        return src
+    if (root / "tenants").is_dir():
+        tenants = ds.dataset(root / "tenants", format="parquet", partitioning="hive")
+        src = Source("sweep", root, tenants=tenants.to_table().to_pylist())
+        if (root / "runs").is_dir():
+            runs = ds.dataset(root / "runs", format="parquet")
+            src.runs = runs.to_table().to_pylist()
+            first = next((root / "runs").glob("*.parquet"), None)
+            src.meta = _meta(first) if first else {}
+        if not src.tenants:
+            raise ReportError(f"{root}: the sweep has no finished runs yet")
+        return src
+    if (root / "patterns.parquet").exists():
+        src = Source("run", root, meta=_meta(root / "patterns.parquet"))
+        src.tenants = [{**r, "run_id": "run"} for r in _rows(root / "patterns.parquet")]
+        src.runs = _rows(root / "run.parquet")
+        return src
+    raise ReportError(f"{root} holds no nvbench run (patterns.parquet), sweep (runs/, "
+                      f"tenants/) or plan (plan.parquet)")  # fmt: skip
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return pq.read_table(path).to_pylist() if path.exists() else []
+
+
+def _meta(path: Path) -> dict[str, str]:
+    raw = pq.read_schema(path).metadata or {}
+    return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"ARROW")}
