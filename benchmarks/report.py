@@ -16,11 +16,13 @@ def main(path: str) -> None:
         doc = json.load(f)
     rows: dict = defaultdict(dict)
     engine = []
+    sweeps: dict[str, float] = {}
     for b in doc["benchmarks"]:
         info, name = b["extra_info"], b["name"]
         if "runs_per_s" in info:
             median = b["stats"]["median"]
             print(f"{info['case']}: {info['runs_per_s']:.1f} runs/s, median {median:.3f} s")
+            sweeps[info["case"]] = median
             continue
         if "sim_pps" in info:
             engine.append((info["case"], info["sim_pps"], b["stats"]["median"]))
@@ -36,6 +38,7 @@ def main(path: str) -> None:
         f"\nMachine: {m.get('cpu', {}).get('brand_raw', m['machine'])}, "
         f"Python {m['python_version']}; {doc['datetime'][:10]}\n"
     )
+    _sweep_ratios(sweeps)
     if engine:
         print("| engine case | simulated packets per second | median run, s |")
         print("|---|---|---|")
@@ -63,6 +66,21 @@ def main(path: str) -> None:
             print(
                 f"| {kernel} | {frame} | {batch} | {mpps:.1f} | {t} | {ratio} | {tw} | {speedup} |"
             )
+
+
+def _sweep_ratios(t: dict[str, float]) -> None:
+    """Machinery overhead and speed-up of test_sweep.py, from medians of the same run."""
+    bare = next((v for k, v in t.items() if "bare" in k), None)
+    one = next((v for k, v in t.items() if k.startswith("sweep") and "1 worker" in k), None)
+    two = next((v for k, v in t.items() if k.startswith("sweep") and "2 worker" in k), None)
+    cpu1 = t.get("CPU work in 1 process(es)")
+    cpu2 = t.get("CPU work in 2 process(es)")
+    if bare and one:
+        print(f"sweep machinery overhead: {(one - bare) / bare:+.1%} of the points' own time")
+    if one and two:
+        print(f"sweep speed-up with 2 workers: {one / two:.2f}x")
+    if cpu1 and cpu2:
+        print(f"the machine's ceiling (CPU work, 2 processes): {cpu1 / cpu2:.2f}x")
 
 
 if __name__ == "__main__":

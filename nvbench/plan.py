@@ -7,6 +7,7 @@ For each access pattern of a scenario, on the scenario's VM networks of that pat
    gateway host fits them (its cores over the gateway's vCPUs [S18]); at most 100 VM
    networks per gateway [S16]. The analytic estimate (Erlang C over the cost model) gives
    the smallest G; simulation then bisects over the layouts to the smallest G it confirms.
+   Each pattern is planned on gateways of its own, even where the scenario mixes them.
    The forwarding patterns (MPLS, public IP) need one forwarding gateway per VM network
    [S19]: nothing to choose, the plan checks that layout.
 2. **What the fleet carries.** With the scenario's own gateways, the largest factor by
@@ -24,6 +25,7 @@ so the two can disagree; both are reported.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -249,14 +251,14 @@ class Answer:
     tenants: int
     offered_pps: float
     gateway_vms_analytic: int | None
-    gateway_vms: int | None  # confirmed by simulation; None: no layout meets the SLO
-    gateway_hosts: int | None
+    gateway_vms: int | None  # confirmed by simulation; None: none meets the SLO, or no runs
+    gateway_hosts: int | None  # of the layout chosen (simulated, else estimated)
     public_ipv4: int | None
     fleet_gateway_vms: int
     max_load_analytic: float
-    max_load: float
+    max_load: float | None  # simulated
     max_tenants_analytic: int
-    max_tenants: int
+    max_tenants: int | None  # simulated
     note: str = ""
 
 
@@ -387,12 +389,12 @@ class Planner:
         # 1. gateways needed
         if pattern in MULTI_TENANT:
             counts = candidates(tenants)
-            layouts = {g: layout(s, g) for g in counts}
-            g_a = next((g for g in counts if analytic_ok(layouts[g], "gateways")), None)
-            g_s = g_a
+            layouts = functools.cache(lambda g: layout(s, g))  # built when first asked for
+            g_a = next((g for g in counts if analytic_ok(layouts(g), "gateways")), None)
+            g_s = g_a  # what the answer rests on when there is no simulation
             if self.simulate is not None:
-                g_s = self._bisect(counts, g_a, lambda g: simulated_ok(layouts[g], "gateways"))
-            chosen = layouts[g_s] if g_s is not None else None
+                g_s = self._bisect(counts, g_a, lambda g: simulated_ok(layouts(g), "gateways"))
+            chosen = layouts(g_s) if g_s is not None else None
         else:  # one forwarding gateway per VM network [S19]: the scenario's own layout
             g_a = len(s.gateways) if analytic_ok(s, "gateways") else None
             g_s = g_a
@@ -408,11 +410,13 @@ class Planner:
         # 3. the frontier
         self._frontier(s, pattern, out)
         note = "" if g_s is not None else "no layout meets the SLO (one tenant's load is too much)"
+        sim = self.simulate is not None
         return Answer(
-            pattern, tenants, offered, g_a, g_s,
+            pattern, tenants, offered, g_a, g_s if sim else None,
             placement.gateway_hosts_used(chosen) if chosen else None,
-            addresses.total(chosen) if chosen else None, fleet, k_a, k_s,
-            min(cap, math.floor(tenants * k_a)), min(cap, math.floor(tenants * k_s)), note,
+            addresses.total(chosen) if chosen else None, fleet, k_a, k_s if sim else None,
+            min(cap, math.floor(tenants * k_a)),
+            min(cap, math.floor(tenants * k_s)) if sim else None, note,
         )  # fmt: skip
 
     def _bisect(
@@ -479,8 +483,10 @@ def table(p: Plan) -> str:
              f"{'fleet':>6}{'max load est/sim':>18}{'max tenants est/sim':>21}"]  # fmt: skip
     for a in p.answers:
         gws = f"{_i(a.gateway_vms_analytic)}/{_i(a.gateway_vms)}"
-        load = f"x{a.max_load_analytic:.2f}/x{a.max_load:.2f}"
-        most = f"{a.max_tenants_analytic}/{a.max_tenants}"
+        load = f"x{a.max_load_analytic:.2f}/" + (
+            "-" if a.max_load is None else f"x{a.max_load:.2f}"
+        )
+        most = f"{a.max_tenants_analytic}/{_i(a.max_tenants)}"
         lines.append(f"{a.pattern:<14}{a.tenants:>8}{gws:>16}{_i(a.gateway_hosts):>9}"
                      f"{_i(a.public_ipv4):>6}{a.fleet_gateway_vms:>6}{load:>18}{most:>21}"
                      + (f"  {a.note}" if a.note else ""))  # fmt: skip

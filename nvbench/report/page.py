@@ -71,7 +71,7 @@ def _summary(src: Source) -> str:
         answers: list[tuple] = [
                 (a["pattern"], a["tenants"], a["gateway_vms_analytic"], a["gateway_vms"],
                  a["gateway_hosts"], a["public_ipv4"], a["fleet_gateway_vms"],
-                 f"x{a['max_load_analytic']:.2f}", f"x{a['max_load']:.2f}", a["max_tenants"],
+                 f"x{a['max_load_analytic']:.2f}", _x(a["max_load"]), a["max_tenants"],
                  a["note"]) for a in src.answers]  # fmt: skip
         return "<h2>Plan</h2>" + _table(head, answers)
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -91,6 +91,10 @@ def _summary(src: Source) -> str:
                      max(set(necks), key=necks.count)))  # fmt: skip
     runs = len({r["run_id"] for r in src.tenants})
     return f"<h2>Summary ({runs} run{'s' * (runs != 1)})</h2>" + _table(head, rows)
+
+
+def _x(factor: float | None) -> str:
+    return "-" if factor is None else f"x{factor:.2f}"
 
 
 def _table(head: list[str], rows: list[tuple]) -> str:
