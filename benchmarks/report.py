@@ -23,6 +23,8 @@ def main(path: str) -> None:
             median = b["stats"]["median"]
             print(f"{info['case']}: {info['runs_per_s']:.1f} runs/s, median {median:.3f} s")
             sweeps[info["case"]] = median
+            if "overhead_share" in info:
+                sweeps["overhead_share"] = info["overhead_share"]
             continue
         if "sim_pps" in info:
             engine.append((info["case"], info["sim_pps"], b["stats"]["median"]))
@@ -76,7 +78,9 @@ def _sweep_ratios(t: dict[str, float]) -> None:
     cpu1 = t.get("CPU work in 1 process(es)")
     cpu2 = t.get("CPU work in 2 process(es)")
     if bare and one:
-        print(f"sweep machinery overhead: {(one - bare) / bare:+.1%} of the points' own time")
+        print(f"sweep with 1 worker against the bare loop: {(one - bare) / bare:+.1%}")
+    if "overhead_share" in t:
+        print(f"sweep machinery overhead, same rounds: {t['overhead_share']:+.1%} of the points")
     if one and two:
         print(f"sweep speed-up with 2 workers: {one / two:.2f}x")
     if cpu1 and cpu2:

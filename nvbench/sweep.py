@@ -291,7 +291,7 @@ def _task(ctx: Context, run: Run) -> tuple[str, str | None]:
     try:
         rows = run_one(ctx.base, run, ctx.duration_s)
         tables = {k: schema.table(TABLES[k](ctx.params), v, meta) for k, v in rows.items()}
-        data.write_run(run.run_id, tables, meta)
+        data.write_run(run.run_id, tables)
         return run.run_id, None
     except Exception as e:  # a failed point is recorded and the sweep goes on
         data.write_failure(run.run_id, run.point, f"{type(e).__name__}: {e}")
@@ -323,7 +323,7 @@ def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
     worker costs time, not data. The dataset is the same whichever way the sweep ran.
     """
     data = Dataset(out)
-    if not resume and (out / "manifest").exists() and any((out / "manifest").iterdir()):
+    if not resume and data.any_done():
         raise FileExistsError(f"{out} holds a sweep already; use --resume to complete it")
     data.clean()
     todo = [r for r in plan.runs if not data.done(r.run_id)]
@@ -345,10 +345,11 @@ def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
 
 
 def chunks(todo: list[Run], workers: int) -> list[list[Run]]:
-    """About four chunks per worker (fewer round trips, yet a slow chunk at the end costs
-    little), of at most 16 runs so that progress keeps moving."""
-    size = max(1, min(16, len(todo) // (4 * workers)))
-    return [todo[i : i + size] for i in range(0, len(todo), size)]
+    """About eight chunks a worker, of at most 16 runs: fewer round trips to the pool for
+    tiny runs, while a slow chunk at the end costs little and progress keeps moving. Runs
+    are dealt to chunks in turn, so each chunk mixes the sweep's cheap and dear points."""
+    count = max(1, min(len(todo), max(8 * workers, -(-len(todo) // 16))))
+    return [todo[i::count] for i in range(count)]
 
 
 def _on_pool(workers: int, ctx: Context, todo: list[Run]) -> Outcomes:

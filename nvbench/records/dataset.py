@@ -2,13 +2,13 @@
 
 Layout under the output directory (tables as :mod:`nvbench.records.schema` defines them)::
 
-    runs/<run_id>.parquet                    one row per run
     tenants/pattern=<p>/<run_id>.parquet     one row per VM network (hive partitions)
     series/<run_id>.parquet                  time series, when the scenario asks for them
-    manifest/<run_id>.json                   written last: the run is complete
+    runs/<run_id>.parquet                    one row per run, written last: the run is done
     failed/<run_id>.json                     a point that raised, with its error
 
-A run counts as done only when its manifest exists; files of a run without one (an
+A run counts as done only when its row is in the runs table: that file is written after
+the run's other files, so it is the run's commit record. Files of a run without one (an
 interrupted run) are removed before resuming, so each point ends up in the data once.
 Every file is written to a temporary name in its own directory, flushed, fsynced and
 renamed into place (then the directory is fsynced): a killed process leaves no half file.
@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+SMALL = 1024  # rows
 TABLES = {"runs": None, "tenants": "pattern", "series": None}  # table -> its partition key
 
 
@@ -48,13 +49,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    """``table`` as a Parquet file at ``path``, atomically. A run's tables are a few rows:
+    for those, dictionaries, compression and statistics cost more to write than they
+    save (and the write is most of a small sweep point's overhead)."""
+    sink = pa.BufferOutputStream()
+    if table.num_rows < SMALL:
+        pq.write_table(table, sink, compression="NONE", use_dictionary=False,
+                       write_statistics=False)  # fmt: skip
+    else:
+        pq.write_table(table, sink)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
 
 
 class Dataset:
@@ -64,18 +68,18 @@ class Dataset:
         self.root = Path(root)
 
     def done(self, run_id: str) -> bool:
-        return (self.root / "manifest" / f"{run_id}.json").exists()
+        return (self.root / "runs" / f"{run_id}.parquet").exists()
 
-    def write_run(self, run_id: str, tables: dict[str, pa.Table], meta: dict[str, str]) -> None:
-        """The run's tables (files per partition; empty tables are skipped), then its
-        manifest, which makes the run count as done."""
-        files = []
-        for name, table in tables.items():
-            for path, part in self._parts(name, run_id, table):
+    def any_done(self) -> bool:
+        d = self.root / "runs"
+        return d.exists() and any(d.glob("*.parquet"))
+
+    def write_run(self, run_id: str, tables: dict[str, pa.Table]) -> None:
+        """The run's tables, one file per partition (empty tables are skipped), the runs
+        table last: its file makes the run count as done."""
+        for name in sorted(tables, key=lambda n: n == "runs"):
+            for path, part in self._parts(name, run_id, tables[name]):
                 atomic_write_table(path, part)
-                files.append(str(path.relative_to(self.root)))
-        manifest = {"run_id": run_id, "files": files, **meta}
-        atomic_write_bytes(self.root / "manifest" / f"{run_id}.json", json.dumps(manifest).encode())
         (self.root / "failed" / f"{run_id}.json").unlink(missing_ok=True)  # it failed before
 
     def _parts(self, name: str, run_id: str, table: pa.Table) -> list[tuple[Path, pa.Table]]:
@@ -95,7 +99,7 @@ class Dataset:
         atomic_write_bytes(self.root / "failed" / f"{run_id}.json", json.dumps(doc).encode())
 
     def clean(self) -> int:
-        """Remove temporary files and the files of runs without a manifest; how many."""
+        """Remove temporary files and the files of runs not done; how many."""
         removed = 0
         for p in self.root.rglob(".*.tmp"):
             p.unlink()

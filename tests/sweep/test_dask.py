@@ -40,9 +40,9 @@ def test_a_lost_worker_costs_nothing(tmp_path):
             sweep.execute(plan, out, dask=cluster.scheduler_address)))  # fmt: skip
         worker.start()
         deadline = time.time() + 120
-        while time.time() < deadline and len(list((out / "manifest").glob("*.json"))) < 2:
+        while time.time() < deadline and len(list((out / "runs").glob("*.parquet"))) < 2:
             time.sleep(0.02)
-        at_kill = len(list((out / "manifest").glob("*.json")))
+        at_kill = len(list((out / "runs").glob("*.parquet")))
         os.kill(next(iter(pids.values())), signal.SIGKILL)  # one worker dies mid-sweep
         worker.join(timeout=300)
     assert at_kill < len(plan.runs)  # it died with work left
