@@ -255,7 +255,7 @@ class Answer:
     gateway_hosts: int | None  # of the layout chosen (simulated, else estimated)
     public_ipv4: int | None
     fleet_gateway_vms: int
-    max_load_analytic: float
+    max_load_analytic: float | None  # None: no traffic to scale
     max_load: float | None  # simulated
     max_tenants_analytic: int
     max_tenants: int | None  # simulated
@@ -365,7 +365,7 @@ class Planner:
     def _pattern(self, s: Scenario, pattern: str, out: Plan) -> Answer:
         tenants = len(s.vm_networks)
         offered = sum(t.rate_pps for n in s.vm_networks for t in n.traffic)
-        fleet = sum(1 for g in s.gateways if g.role == "active")
+        fleet = len(s.gateways)
 
         def record(question: str, method: str, x: Scenario, factor: float, f: Figures) -> bool:
             ok = self._ok(f)
@@ -384,17 +384,20 @@ class Planner:
             return record(question, "simulated", x, factor, self.simulate(y))
 
         if offered <= 0:
-            return Answer(pattern, tenants, 0.0, None, None, None, None, fleet, math.inf,
-                          math.inf, 0, 0, "no traffic: nothing to size")  # fmt: skip
+            return Answer(pattern, tenants, 0.0, None, None, None, None, fleet, None, None, 0,
+                          0, "no traffic: nothing to size")  # fmt: skip
         # 1. gateways needed
         if pattern in MULTI_TENANT:
             counts = candidates(tenants)
             layouts = functools.cache(lambda g: layout(s, g))  # built when first asked for
-            g_a = next((g for g in counts if analytic_ok(layouts(g), "gateways")), None)
-            g_s = g_a  # what the answer rests on when there is no simulation
+            a = next((g for g in counts if analytic_ok(layouts(g), "gateways")), None)
+            found = a  # what the answer rests on when there is no simulation
             if self.simulate is not None:
-                g_s = self._bisect(counts, g_a, lambda g: simulated_ok(layouts(g), "gateways"))
-            chosen = layouts(g_s) if g_s is not None else None
+                found = self._bisect(counts, a, lambda g: simulated_ok(layouts(g), "gateways"))
+            chosen = layouts(found) if found is not None else None
+            # the answer counts every gateway VM, passive partners included
+            g_a = len(layouts(a).gateways) if a is not None else None
+            g_s = len(chosen.gateways) if chosen is not None else None
         else:  # one forwarding gateway per VM network [S19]: the scenario's own layout
             g_a = len(s.gateways) if analytic_ok(s, "gateways") else None
             g_s = g_a
@@ -406,7 +409,8 @@ class Planner:
         k_s = k_a
         if self.simulate is not None:
             k_s = self._max_factor(lambda k: simulated_ok(s, "load", k), k_a if k_a > 0 else 1.0)
-        cap = fleet * MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else tenants
+        active = sum(1 for g in s.gateways if g.role == "active")
+        cap = active * MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else tenants
         # 3. the frontier
         self._frontier(s, pattern, out)
         note = "" if g_s is not None else "no layout meets the SLO (one tenant's load is too much)"
@@ -437,21 +441,21 @@ class Planner:
         return counts[hi]
 
     def _frontier(self, s: Scenario, pattern: str, out: Plan) -> None:
-        """Tenants of the pattern's average load that G gateway VMs carry within the SLO."""
+        """Tenants like the pattern's median tenant (by load) that G gateway VMs carry
+        within the SLO, by the estimate (the gateway alone); G counts passive partners."""
         g = next(x for x in s.gateways if x.role == "active")
-        per = [streams(n, self.profile, g.clock_ghz * 1e9) for n in s.vm_networks]
-        work = [w for ws in per for w in ws]
-        mean = _scaled(work, 1 / len(per))  # the average tenant
+        per = sorted((streams(n, self.profile, g.clock_ghz * 1e9) for n in s.vm_networks),
+                     key=lambda ws: sum(w.rate for w in ws))  # fmt: skip
+        median = per[len(per) // 2]
         limit = MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else 1
         fits = 0
         for m in range(1, limit + 1):  # tenants on one gateway
-            tunnels = [Stream(w.rate, w.service_s, w.pinned) for _ in range(m) for w in mean]
-            if not self._ok(along([gateway_figures(tunnels, g.vcpus, g.queue_packets)])):
+            if not self._ok(along([gateway_figures(median * m, g.vcpus, g.queue_packets)])):
                 break
             fits = m
-        top = max(8, 2 * len(candidates(len(s.vm_networks))))
-        for gateways in range(1, top + 1):
-            row = {"pattern": pattern, "gateway_vms": gateways, "tenants": gateways * fits}
+        sides = 2 if g.cluster is not None else 1  # an active/passive pair per gateway
+        for active in range(1, max(8, 2 * len(candidates(len(s.vm_networks)))) + 1):
+            row = {"pattern": pattern, "gateway_vms": active * sides, "tenants": active * fits}
             out.frontier.append({**row, "tenants_per_gateway": fits})
 
 
@@ -491,6 +495,10 @@ def table(p: Plan) -> str:
                      f"{_i(a.public_ipv4):>6}{a.fleet_gateway_vms:>6}{load:>18}{most:>21}"
                      + (f"  {a.note}" if a.note else ""))  # fmt: skip
     return "\n".join(lines)
+
+
+def _x(factor: float | None) -> str:
+    return "-" if factor is None else f"x{factor:.2f}"
 
 
 def _i(x: int | None) -> str:

@@ -71,7 +71,7 @@ def _summary(src: Source) -> str:
         answers: list[tuple] = [
                 (a["pattern"], a["tenants"], a["gateway_vms_analytic"], a["gateway_vms"],
                  a["gateway_hosts"], a["public_ipv4"], a["fleet_gateway_vms"],
-                 f"x{a['max_load_analytic']:.2f}", _x(a["max_load"]), a["max_tenants"],
+                 _x(a["max_load_analytic"]), _x(a["max_load"]), a["max_tenants"],
                  a["note"]) for a in src.answers]  # fmt: skip
         return "<h2>Plan</h2>" + _table(head, answers)
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -151,3 +151,26 @@ def test_plan_command_bad_scenario(tmp_path, capsys):
     bad.write_text('name = "x"\n')
     assert main(["plan", str(bad), "--slo", "loss<=0.01", "--out", str(tmp_path / "p")]) == 2
     assert "hosts" in capsys.readouterr().err and not (tmp_path / "p").exists()
+
+
+def test_a_clustered_gateway_counts_its_passive_partner():
+    """failover.toml clusters its multi-tenant gateway (active/passive on two hosts [S40]):
+    the plan's gateway VMs and hosts count the partner, the frontier steps by pairs."""
+    s = load(default_scenario().with_name("failover.toml"))
+    p = plan.Planner(s, SLO).plan(["nat"])
+    (a,) = p.answers
+    assert (a.gateway_vms_analytic, a.gateway_hosts, a.fleet_gateway_vms) == (2, 2, 2)
+    assert [r["gateway_vms"] for r in p.frontier][:3] == [2, 4, 6]
+
+
+def test_json_has_no_infinities(tmp_path, capsys):
+    doc = tmp_path / "quiet.toml"
+    text = default_scenario().read_text().replace("traffic = [{ rate_pps = 20000 }]\n", "")
+    doc.write_text(text)
+    code = main(["plan", str(doc), "--slo", "loss<=0.01", "--analytic-only", "--json",
+                 "--patterns", "nat", "--out", str(tmp_path / "o")])  # fmt: skip
+    assert code == 0
+    import json
+
+    (a,) = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)["answers"]
+    assert a["note"].startswith("no traffic") and a["max_load_analytic"] is None
