@@ -270,6 +270,32 @@ class Plan:
     frontier: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Judge:
+    """Says whether a scenario meets the SLO, by the estimate or by a run, and records
+    every evaluation of one pattern as a :class:`Point`."""
+
+    def __init__(self, planner: Planner, pattern: str, out: Plan) -> None:
+        self.planner, self.pattern, self.out = planner, pattern, out
+
+    def analytic(self, x: Scenario, question: str, factor: float = 1.0) -> bool:
+        return self._record(question, "analytic", x, factor, self.planner.figures(x, factor))
+
+    def simulated(self, x: Scenario, question: str, factor: float = 1.0) -> bool:
+        simulate = self.planner.simulate
+        assert simulate is not None
+        self.planner.progress(f"{self.pattern}: simulating {len(x.gateways)} gateway VM(s) "
+                              f"at x{factor:.3g}")  # fmt: skip
+        return self._record(question, "simulated", x, factor,
+                            simulate(x if factor == 1.0 else scaled(x, factor)))  # fmt: skip
+
+    def _record(self, question: str, method: str, x: Scenario, factor: float, f: Figures) -> bool:
+        ok = self.planner.slo.meets(f.p50_ms, f.p99_ms, f.loss)
+        self.out.points.append(Point(self.pattern, question, method, len(x.gateways),
+                                     placement.gateway_hosts_used(x), factor, f.p50_ms,
+                                     f.p99_ms, f.loss, ok))  # fmt: skip
+        return ok
+
+
 class Planner:
     """Answers the three questions for each pattern of a scenario (see the module doc)."""
 
@@ -366,62 +392,51 @@ class Planner:
         tenants = len(s.vm_networks)
         offered = sum(t.rate_pps for n in s.vm_networks for t in n.traffic)
         fleet = len(s.gateways)
-
-        def record(question: str, method: str, x: Scenario, factor: float, f: Figures) -> bool:
-            ok = self._ok(f)
-            out.points.append(Point(pattern, question, method, len(x.gateways),
-                                    placement.gateway_hosts_used(x), factor, f.p50_ms, f.p99_ms,
-                                    f.loss, ok))  # fmt: skip
-            return ok
-
-        def analytic_ok(x: Scenario, question: str, factor: float = 1.0) -> bool:
-            return record(question, "analytic", x, factor, self.figures(x, factor))
-
-        def simulated_ok(x: Scenario, question: str, factor: float = 1.0) -> bool:
-            assert self.simulate is not None
-            self.progress(f"{pattern}: simulating {len(x.gateways)} gateway VM(s) at x{factor:.3g}")
-            y = x if factor == 1.0 else scaled(x, factor)
-            return record(question, "simulated", x, factor, self.simulate(y))
-
         if offered <= 0:
             return Answer(pattern, tenants, 0.0, None, None, None, None, fleet, None, None, 0,
                           0, "no traffic: nothing to size")  # fmt: skip
-        # 1. gateways needed
-        if pattern in MULTI_TENANT:
-            counts = candidates(tenants)
-            layouts = functools.cache(lambda g: layout(s, g))  # built when first asked for
-            a = next((g for g in counts if analytic_ok(layouts(g), "gateways")), None)
-            found = a  # what the answer rests on when there is no simulation
-            if self.simulate is not None:
-                found = self._bisect(counts, a, lambda g: simulated_ok(layouts(g), "gateways"))
-            chosen = layouts(found) if found is not None else None
-            # the answer counts every gateway VM, passive partners included
-            g_a = len(layouts(a).gateways) if a is not None else None
-            g_s = len(chosen.gateways) if chosen is not None else None
-        else:  # one forwarding gateway per VM network [S19]: the scenario's own layout
-            g_a = len(s.gateways) if analytic_ok(s, "gateways") else None
-            g_s = g_a
-            if self.simulate is not None:
-                g_s = len(s.gateways) if simulated_ok(s, "gateways") else None
-            chosen = s if g_s is not None else None
-        # 2. what the scenario's fleet carries
-        k_a = self._max_factor(lambda k: analytic_ok(s, "load", k), 1.0)
-        k_s = k_a
-        if self.simulate is not None:
-            k_s = self._max_factor(lambda k: simulated_ok(s, "load", k), k_a if k_a > 0 else 1.0)
+        judge = _Judge(self, pattern, out)
+        g_a, g_s, chosen = self._gateways(s, pattern, judge)
+        k_a, k_s = self._load(s, judge)
+        self._frontier(s, pattern, out)
         active = sum(1 for g in s.gateways if g.role == "active")
         cap = active * MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else tenants
-        # 3. the frontier
-        self._frontier(s, pattern, out)
-        note = "" if g_s is not None else "no layout meets the SLO (one tenant's load is too much)"
-        sim = self.simulate is not None
+        note = (
+            "" if chosen is not None else "no layout meets the SLO (one tenant's load is too much)"
+        )
         return Answer(
-            pattern, tenants, offered, g_a, g_s if sim else None,
+            pattern, tenants, offered, g_a, g_s,
             placement.gateway_hosts_used(chosen) if chosen else None,
-            addresses.total(chosen) if chosen else None, fleet, k_a, k_s if sim else None,
+            addresses.total(chosen) if chosen else None, fleet, k_a, k_s,
             min(cap, math.floor(tenants * k_a)),
-            min(cap, math.floor(tenants * k_s)) if sim else None, note,
+            None if k_s is None else min(cap, math.floor(tenants * k_s)), note,
         )  # fmt: skip
+
+    def _gateways(self, s: Scenario, pattern: str, judge: _Judge) -> tuple:
+        """(gateway VMs by estimate, by simulation or None, the layout chosen or None). The
+        counts include passive partners; the simulated layout is chosen when there is one."""
+        if pattern not in MULTI_TENANT:  # one forwarding gateway per VM network [S19]
+            n = len(s.gateways)
+            ok_a = judge.analytic(s, "gateways")
+            ok_s = judge.simulated(s, "gateways") if self.simulate else None
+            decided = ok_a if ok_s is None else ok_s
+            return (n if ok_a else None), (n if ok_s else None), (s if decided else None)
+        counts = candidates(len(s.vm_networks))
+        layouts = functools.cache(lambda g: layout(s, g))  # built when first asked for
+        a = next((g for g in counts if judge.analytic(layouts(g), "gateways")), None)
+        g_a = len(layouts(a).gateways) if a is not None else None
+        if self.simulate is None:
+            return g_a, None, layouts(a) if a is not None else None
+        found = self._bisect(counts, a, lambda g: judge.simulated(layouts(g), "gateways"))
+        chosen = layouts(found) if found is not None else None
+        return g_a, (len(chosen.gateways) if chosen else None), chosen
+
+    def _load(self, s: Scenario, judge: _Judge) -> tuple[float, float | None]:
+        """The largest load factor the scenario's own fleet carries: (estimate, simulated)."""
+        k_a = self._max_factor(lambda k: judge.analytic(s, "load", k), 1.0)
+        if self.simulate is None:
+            return k_a, None
+        return k_a, self._max_factor(lambda k: judge.simulated(s, "load", k), k_a or 1.0)
 
     def _bisect(
         self, counts: list[int], start: int | None, ok: Callable[[int], bool]
