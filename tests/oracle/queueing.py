@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+from nvbench.analytic import erlang_b, erlang_c
+
+__all__ = ["erlang_b", "erlang_c"]
+
 
 def mm1(lam: float, mu: float) -> dict[str, float]:
     rho = lam / mu
@@ -34,18 +38,8 @@ def mm1k_blocking(lam: float, mu: float, k: int) -> float:
     return (1 - rho) * rho**k / (1 - rho ** (k + 1))
 
 
-def erlang_b(c: int, a: float) -> float:
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def erlang_c(c: int, a: float) -> float:
-    b = erlang_b(c, a)
-    return c * b / (c - a * (1 - b))
-
-
+# Erlang B and C are nvbench.analytic's (the planner uses them); tests/plan checks them
+# against Erlang's direct sum and a textbook value.
 def mmc_wq(lam: float, mu: float, c: int) -> float:
     return erlang_c(c, lam / mu) / (c * mu - lam)
 
