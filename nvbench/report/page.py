@@ -39,7 +39,7 @@ def write(root: Path) -> list[Path]:
 
 def _page(src: Source, images: dict[str, bytes]) -> str:
     title = f"nvbench {src.kind} report: {src.meta.get('scenario', src.root.name)}"
-    parts = [f"<h1>{html.escape(title)}</h1>", _provenance(src), _summary(src)]
+    parts = [f"<h1>{html.escape(title)}</h1>", _provenance(src), _summary(src), _placements(src)]
     for name, (heading, _) in figures.PLOTS.items():
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         if name in images:
@@ -91,6 +91,17 @@ def _summary(src: Source) -> str:
                      max(set(necks), key=necks.count)))  # fmt: skip
     runs = len({r["run_id"] for r in src.tenants})
     return f"<h2>Summary ({runs} run{'s' * (runs != 1)})</h2>" + _table(head, rows)
+
+
+def _placements(src: Source) -> str:
+    """The gateway layouts `nvbench compare` ran side by side, if it did."""
+    if not src.placements:
+        return ""
+    head = ["placement", "GW VMs", "GW hosts", "busiest vCPU", "loss", "worst p99 ms", "Mbit/s"]
+    rows = [(p["placement"], p["gateway_vms"], p["gateway_hosts"], f"{p['busiest_vcpu']:.1%}",
+             f"{p['loss']:.2%}", "-" if p["worst_p99_ms"] is None else f"{p['worst_p99_ms']:.3f}",
+             f"{p['throughput_mbps']:.1f}") for p in src.placements]  # fmt: skip
+    return "<h2>Gateway placements, the same tenants on each</h2>" + _table(head, rows)
 
 
 def _x(factor: float | None) -> str:

@@ -23,6 +23,7 @@ class Source:
     answers: list[dict[str, Any]] = field(default_factory=list)  # plan
     points: list[dict[str, Any]] = field(default_factory=list)  # plan evaluations
     frontier: list[dict[str, Any]] = field(default_factory=list)  # plan
+    placements: list[dict[str, Any]] = field(default_factory=list)  # compare's layouts
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -52,6 +53,7 @@ def read(root: Path) -> Source:
         src = Source("run", root, meta=_meta(root / "patterns.parquet"))
         src.tenants = [{**r, "run_id": "run"} for r in _rows(root / "patterns.parquet")]
         src.runs = _rows(root / "run.parquet")
+        src.placements = _rows(root / "placements.parquet")
         return src
     raise ReportError(f"{root} holds no nvbench run (patterns.parquet), sweep (runs/, "
                       f"tenants/) or plan (plan.parquet)")  # fmt: skip

@@ -87,3 +87,20 @@ def test_nothing_to_report(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.txt"]
     assert main(["report", str(tmp_path / "absent")]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_compare_placements_are_tabled(tmp_path):
+    doc = tmp_path / "two.toml"
+    doc.write_text(default_scenario().read_text() + '\n[[placements]]\nname = "packed"\n'
+                   'gateway_vms_per_host = 2\n[[placements]]\nname = "clustered"\n'
+                   "clustered = true\n")  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["compare", str(doc), "--duration", "0.1", "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = _check_page(out, {"latency", "ipv4"})
+    table = page.split("Gateway placements")[1]
+    assert "<td>packed</td>" in table and "<td>clustered</td>" in table
+    # 3 multi-tenant VM networks fit one gateway VM, beside the 2 forwarding gateways;
+    # clustered, that gateway gets a passive partner
+    rows = {r["placement"]: r for r in read(out).placements}
+    assert (rows["packed"]["gateway_vms"], rows["clustered"]["gateway_vms"]) == (3, 4)
