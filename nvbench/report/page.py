@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 from collections import defaultdict
 from pathlib import Path
 from statistics import mean
@@ -39,7 +40,13 @@ def write(root: Path) -> list[Path]:
 
 def _page(src: Source, images: dict[str, bytes]) -> str:
     title = f"nvbench {src.kind} report: {src.meta.get('scenario', src.root.name)}"
-    parts = [f"<h1>{html.escape(title)}</h1>", _provenance(src), _summary(src), _placements(src)]
+    parts = [
+        f"<h1>{html.escape(title)}</h1>",
+        _provenance(src),
+        _summary(src),
+        _placements(src),
+        _failures(src),
+    ]
     for name, (heading, _) in figures.PLOTS.items():
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         if name in images:
@@ -102,6 +109,15 @@ def _placements(src: Source) -> str:
              f"{p['loss']:.2%}", "-" if p["worst_p99_ms"] is None else f"{p['worst_p99_ms']:.3f}",
              f"{p['throughput_mbps']:.1f}") for p in src.placements]  # fmt: skip
     return "<h2>Gateway placements, the same tenants on each</h2>" + _table(head, rows)
+
+
+def _failures(src: Source) -> str:
+    """A sweep's points that raised: the report says what is missing from its plots."""
+    if not src.failures:
+        return ""
+    rows = [(f["run_id"], json.dumps(f["point"]), f["error"]) for f in src.failures]
+    return (f"<h2>{len(rows)} failed run(s): not in the plots</h2>"
+            + _table(["run", "point", "error"], rows))  # fmt: skip
 
 
 def _x(factor: float | None) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from nvbench.records.dataset import Dataset
+
 
 class ReportError(Exception):
     """The directory holds nothing a report can show."""
@@ -24,6 +26,7 @@ class Source:
     points: list[dict[str, Any]] = field(default_factory=list)  # plan evaluations
     frontier: list[dict[str, Any]] = field(default_factory=list)  # plan
     placements: list[dict[str, Any]] = field(default_factory=list)  # compare's layouts
+    failures: list[dict[str, Any]] = field(default_factory=list)  # a sweep's failed points
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -46,6 +49,7 @@ def read(root: Path) -> Source:
             src.runs = runs.to_table().to_pylist()
             first = next((root / "runs").glob("*.parquet"), None)
             src.meta = _meta(first) if first else {}
+        src.failures = Dataset(root).failures()
         if not src.tenants:
             raise ReportError(f"{root}: the sweep has no finished runs yet")
         return src

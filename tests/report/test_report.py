@@ -104,3 +104,17 @@ def test_compare_placements_are_tabled(tmp_path):
     # clustered, that gateway gets a passive partner
     rows = {r["placement"]: r for r in read(out).placements}
     assert (rows["packed"]["gateway_vms"], rows["clustered"]["gateway_vms"]) == (3, 4)
+
+
+def test_a_sweeps_failed_points_are_named(tmp_path):
+    from nvbench.records.dataset import Dataset
+
+    sweep = tmp_path / "s.toml"
+    sweep.write_text('scenario = "nat"\nduration_s = 0.05\n[[grid]]\n'
+                     'path = "vm_networks[0].traffic[0].rate_pps"\nvalues = [1000]\n')  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--workers", "1", "--out", str(out)]) == 0
+    Dataset(out).write_failure("deadbeef", {"vm_networks[0].traffic[0].rate_pps": 9}, "boom")
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "1 failed run(s)" in page and "<td>deadbeef</td>" in page and "boom" in page
