@@ -229,8 +229,9 @@ def _plan(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     say = None if args.json else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
-    simulate = None if args.analytic_only else plan.simulator(args.duration, args.seed)
-    result = plan.Planner(scenario, slo, simulate, progress=say).plan(patterns)
+    result = plan.plan(scenario, slo, patterns, simulate=not args.analytic_only,
+                       duration_s=args.duration, seed=args.seed,
+                       workers=args.workers or os.cpu_count() or 1, progress=say)  # fmt: skip
     out = Path(args.out or Path("results") / f"{scenario.name}-plan")
     written = plan.write(result, scenario, out)
     if args.json:
@@ -319,6 +320,7 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--duration", type=float, help="simulated seconds per run (override)")
     pl.add_argument("--seed", type=int, help="override the scenario's seed")
     pl.add_argument("--analytic-only", action="store_true", help="the estimate, no simulation")
+    pl.add_argument("--workers", type=int, help="processes, one pattern each (default: every core)")
     pl.add_argument("--out", help="directory for the Parquet tables (default results/...)")
     pl.add_argument("--json", action="store_true", help="print one JSON document")
     pl.set_defaults(fn=_plan)

@@ -28,7 +28,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,7 +318,7 @@ class Planner:
 
     def plan(self, patterns: list[str] | None = None) -> Plan:
         out = Plan(self.slo)
-        present = [p for p in dict.fromkeys(n.pattern for n in self.s.vm_networks)]
+        present = list(dict.fromkeys(n.pattern for n in self.s.vm_networks))
         for pattern in (p for p in present if patterns is None or p in patterns):
             out.answers.append(self._pattern(only(self.s, pattern), pattern, out))
         return out
@@ -472,6 +474,41 @@ class Planner:
         for active in range(1, max(8, 2 * len(candidates(len(s.vm_networks)))) + 1):
             row = {"pattern": pattern, "gateway_vms": active * sides, "tenants": active * fits}
             out.frontier.append({**row, "tenants_per_gateway": fits})
+
+
+def plan(
+    s: Scenario,
+    slo: Slo,
+    patterns: list[str] | None = None,
+    *,
+    simulate: bool = True,
+    duration_s: float | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """The plan of every pattern of ``s`` (or of ``patterns``). The patterns are planned
+    apart from each other, so with ``workers`` > 1 they run in a process pool; the plan is
+    the same either way (each run has the scenario's seed)."""
+    present: list[str] = list(dict.fromkeys(n.pattern for n in s.vm_networks))
+    chosen = [p for p in present if patterns is None or p in patterns]
+    if workers <= 1 or len(chosen) <= 1 or not simulate:
+        evaluate = simulator(duration_s, seed) if simulate else None
+        return Planner(s, slo, evaluate, progress=progress).plan(chosen)
+    jobs = [(s, slo, p, duration_s, seed, progress is not None) for p in chosen]
+    out = Plan(slo)
+    with ProcessPoolExecutor(min(workers, len(chosen))) as pool:
+        for part in pool.map(_plan_one, jobs):  # in the scenario's order of patterns
+            out.answers += part.answers
+            out.points += part.points
+            out.frontier += part.frontier
+    return out
+
+
+def _plan_one(job: tuple) -> Plan:
+    s, slo, pattern, duration_s, seed, say = job
+    progress = (lambda text: print(f"  {text}", file=sys.stderr, flush=True)) if say else None
+    return Planner(s, slo, simulator(duration_s, seed), progress=progress).plan([pattern])
 
 
 def simulator(duration_s: float | None, seed: int | None) -> Evaluate:

@@ -174,3 +174,15 @@ def test_json_has_no_infinities(tmp_path, capsys):
 
     (a,) = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)["answers"]
     assert a["note"].startswith("no traffic") and a["max_load_analytic"] is None
+
+
+def test_patterns_in_parallel_give_the_same_plan():
+    """Each pattern is planned apart, with the scenario's seed: a pool of two processes
+    returns the very plan one process does, in the scenario's order of patterns."""
+    s = load(default_scenario())
+    args = dict(duration_s=0.1, seed=3)
+    one = plan.plan(s, SLO, ["s2s", "nat", "mpls"], workers=1, **args)
+    two = plan.plan(s, SLO, ["s2s", "nat", "mpls"], workers=2, **args)
+    assert [a.pattern for a in two.answers] == ["s2s", "mpls", "nat"]
+    assert two.answers == one.answers and two.points == one.points
+    assert two.frontier == one.frontier
