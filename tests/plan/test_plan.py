@@ -87,6 +87,7 @@ def test_the_estimate_is_the_smallest_fleet_it_accepts():
     assert a.gateway_hosts == 1 and a.public_ipv4 == 6  # both fit one 16-core host; 6 pools
 
 
+@pytest.mark.slow  # many runs: minutes with the kernels as plain Python
 def test_simulation_confirms_and_bisects(tmp_path):
     """The simulated answer meets the SLO, the next smaller layout does not; the largest
     load the fleet carries meets it and 5 % more does not."""
@@ -107,6 +108,7 @@ def test_simulation_confirms_and_bisects(tmp_path):
     assert a.max_load == pytest.approx(a.max_load_analytic, rel=0.1)
 
 
+@pytest.mark.slow  # many runs: minutes with the kernels as plain Python
 def test_the_ipsec_core_is_the_s2s_limit():
     """One S2S tunnel is confined to one core, ~300 Mbit/s on WS2016 [S21][S23]: the plan's
     largest load for the default S2S tenant is near 300 Mbit/s of its IMIX, both ways."""
@@ -176,6 +178,7 @@ def test_json_has_no_infinities(tmp_path, capsys):
     assert a["note"].startswith("no traffic") and a["max_load_analytic"] is None
 
 
+@pytest.mark.slow  # many runs: minutes with the kernels as plain Python
 def test_patterns_in_parallel_give_the_same_plan():
     """Each pattern is planned apart, with the scenario's seed: a pool of two processes
     returns the very plan one process does, in the scenario's order of patterns."""
