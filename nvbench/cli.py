@@ -266,6 +266,14 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulation_options(p: argparse.ArgumentParser, duration: str) -> None:
+    """The options of every command that runs a scenario and writes Parquet tables."""
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--duration", type=float, help=duration)
+    p.add_argument("--out", help="directory for the Parquet tables (default results/...)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nvbench", description=__doc__)
     p.add_argument("--version", action="version", version=f"nvbench {__version__}")
@@ -292,10 +300,7 @@ def parser() -> argparse.ArgumentParser:
         r.add_argument("scenario", nargs="?" if name == "compare" else None,
                        help="a scenario TOML file")  # fmt: skip
         r.add_argument("--pattern", choices=PATTERNS, help="report only this pattern")
-        r.add_argument("--seed", type=int, help="override the scenario's seed")
-        r.add_argument("--duration", type=float, help="simulated seconds (override)")
-        r.add_argument("--out", help="directory for the Parquet tables (default results/...)")
-        r.add_argument("--json", action="store_true", help="print one JSON document")
+        _simulation_options(r, "simulated seconds (override)")
         r.set_defaults(fn=_run)
     pc = sub.add_parser("pcap", help="write the frames of a scenario's run to a pcap file")
     pc.add_argument("scenario", help="a scenario TOML file")
@@ -317,12 +322,9 @@ def parser() -> argparse.ArgumentParser:
     bounds = 'bounds on the worst tenant, e.g. "p99_latency_ms<=5,loss<=0.001"'
     pl.add_argument("--slo", required=True, help=bounds)
     pl.add_argument("--patterns", help="comma-separated patterns (default: every one present)")
-    pl.add_argument("--duration", type=float, help="simulated seconds per run (override)")
-    pl.add_argument("--seed", type=int, help="override the scenario's seed")
     pl.add_argument("--analytic-only", action="store_true", help="the estimate, no simulation")
     pl.add_argument("--workers", type=int, help="processes, one pattern each (default: every core)")
-    pl.add_argument("--out", help="directory for the Parquet tables (default results/...)")
-    pl.add_argument("--json", action="store_true", help="print one JSON document")
+    _simulation_options(pl, "simulated seconds per run (override)")
     pl.set_defaults(fn=_plan)
     rp = sub.add_parser("report", help="write report.html and PNG plots for a run, sweep or plan")
     rp.add_argument("dir", help="a directory written by run, compare, sweep or plan")
