@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
-from nvbench.fastpath.wire import rd16, wr16
+from nvbench.fastpath.wire import ix, rd16, wr16
 
 
 @kernel
@@ -23,10 +23,10 @@ def sum16(pkt, start, n):
     hi = np.int64(0)
     lo = np.int64(0)
     for p in range(start, start + n - 1, 2):
-        hi += pkt[p]
-        lo += pkt[p + 1]
+        hi += pkt[ix(p)]
+        lo += pkt[ix(p + 1)]
     if n & 1:
-        hi += pkt[start + n - 1]
+        hi += pkt[ix(start + n - 1)]
     return (hi << 8) + lo
 
 

@@ -13,7 +13,7 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC, l3_start
-from nvbench.fastpath.wire import rd32
+from nvbench.fastpath.wire import rd8, rd32
 from nvbench.packet.layouts import IPPROTO_GRE
 
 GRE_KEY_AT = 4  # the key follows the 2-byte flags and 2-byte protocol
@@ -23,9 +23,9 @@ GRE_KEY_AT = 4  # the key follows the 2-byte flags and 2-byte protocol
 def ecmp_hash(pkt, l3, avail):
     src = rd32(pkt, l3 + SRC)
     dst = rd32(pkt, l3 + DST)
-    ihl = (np.int64(pkt[l3]) & 0xF) * 4
+    ihl = (rd8(pkt, l3) & 0xF) * 4
     key = 0
-    if pkt[l3 + 9] == IPPROTO_GRE and avail >= ihl + GRE_KEY_AT + 4:
+    if rd8(pkt, l3 + 9) == IPPROTO_GRE and avail >= ihl + GRE_KEY_AT + 4:
         key = rd32(pkt, l3 + ihl + GRE_KEY_AT)
     return hashtable.hash64((src << 31) ^ dst ^ (key << 17))
 

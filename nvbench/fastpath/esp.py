@@ -20,7 +20,7 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import ETH_LEN, IP_LEN, check_ipv4, l3_start
-from nvbench.fastpath.wire import rd16, rd32, wr16, wr32, wr48
+from nvbench.fastpath.wire import rd8, rd16, rd32, wr8, wr16, wr32, wr48
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
 from nvbench.packet.layouts import (
@@ -87,7 +87,7 @@ def fill_bytes(pkt, p, n, spi, seq, salt):
     """Write ``n`` deterministic stand-in IV/ICV bytes derived from (SPI, sequence, salt)."""
     h = stand_in_seed(spi, seq, salt)
     for k in range(n):
-        pkt[p + k] = (h >> (8 * (k & 3))) & 0xFF
+        wr8(pkt, p + k, h >> (8 * (k & 3)))
         if k & 3 == 3:
             h = stand_in_next(h)
 
@@ -97,7 +97,7 @@ def icv_ok(pkt, p, n, spi, seq):
     """True if the ``n`` ICV bytes at ``p`` are the ones the sender wrote."""
     h = stand_in_seed(spi, seq, 2)
     for k in range(n):
-        if pkt[p + k] != (h >> (8 * (k & 3))) & 0xFF:
+        if rd8(pkt, p + k) != (h >> (8 * (k & 3))) & 0xFF:
             return False
         if k & 3 == 3:
             h = stand_in_next(h)
@@ -136,9 +136,9 @@ def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
     df = (rd16(pkt, l3 + _FRAG) & 0x4000) != 0  # RFC 4301: copy DF from the inner header
     t = l3 + tot
     for k in range(pad):
-        pkt[t + k] = k + 1
-    pkt[t + pad] = pad
-    pkt[t + pad + 1] = NEXT_HEADER_IPV4
+        wr8(pkt, t + k, k + 1)
+    wr8(pkt, t + pad, pad)
+    wr8(pkt, t + pad + 1, NEXT_HEADER_IPV4)
     fill_bytes(pkt, t + pad + 2, icv, spi[sa], q, 2)
     e = l3 - iv - ESP_LEN
     wr32(pkt, e, spi[sa])
@@ -245,11 +245,11 @@ def decap_one(pkt, o, n, sas, suites, spi_slots, spi_keys):
     if not icv_ok(pkt, e + ESP_LEN + iv + body, icv, spi[sa], q):
         return V.ESP_BAD_ICV, 0, 0, -1
     t = e + ESP_LEN + iv + body - 2
-    pad = np.int64(pkt[t])
-    if pkt[t + 1] != NEXT_HEADER_IPV4 or pad > body - 2 - IP_LEN:
+    pad = rd8(pkt, t)
+    if rd8(pkt, t + 1) != NEXT_HEADER_IPV4 or pad > body - 2 - IP_LEN:
         return V.ESP_BAD_TRAILER, 0, 0, -1
     for k in range(pad):
-        if pkt[t - pad + k] != k + 1:
+        if rd8(pkt, t - pad + k) != k + 1:
             return V.ESP_BAD_TRAILER, 0, 0, -1
     ip = e + ESP_LEN + iv
     inner = body - 2 - pad

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
+from nvbench.fastpath.wire import ix
 from nvbench.packet.batch import COLUMNS, PacketBatch
 
 
@@ -19,8 +20,9 @@ def _copy_frames(src_words, src_off, src_len, idx, dst_words, pos):
     # harmless (they are headroom or tailroom) and several times faster than bytes.
     for k in range(idx.shape[0]):
         i, j = idx[k], pos[k]
+        src, dst = src_words[ix(i)], dst_words[ix(j)]
         for w in range(src_off[i] >> 3, (src_off[i] + src_len[i] + 7) >> 3):
-            dst_words[j, w] = src_words[i, w]
+            dst[ix(w)] = src[ix(w)]
 
 
 def copy_packets(src: PacketBatch, idx: np.ndarray, dst: PacketBatch, pos: np.ndarray) -> None:

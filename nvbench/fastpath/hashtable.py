@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
+from nvbench.fastpath.wire import ix
 
 EMPTY = -1
 
@@ -49,10 +50,10 @@ def find(slots, keys, key):
     n = slots.shape[0]
     s = home(key, n)
     while True:
-        r = slots[s]
+        r = slots[ix(s)]
         if r == EMPTY:
             return -1
-        if keys[r] == key:
+        if keys[ix(r)] == key:
             return r
         s = step(s, n)
 

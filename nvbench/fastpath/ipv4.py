@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nvbench.config import kernel
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.checksum import fold, sum16
-from nvbench.fastpath.wire import rd16
+from nvbench.fastpath.wire import rd8, rd16
 from nvbench.packet.layouts import ETH_P_8021Q, ETH_P_IPV4, ETHERNET, IPV4
 
 ETH_LEN = ETHERNET.length
@@ -47,7 +45,7 @@ def check_ipv4(pkt, l3, avail):
     """
     if avail < IP_LEN:
         return V.TRUNCATED, 0, 0, 0
-    vi = np.int64(pkt[l3])
+    vi = rd8(pkt, l3)
     if vi >> 4 != 4:
         return V.BAD_IP_VERSION, 0, 0, 0
     ihl = (vi & 0xF) * 4
@@ -60,7 +58,7 @@ def check_ipv4(pkt, l3, avail):
         return V.TRUNCATED, 0, 0, 0
     if fold(sum16(pkt, l3, ihl)) != 0xFFFF:
         return V.BAD_IP_CHECKSUM, 0, 0, 0
-    proto = np.int64(pkt[l3 + _PROTO])
+    proto = rd8(pkt, l3 + _PROTO)
     if rd16(pkt, l3 + _FRAG) & 0x3FFF:  # MF set or a non-zero offset
         return V.FRAGMENT, ihl, total, proto
     return V.OK, ihl, total, proto

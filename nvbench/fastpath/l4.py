@@ -14,7 +14,7 @@ from nvbench.config import kernel
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.checksum import patch16, patch16_udp, patch32, patch32_udp
 from nvbench.fastpath.ipv4 import CSUM, check_ipv4, l3_start
-from nvbench.fastpath.wire import rd16, rd32, wr16, wr32
+from nvbench.fastpath.wire import rd8, rd16, rd32, wr16, wr32
 from nvbench.packet.layouts import ICMP_ECHO, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP, UDP
 
 # Protocol codes: small integers so a NAT key packs the protocol into 2 bits.
@@ -69,7 +69,7 @@ def parse(pkt, o, n):
     if proto == IPPROTO_ICMP:
         if l4len < ICMP_LEN:
             return V.BAD_L4, 0, 0, 0, 0, 0, 0
-        t = np.int64(pkt[l4])
+        t = rd8(pkt, l4)
         if t != ICMP_ECHO_REQUEST and t != ICMP_ECHO_REPLY:
             return V.NAT_UNSUPPORTED, 0, 0, 0, 0, 0, 0
         ident = rd16(pkt, l4 + _ICMP_ID)

@@ -20,7 +20,7 @@ from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, ETH_LEN, IP_LEN, SRC, check_ipv4, l3_start
 from nvbench.fastpath.lookup import VSID_MAX, VSID_MIN, PolicyTable, VsidTable, policy_find
-from nvbench.fastpath.wire import rd16, rd32, wr16, wr32, wr48
+from nvbench.fastpath.wire import rd8, rd16, rd32, wr16, wr32, wr48
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
 from nvbench.packet.layouts import (
@@ -67,8 +67,8 @@ def flow_id(pkt, l3, avail):
     """8-bit FlowID from the inner 5-tuple (addresses only when ports are unreadable)."""
     src = rd32(pkt, l3 + SRC)
     dst = rd32(pkt, l3 + DST)
-    proto = np.int64(pkt[l3 + 9])
-    ihl = (np.int64(pkt[l3]) & 0xF) * 4
+    proto = rd8(pkt, l3 + 9)
+    ihl = (rd8(pkt, l3) & 0xF) * 4
     ports = 0
     if (proto == IPPROTO_TCP or proto == IPPROTO_UDP) and ihl >= IP_LEN and avail >= ihl + 4:
         ports = rd32(pkt, l3 + ihl)

@@ -11,7 +11,7 @@ import numpy as np
 
 from nvbench.config import kernel
 from nvbench.fastpath.checksum import checksum, fold, pseudo_sum
-from nvbench.fastpath.wire import wr16, wr32, wr48
+from nvbench.fastpath.wire import ix, wr8, wr16, wr32, wr48
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.layouts import (
     ETH_P_IPV4,
@@ -34,7 +34,6 @@ _IP_TOTLEN = IPV4.offset("total_length")
 _IP_ID = IPV4.offset("ident")
 _IP_FRAG = IPV4.offset("flags_frag")
 _IP_TTL = IPV4.offset("ttl")
-_IP_PROTO = IPV4.offset("proto")
 _IP_CSUM = IPV4.offset("checksum")
 _IP_SRC = IPV4.offset("src")
 _IP_DST = IPV4.offset("dst")
@@ -61,13 +60,11 @@ RAMP_WORDS = RAMP[np.arange(256)[:, None] + np.arange(8)].copy().view(np.uint64)
 @kernel
 def write_ipv4(pkt, l3, total_len, ident, proto, src, dst, df):
     """Write an option-less IPv4 header at ``l3`` with its checksum."""
-    pkt[l3] = 0x45
-    pkt[l3 + 1] = 0
+    wr16(pkt, l3, 0x4500)
     wr16(pkt, l3 + _IP_TOTLEN, total_len)
     wr16(pkt, l3 + _IP_ID, ident)
     wr16(pkt, l3 + _IP_FRAG, 0x4000 if df else 0)
-    pkt[l3 + _IP_TTL] = 64
-    pkt[l3 + _IP_PROTO] = proto
+    wr16(pkt, l3 + _IP_TTL, (64 << 8) | proto)  # TTL 64, then the protocol byte
     wr32(pkt, l3 + _IP_SRC, src)
     wr32(pkt, l3 + _IP_DST, dst)
     # Every word is known: sum the values instead of reading the 20 bytes back.
@@ -86,13 +83,13 @@ def write_payload(pkt, words, at, n, s):
     """
     k = 0
     while k < n and (at + k) & 7:
-        pkt[at + k] = RAMP[s + k]
+        wr8(pkt, at + k, RAMP[s + k])
         k += 1
     while k + 8 <= n:
-        words[(at + k) >> 3] = RAMP_WORDS[(s + k) & 0xFF]
+        words[ix((at + k) >> 3)] = RAMP_WORDS[(s + k) & 0xFF]
         k += 8
     while k < n:
-        pkt[at + k] = RAMP[s + k]
+        wr8(pkt, at + k, RAMP[s + k])
         k += 1
     if s & 1:  # the high bytes of the words are the odd ramp positions
         return ((RAMP_ODD[s + n] - RAMP_ODD[s]) << 8) + RAMP_EVEN[s + n] - RAMP_EVEN[s]
@@ -120,8 +117,7 @@ def _write_l4(pkt, l4, l4_len, proto, src, dst, sport, dport, tcp_flags, seq, pa
         c = checksum(pkt, l4, 20, pseudo_sum(src, dst, proto, l4_len) + payload)
         wr16(pkt, l4 + _TCP_CSUM, c)
     else:  # ICMP echo request: the identifier plays the source port's part
-        pkt[l4] = 8
-        pkt[l4 + 1] = 0
+        wr16(pkt, l4, 0x0800)
         wr16(pkt, l4 + _ICMP_CSUM, 0)
         wr16(pkt, l4 + 4, sport)
         wr16(pkt, l4 + 6, seq & 0xFFFF)
