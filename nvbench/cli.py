@@ -68,6 +68,13 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stderr():
+    """A rich console on stderr: rich draws on stdout by default, which holds the results."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 @contextmanager
 def _progress(enabled: bool):
     """A rich progress bar on stderr (simulated time) when it is a terminal; else nothing."""
@@ -78,7 +85,7 @@ def _progress(enabled: bool):
 
     columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[at]}"),
                TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, transient=True) as bar:
+    with Progress(*columns, console=_stderr(), transient=True) as bar:
         task = bar.add_task("run", total=1.0, at="")
 
         def tick(now_ns: int, duration_ns: int) -> None:
@@ -197,7 +204,7 @@ def _sweep_progress(enabled: bool):
 
     with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                  transient=True) as bar:  # fmt: skip
+                  console=_stderr(), transient=True) as bar:  # fmt: skip
         task = bar.add_task("sweep", total=None, failed=0)
 
         def tick(done: int, failed: int, total: int) -> None:

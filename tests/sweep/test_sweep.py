@@ -145,6 +145,28 @@ def test_a_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch)
     assert failures[0]["run_id"] == bad and "boom" in failures[0]["error"]
 
 
+def test_progress_reports_every_run_once_and_counts_what_was_done_before(tmp_path, monkeypatch):
+    plan = sweep.load_sweep(_file(tmp_path))
+    bad, real = plan.runs[3].run_id, sweep.run_one
+
+    def flaky(base, run, duration_s):
+        if run.run_id == bad:
+            raise RuntimeError("boom")
+        return real(base, run, duration_s)
+
+    monkeypatch.setattr(sweep, "run_one", flaky)
+    seen: list[tuple[int, int, int]] = []
+    sweep.execute(plan, tmp_path / "out", workers=1, progress=lambda *a: seen.append(a))
+    n = len(plan.runs)
+    assert [done + failed for done, failed, _ in seen] == list(range(1, n + 1))
+    assert {total for _, _, total in seen} == {n} and seen[-1] == (n - 1, 1, n)
+    # Resumed, only the failed run is left: one tick, counting the runs done before.
+    monkeypatch.setattr(sweep, "run_one", real)
+    again: list[tuple[int, int, int]] = []
+    sweep.execute(plan, tmp_path / "out", resume=True, progress=lambda *a: again.append(a))
+    assert again == [(n, 0, n)]
+
+
 def test_provenance_in_the_schema(tmp_path):
     f = _file(tmp_path)
     assert main(["sweep", str(f), "--workers", "1", "--out", str(tmp_path / "o")]) == 0

@@ -2,13 +2,14 @@ import json
 import subprocess
 import sys
 
+import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.ipsec import ESP
 from scapy.layers.l2 import GRE
 from scapy.utils import rdpcap
 
 from nvbench import __version__, workloads
-from nvbench.cli import main
+from nvbench.cli import default_scenario, main
 
 
 def test_calibrate_json(capsys):
@@ -58,3 +59,40 @@ def test_bad_arguments_exit_2_with_a_message():
     )
     assert r.returncode == 2
     assert "invalid choice" in r.stderr and "Traceback" not in r.stderr
+
+
+def _on_a_terminal(args: list[str]) -> tuple[str, str]:
+    """(stdout, what went to the terminal) of ``nvbench ARGS`` run with stderr on a pty."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "nvbench.cli", *args],
+                            stdout=subprocess.PIPE, stderr=slave, text=True)  # fmt: skip
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the pty closes when the process is gone
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.stdout.read() if proc.stdout else ""
+    assert proc.wait() == 0
+    os.close(master)
+    return out, seen.decode(errors="replace")
+
+
+@pytest.mark.slow  # two subprocesses simulating: minutes with the kernels as plain Python
+def test_progress_bars_go_to_the_terminal_not_the_results(tmp_path):
+    scenario = str(default_scenario())
+    out, tty = _on_a_terminal(["run", scenario, "--duration", "0.05", "--out", str(tmp_path / "r")])
+    assert "simulating" in tty and "simulating" not in out
+    assert "Parquet tables in" in out
+    sweep = tmp_path / "s.toml"
+    sweep.write_text('scenario = "default"\nduration_s = 0.02\n[[grid]]\n'
+                     'path = "gateways[0].vcpus"\nvalues = [4, 8]\n')  # fmt: skip
+    out, tty = _on_a_terminal(["sweep", str(sweep), "--workers", "1", "--out", str(tmp_path / "s")])
+    assert "sweep" in tty and "2 runs: 2 done now" in out and "2/2" not in out
