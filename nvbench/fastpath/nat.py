@@ -131,6 +131,12 @@ def tcp_next(b, flags, outbound):
 @kernel
 def free_session(st, cfg, s, now):
     """Release mapping ``s``: unindex it, queue its port for hold-down, recycle the slot."""
+    release(st, s, (now + cfg[CFG_HOLD] + NS - 1) // NS)  # whole seconds, rounded up
+
+
+@kernel
+def release(st, s, avail_s):
+    """Free mapping ``s``; its port is queued to be handed out again from ``avail_s``."""
     ok = st[OUT_KEY][s]
     pc = (ok >> 48) & 3
     hashtable.remove(st[IN_SLOTS], st[IN_KEY], s)
@@ -138,7 +144,7 @@ def free_session(st, cfg, s, now):
     ring = hashtable.find(st[ADDR_SLOTS], st[ADDR_KEYS], (ok >> 16) & 0xFFFFFFFF) * N_PCODES + pc
     tail = (st[RING_HEAD][ring] + st[RING_COUNT][ring]) % RING
     st[RING_PORT][ring, tail] = ok & 0xFFFF
-    st[RING_AVAIL][ring, tail] = (now + cfg[CFG_HOLD] + NS - 1) // NS  # whole seconds, rounded up
+    st[RING_AVAIL][ring, tail] = avail_s
     st[RING_COUNT][ring] += 1
     st[T_USED][st[IN_KEY][s] >> 50] -= 1
     st[STATE][s] = FREE
@@ -229,9 +235,12 @@ def deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now):
 
 @kernel
 def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
-    """Translate one parsed outbound packet of tenant ``t``; (verdict, tenant after)."""
+    """Translate one parsed outbound packet of tenant ``t``.
+
+    Returns (verdict, tenant after, the mapping it used or -1, whether it opened it).
+    """
     if t < 0 or t >= st[T_POOL_LEN].shape[0] or st[T_POOL_LEN][t] == 0:
-        return V.NO_MAPPING, t
+        return V.NO_MAPPING, t, -1, False
     src = rd32(pkt, l3 + SRC)
     dst = rd32(pkt, l3 + DST)
     s = hashtable.find(st[IN_SLOTS], st[IN_KEY], inside_key(t, pc, src, sport))
@@ -239,10 +248,11 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
         free_session(st, cfg, s, now)
         st[STATS][ST_EXPIRED] += 1
         s = -1
-    if s < 0:
+    opened = s < 0
+    if opened:
         v, s = create_session(st, cfg, t, pc, src, sport, now)
         if v != V.OK:
-            return v, t
+            return v, t, -1, False
     if pc == PC_TCP:
         st[STATE][s] = tcp_next(np.int64(st[STATE][s]), flags, True)
     st[LAST][s] = now
@@ -252,7 +262,7 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
     pub = (ok >> 16) & 0xFFFFFFFF
     rewrite(pkt, l3, l4, pc, SRC, 0, pub, ok & 0xFFFF)
     if hashtable.find(st[ADDR_SLOTS], st[ADDR_KEYS], dst) < 0:
-        return V.OK, t
+        return V.OK, t, s, opened
     # Hairpinning: the destination is one of our public addresses (REQ-9); its source
     # is now our external address and port, as REQ-9a asks.
     if pc == PC_ICMP:  # the echo identifier was just translated: look up the new one
@@ -260,21 +270,30 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
     v, t2 = deliver_inbound(st, cfg, pkt, l3, l4, pc, pub, dst, dport, flags, now)
     if v == V.OK:
         st[STATS][ST_HAIRPIN] += 1
-    return v, t2
+    return v, t2, s, opened
 
 
 @kernel
-def _outbound(buf, offset, length, rd, time, verdict, counts, st, cfg):
+def _outbound(buf, offset, length, rd, time, verdict, counts, st, cfg, session, opened):
+    """Translate outbound packets; ``session``/``opened`` (per packet, or empty: not
+    wanted) get the mapping each packet used and whether it opened it."""
+    track = session.shape[0] > 0
     for i in range(verdict.shape[0]):
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]
         now = tick(st[8], time[i])
+        s, made = -1, False
         v, l3, l4, pc, sport, dport, flags = parse(pkt, offset[i], length[i])
         if v == V.OK:
-            v, t = translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, rd[i], now)
+            v, t, s, made = translate_outbound(
+                st, cfg, pkt, l3, l4, pc, sport, dport, flags, rd[i], now
+            )
             if v == V.OK:
                 rd[i] = t
+        if track:
+            session[i] = s
+            opened[i] = made
         counts[v] += 1
         verdict[i] = v
 
@@ -308,6 +327,21 @@ def _expire(st, cfg, now):
             freed += 1
     st[STATS][ST_EXPIRED] += freed
     return freed
+
+
+@kernel
+def _unopen(st, sessions):
+    """Free ``sessions`` as if never opened: their ports at once, no hold-down, and
+    they leave the count of mappings created. Returns how many were live."""
+    undone = 0
+    for k in range(sessions.shape[0]):
+        s = sessions[k]
+        if st[STATE][s] == FREE or st[STATE][s] & STATIC:
+            continue
+        release(st, s, 0)
+        undone += 1
+    st[STATS][ST_CREATED] -= undone
+    return undone
 
 
 @kernel

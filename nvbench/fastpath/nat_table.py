@@ -50,6 +50,8 @@ from nvbench.packet.batch import PacketBatch
 
 ADF_REMOTES = 4
 S = K.NS  # one second in ns
+_NO_SESSIONS = np.zeros(0, np.int64)  # outbound() when the caller tracks no sessions
+_NO_OPENED = np.zeros(0, np.bool_)
 
 
 @dataclass(frozen=True)
@@ -229,13 +231,38 @@ class NatTable:
 
     # -- the fast path ---------------------------------------------------------------
 
-    def outbound(self, batch: PacketBatch, counts: np.ndarray) -> None:
+    def outbound(
+        self,
+        batch: PacketBatch,
+        counts: np.ndarray,
+        session: np.ndarray | None = None,
+        opened: np.ndarray | None = None,
+    ) -> None:
         """Translate every OK frame of ``batch`` from inside to outside, in place.
 
         ``batch.rd`` names each packet's tenant; ``batch.time`` is the NAT's clock.
         A hairpinned packet comes out with ``rd`` set to the receiving tenant.
+        ``session`` (int64) and ``opened`` (bool), of ``batch.n`` entries, if given,
+        get the mapping each translated packet used (-1: none) and whether it opened it.
         """
-        self._run(K._outbound, batch, counts)
+        n = batch.n
+        if session is None or opened is None:
+            session, opened = _NO_SESSIONS, _NO_OPENED
+        elif session.shape[0] < n or opened.shape[0] < n:
+            raise ValueError(f"session and opened need {n} entries")
+        K._outbound(batch.buf, batch.offset, batch.length, batch.rd, batch.time,
+                    batch.verdict[:n], counts, self.state, self._cfg, session, opened)  # fmt: skip
+
+    def unopen(self, sessions: np.ndarray) -> int:
+        """Undo mappings whose opening packet, as it turned out, never reached the NAT.
+
+        A gateway applies the NAT as packets arrive and learns only afterwards which of them
+        its full queue dropped; a real one drops those before the NAT sees them. Their
+        mappings are freed with their ports usable at once (no hold-down: the port was never
+        seen outside) and leave the count of mappings created. Static mappings and slots
+        already free are left alone. Returns how many were undone.
+        """
+        return int(K._unopen(self.state, np.ascontiguousarray(sessions, dtype=np.int64)))
 
     def inbound(self, batch: PacketBatch, counts: np.ndarray) -> None:
         """Translate every OK frame of ``batch`` from outside to inside; sets ``rd``."""

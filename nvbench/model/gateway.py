@@ -16,8 +16,12 @@ and an IPsec tunnel by its SA, so one tunnel never uses more than one core [S23]
 refused for the VPN functions for that reason.
 
 Costs (cycles) come from the profile; a NAT packet that opened a session costs
-``nat_new``, the others ``nat_existing`` (the kernel reports how many sessions a batch
-opened, not which packets: the difference is spread over the batch's packets).
+``nat_new``, the others ``nat_existing`` (the difference is spread over the batch's
+packets).
+
+The functions run as packets arrive, before the queue decides who fits. A NAT mapping
+opened by a packet the full queue then drops is undone at once (a real gateway drops
+first), unless a packet the queue took used it too.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import count_ok, ipv4_dst
 from nvbench.fastpath.timing import is_sorted
-from nvbench.fastpath.verdict import GATEWAY_FAILOVER, MOVED, new_counts
+from nvbench.fastpath.verdict import BUFFER_FULL, GATEWAY_FAILOVER, MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.station import PINNED, SHARED, Station
@@ -132,11 +136,14 @@ class GatewayVM(Station):
         self._inbox_outside: list[PacketBatch] = []
         self._held_inside: list[PacketBatch] = []
         self.expired = 0
+        self.nat_unopened = 0  # mappings undone: their packet was dropped by the full queue
         self._no_tunnels: list[tuple[int, int]] = []
         if nat is not None:
             sim.env.process(self._expiry(nat_sweep_ns))
         self._new_share: dict[int, float] = {}  # by id(view): share of packets opening a session
         self._hairpin: dict[int, np.ndarray] = {}  # by id(view): rows headed for our own address
+        # by id(view): the NAT mapping each packet used, and whether it opened it
+        self._nat_track: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._side: dict[int, int] = {}  # by id(view): the port it came in
 
     # -- wiring and events ------------------------------------------------------------------
@@ -164,11 +171,13 @@ class GatewayVM(Station):
             self.apply(outside, self._inbound, self.counts)
             views = inside + outside
             timed = self.serve(views)
+            self._unopen_dropped(inside)
             if timed is not None:
                 self._emit(views, len(inside), *timed)
             # Keyed by id(view): a later view may reuse the id of one of these.
             self._hairpin.clear()
             self._new_share.clear()
+            self._nat_track.clear()
         due, self._held = self.split(self._held, t1)
         for v in due:
             self._send_side(v, OUTSIDE)
@@ -273,7 +282,9 @@ class GatewayVM(Station):
             created = int(self.nat.stats[nat_kernels.ST_CREATED])
             live = int((v.verdict[: v.n] == 0).sum())
             self._hairpin_dst(v)
-            self.nat.outbound(v, counts)
+            session, opened = np.full(v.n, -1, np.int64), np.zeros(v.n, np.bool_)
+            self.nat.outbound(v, counts, session, opened)
+            self._nat_track[id(v)] = (session, opened)
             new = int(self.nat.stats[nat_kernels.ST_CREATED]) - created
             self._new_share[id(v)] = self._new_share.get(id(v), 0.0) + (new / live if live else 0)
         elif code == ESP:
@@ -293,6 +304,29 @@ class GatewayVM(Station):
             nat = ~is_esp & (fn == NAT)
             if nat.any():
                 _only(v, nat, self.nat.inbound, counts)
+
+    def _unopen_dropped(self, inside: list[PacketBatch]) -> None:
+        """Undo the NAT mappings opened by packets the full queue then dropped.
+
+        The NAT runs as packets arrive, before the queue decides; a real gateway drops on a
+        full queue first, so those packets never opened anything. A mapping stays when a
+        packet the queue took used it too.
+        """
+        if self.nat is None or not self._nat_track:
+            return
+        dropped, kept = [], []
+        for v in inside:
+            track = self._nat_track.get(id(v))
+            if track is None:
+                continue
+            session, opened = track
+            full = v.verdict[: v.n] == BUFFER_FULL
+            dropped.append(session[full & opened])
+            kept.append(session[~full & (session >= 0)])
+        undo = np.setdiff1d(np.concatenate(dropped or [np.zeros(0, np.int64)]),
+                            np.concatenate(kept or [np.zeros(0, np.int64)]))  # fmt: skip
+        if undo.shape[0]:
+            self.nat_unopened += self.nat.unopen(undo)
 
     def _hairpin_dst(self, v: PacketBatch) -> None:
         """Remember which packets head for one of the NAT's own public addresses."""

@@ -314,3 +314,31 @@ def test_nat_hairpin_goes_back_inside():
         assert (ip.src, ip.dst, Ether(f)[UDP].dport) == ("203.0.113.1", _ip(VM), 5000)
         assert_checksums_valid(f)
     assert {Ether(f)[IP].dst for f in outside.frames} == {"8.8.8.8"}
+
+
+def test_packets_the_full_queue_drops_open_no_nat_mapping():
+    """The gateway applies the NAT as packets arrive, then its queue drops what does not
+    fit; a real one drops first. So every mapping left must belong to a packet that got
+    out, and the overload must not eat ports or quota with mappings nobody used."""
+    from nvbench.fastpath.nat_table import NatTable
+
+    pub = 0xCB007101
+    nat = NatTable(65536, max_tenants=4, seed=1)
+    nat.add_tenant(0, [pub])
+    sim = Simulation(seed=3)
+    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat, vcpus=1, queue_pkts=8)
+    flows = Flows((VM,), (0x08080808,), count=50_000)  # nearly every packet a new flow
+    PacketSource(sim, "t0", 0, flows, Sizes.fixed(100), 3_000_000).connect(gw.inside)
+    outside = Capture(sim, "outside", keep=1_000_000)
+    gw.outside.connect(outside)
+    r = sim.run(2_000_000)
+    e = r.element("gw")
+    assert r.accounting_problems() == []
+    assert e["dropped"] > len(outside.frames) > 0  # overloaded: most packets dropped
+    left = {(Ether(f)[IP].src, Ether(f)[UDP].sport) for f in outside.frames}
+    live = {(_ip(m[4]), m[5]) for m in nat.mappings()}
+    # Every packet that left has its mapping; the only others are those of the packets
+    # still in the gateway at the end.
+    assert left <= live and len(live - left) <= e["in_flight"]
+    assert gw.nat_unopened > 0 and nat.ports_in_use(pub) == len(live)
+    assert e["nat_sessions_created"] == len(live)

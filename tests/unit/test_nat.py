@@ -227,6 +227,50 @@ def test_pool_exhaustion_and_port_hold_down():  # 64,512 ports [S38]; RFC 6888 R
     assert out(n, ok)[V.OK] == 1
 
 
+def tracked(n, b):
+    """outbound() asked for the mapping each packet used and whether it opened it."""
+    session, opened = np.full(b.n, -7, np.int64), np.zeros(b.n, np.bool_)
+    n.outbound(b, new_counts(), session, opened)
+    return session, opened
+
+
+def test_outbound_reports_the_mapping_each_packet_used():
+    n = nat(quota=2)
+    b = packets(5, sport=np.array([1000, 1001, 1000, 1002, 1001]))
+    session, opened = tracked(n, b)
+    assert opened.tolist() == [True, True, False, False, False]
+    assert session[0] == session[2] and session[1] == session[4] and session[0] != session[1]
+    assert session[3] == -1 and b.verdict[3] == V.NAT_QUOTA_EXCEEDED
+    in_key = n._sessions[0]
+    assert [int(in_key[s]) & 0xFFFF for s in session[[0, 1]]] == [1000, 1001]
+
+
+def test_unopen_gives_back_quota_and_leaves_static_mappings():
+    n = nat(quota=2)
+    n.add_static(0, 17, (VM + 1, 80), (PUB, 8080))
+    session, _ = tracked(n, packets(2, sport=np.array([1000, 1001])))
+    created = int(n.stats[0])
+    assert out(n, packets(sport=1002))[V.NAT_QUOTA_EXCEEDED] == 1
+    assert n.unopen(session[:1]) == 1 and n.unopen(session[:1]) == 0  # once only
+    assert int(n.stats[0]) == created - 1 and n.active() == 2  # one dynamic + the static
+    assert out(n, packets(sport=1002))[V.OK] == 1  # the quota came back
+    static = [s for s in range(n._sessions[3].shape[0]) if n._sessions[3][s] & 0x80]
+    assert n.unopen(np.array(static)) == 0 and n.active() == 3
+
+
+@pytest.mark.slow  # opens 64,512 mappings: slow with the kernels as plain Python
+def test_an_unopened_port_is_free_at_once():  # no hold-down: it was never seen outside
+    n = nat(capacity=RING + 10)
+    flows = RING
+    b = packets(flows, src=VM + np.arange(flows) // 60000, sport=1024 + np.arange(flows) % 60000)
+    session, opened = tracked(n, b)
+    assert opened.all() and n.ports_in_use(PUB) == RING
+    assert out(n, packets(src=0x0A0000FF))[V.NAT_PORTS_EXHAUSTED] == 1
+    n.unopen(session[:1])
+    assert out(n, packets(src=0x0A0000FF))[V.OK] == 1  # same instant: no 120 s wait
+    assert n.ports_in_use(PUB) == RING
+
+
 @pytest.mark.parametrize(
     ("proto", "flags", "alive_s", "dead_s"),
     [
