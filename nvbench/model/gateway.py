@@ -16,8 +16,7 @@ and an IPsec tunnel by its SA, so one tunnel never uses more than one core [S23]
 refused for the VPN functions for that reason.
 
 Costs (cycles) come from the profile; a NAT packet that opened a session costs
-``nat_new``, the others ``nat_existing`` (the difference is spread over the batch's
-packets).
+``nat_new``, the others ``nat_existing`` (the kernel reports which packets opened one).
 
 The functions run as packets arrive, before the queue decides who fits. A NAT mapping
 opened by a packet the full queue then drops is undone at once (a real gateway drops
@@ -140,7 +139,6 @@ class GatewayVM(Station):
         self._no_tunnels: list[tuple[int, int]] = []
         if nat is not None:
             sim.env.process(self._expiry(nat_sweep_ns))
-        self._new_share: dict[int, float] = {}  # by id(view): share of packets opening a session
         self._hairpin: dict[int, np.ndarray] = {}  # by id(view): rows headed for our own address
         # by id(view): the NAT mapping each packet used, and whether it opened it
         self._nat_track: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -176,7 +174,6 @@ class GatewayVM(Station):
                 self._emit(views, len(inside), *timed)
             # Keyed by id(view): a later view may reuse the id of one of these.
             self._hairpin.clear()
-            self._new_share.clear()
             self._nat_track.clear()
         due, self._held = self.split(self._held, t1)
         for v in due:
@@ -279,14 +276,10 @@ class GatewayVM(Station):
     def _outbound_all(self, v: PacketBatch, code: int, counts: np.ndarray) -> None:
         if code == NAT:
             assert self.nat is not None
-            created = int(self.nat.stats[nat_kernels.ST_CREATED])
-            live = int((v.verdict[: v.n] == 0).sum())
             self._hairpin_dst(v)
             session, opened = np.full(v.n, -1, np.int64), np.zeros(v.n, np.bool_)
             self.nat.outbound(v, counts, session, opened)
             self._nat_track[id(v)] = (session, opened)
-            new = int(self.nat.stats[nat_kernels.ST_CREATED]) - created
-            self._new_share[id(v)] = self._new_share.get(id(v), 0.0) + (new / live if live else 0)
         elif code == ESP:
             assert self.sas is not None and self.tunnel_sa is not None
             live = v.verdict[: v.n] == 0
@@ -351,11 +344,11 @@ class GatewayVM(Station):
             mine = code == c
             if mine.any():
                 ns[mine] = self.costs.service_ns(fname, nbytes[mine], self.clock_hz)
-        share = self._new_share.pop(id(batch), 0.0)
-        if share:
-            nat = code == NAT
-            extra = self.costs.service_ns("nat_new", nbytes[nat], self.clock_hz) - ns[nat]
-            ns[nat] += np.rint(extra * share).astype(np.int64)
+        track = self._nat_track.get(id(batch))
+        if track is not None:  # a packet that opened a NAT mapping costs nat_new
+            new = track[1][rows]
+            if new.any():
+                ns[new] = self.costs.service_ns("nat_new", nbytes[new], self.clock_hz)
         return ns
 
     def server_of(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:

@@ -342,3 +342,25 @@ def test_packets_the_full_queue_drops_open_no_nat_mapping():
     assert left <= live and len(live - left) <= e["in_flight"]
     assert gw.nat_unopened > 0 and nat.ports_in_use(pub) == len(live)
     assert e["nat_sessions_created"] == len(live)
+
+
+def test_the_packet_that_opens_a_nat_mapping_pays_for_it():
+    """At an idle gateway (evenly spaced packets) a packet's delay is its own service
+    time: the first packet of each flow takes nat_new, every later one nat_existing (the
+    cost model's two rows), even when a quantum holds many packets."""
+    from nvbench.fastpath.nat_table import NatTable
+
+    nat = NatTable(1024, max_tenants=4, seed=1)
+    nat.add_tenant(0, [0xCB007101])
+    sim = Simulation(seed=5)
+    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat, vcpus=1, clock_hz=2e9)
+    flows = Flows((VM,), (0x08080808,), count=2)
+    PacketSource(sim, "t0", 0, flows, Sizes.fixed(100), 50_000, process="cbr").connect(gw.inside)
+    gw.outside.connect(Sink(sim, "internet"))
+    e = sim.run(5_000_000).element("gw")  # many packets a quantum, two of them new
+    new, old = (
+        int(PROFILE.service_ns(f, np.array([100]), 2e9)[0]) for f in ("nat_new", "nat_existing")
+    )
+    assert new > 1.5 * old and e["nat_sessions_created"] == 2 and e["delivered"] > 20
+    assert e["delay_max_ns"] == pytest.approx(new, rel=0.01)
+    assert e["delay_p50_ns"] == pytest.approx(old, rel=0.01)
