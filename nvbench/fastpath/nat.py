@@ -34,6 +34,13 @@ from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
 from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, PC_UDP, TCP_FIN, TCP_RST, parse, rewrite
 from nvbench.fastpath.wire import rd32
+from nvbench.packet.layouts import ETHERNET, TCP
+
+# The bytes from a frame's start the NAT kernels read or write, at most: an Ethernet
+# header with one 802.1Q tag, an IPv4 header with the longest options (IHL 15), and the
+# longest transport header they touch (TCP without options; UDP and ICMP echo are 8).
+# The gateway runs NAT on copies of just these bytes when it must reorder packets.
+SPAN = ETHERNET.length + 4 + 15 * 4 + TCP.length
 
 PORT_FIRST = 1024
 RING = 65536 - PORT_FIRST  # 64,512 ports per address and protocol [S38]

@@ -34,7 +34,7 @@ import simpy
 from nvbench.fastpath import esp
 from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.esp import SaTable
-from nvbench.fastpath.gather import copy_packets
+from nvbench.fastpath.gather import copy_back_heads, copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import count_ok, ipv4_dst
 from nvbench.fastpath.timing import is_sorted
@@ -143,6 +143,9 @@ class GatewayVM(Station):
         # by id(view): the NAT mapping each packet used, and whether it opened it
         self._nat_track: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._side: dict[int, int] = {}  # by id(view): the port it came in
+        # ESP encrypts whole payloads, so a gateway with tunnels merges whole frames to
+        # keep arrival order; NAT and forwarding need only the headers (_apply_in_order).
+        self._whole_frames = sas is not None
 
     # -- wiring and events ------------------------------------------------------------------
 
@@ -160,13 +163,14 @@ class GatewayVM(Station):
     def tick(self, t0: int, t1: int) -> None:
         inside, self._inbox = self.split(self._inbox, t1)
         outside, self._inbox_outside = self.split(self._inbox_outside, t1)
-        inside, outside = self._in_time_order(inside), self._in_time_order(outside)
+        if self._whole_frames:
+            inside, outside = self._in_time_order(inside), self._in_time_order(outside)
         if inside or outside:
             self._drop_while_down(inside + outside)
             self._side = {id(v): INSIDE for v in inside} | {id(v): OUTSIDE for v in outside}
             self._drop_while_no_tunnels(inside, outside)
-            self.apply(inside, self._outbound, self.counts)
-            self.apply(outside, self._inbound, self.counts)
+            self._apply_in_order(inside, self._outbound, INSIDE)
+            self._apply_in_order(outside, self._inbound, OUTSIDE)
             views = inside + outside
             timed = self.serve(views)
             self._unopen_dropped(inside)
@@ -203,31 +207,65 @@ class GatewayVM(Station):
             self.dropped(v, gone)
 
     def _in_time_order(self, views: list[PacketBatch]) -> list[PacketBatch]:
-        """One batch in arrival order when the views interleave in time.
+        """One batch in arrival order when the views interleave in time (ESP gateways).
 
         The functions run when packets arrive, and their order matters: ESP numbers its
         packets in sequence (a peer's 64-packet replay window drops what comes too far out
-        of order [RFC 4303]) and the NAT hands out ports in order. So interleaved inputs
-        (several hosts' traffic) are merged by a copy first.
+        of order [RFC 4303]). ESP encrypts the whole payload, so interleaved inputs
+        (several hosts' traffic) are merged by a copy of the frames first.
         """
-        live = [v for v in views if count_ok(v.verdict, v.n)]
-        if len(live) < 2:
+        live, rows, pos = _arrival_order(views)
+        if pos is None:
             return live
-        rows = [np.flatnonzero(v.verdict[: v.n] == 0) for v in live]
-        times = np.concatenate([v.time[r] for v, r in zip(live, rows, strict=True)])
-        if is_sorted(times):
-            return live
-        order = np.argsort(times, kind="stable")
-        pos = np.empty_like(order)
-        pos[order] = np.arange(order.shape[0])
-        out = self.sim.new_batch(order.shape[0])
+        out = self.sim.new_batch(pos.shape[0])
         start = 0
         for v, r in zip(live, rows, strict=True):
             copy_packets(v, r, out, pos[start : start + r.shape[0]])
             v.verdict[r] = MOVED
             start += r.shape[0]
-        out.n = order.shape[0]
+        out.n = pos.shape[0]
         return [out]
+
+    def _apply_in_order(self, views: list[PacketBatch], fn, side: int) -> None:
+        """Run kernel wrapper ``fn`` on the live packets of ``views`` in arrival order.
+
+        The NAT hands out ports and refreshes its timers in arrival order. When the views
+        interleave in time (several hosts' traffic), ``fn`` runs on copies of the packets'
+        first ``nat.SPAN`` bytes (all a NAT or forwarding kernel touches), merged in time
+        order; the headers, verdicts and tenants then go back to the views. The payloads
+        stay where they are.
+        """
+        live, rows, pos = _arrival_order(views) if not self._whole_frames else (views, [], None)
+        if pos is None:
+            self.apply(live, fn, self.counts)
+            return
+        heads = self.sim.new_batch(pos.shape[0])
+        parts, start = [], 0
+        for v, r in zip(live, rows, strict=True):
+            parts.append(pos[start : start + r.shape[0]])
+            copy_packets(v, r, heads, parts[-1], span=nat_kernels.SPAN)
+            start += r.shape[0]
+        heads.n = pos.shape[0]
+        self._side[id(heads)] = side
+        self.apply([heads], fn, self.counts)  # books the drops, by the copied tenant
+        for v, r, p in zip(live, rows, parts, strict=True):
+            copy_back_heads(heads, p, v, r, nat_kernels.SPAN)
+            self._adopt(heads, v, r, p)
+        for book in (self._hairpin, self._nat_track, self._side):
+            book.pop(id(heads), None)
+
+    def _adopt(self, heads: PacketBatch, v: PacketBatch, r: np.ndarray, p: np.ndarray) -> None:
+        """Move what the function noted of rows ``p`` of ``heads`` to rows ``r`` of ``v``."""
+        mask = self._hairpin.get(id(heads))
+        if mask is not None:
+            mine = np.zeros(v.n, np.bool_)
+            mine[r] = mask[p]
+            self._hairpin[id(v)] = mine
+        track = self._nat_track.get(id(heads))
+        if track is not None:
+            session, opened = np.full(v.n, -1, np.int64), np.zeros(v.n, np.bool_)
+            session[r], opened[r] = track[0][p], track[1][p]
+            self._nat_track[id(v)] = (session, opened)
 
     def _emit(self, views, n_inside, rows, d, order) -> None:
         """Hold each view for the port it leaves by; NAT hairpins are copied out to go
@@ -314,10 +352,14 @@ class GatewayVM(Station):
                 continue
             session, opened = track
             full = v.verdict[: v.n] == BUFFER_FULL
+            if not (full & opened).any():
+                continue
             dropped.append(session[full & opened])
             kept.append(session[~full & (session >= 0)])
-        undo = np.setdiff1d(np.concatenate(dropped or [np.zeros(0, np.int64)]),
-                            np.concatenate(kept or [np.zeros(0, np.int64)]))  # fmt: skip
+        if not dropped:
+            return
+        kept = [k for k in kept if k.shape[0]] or [np.zeros(0, np.int64)]
+        undo = np.setdiff1d(np.concatenate(dropped), np.concatenate(kept))
         if undo.shape[0]:
             self.nat_unopened += self.nat.unopen(undo)
 
@@ -391,6 +433,22 @@ def _only(v: PacketBatch, mask: np.ndarray, fn, counts: np.ndarray) -> None:
     v.verdict[hidden] = SKIP
     fn(v, counts)
     v.verdict[hidden] = 0
+
+
+def _arrival_order(views: list[PacketBatch]):
+    """(live views, their live rows, each row's place in arrival order); the places are
+    None when the views need no merging (fewer than two, or already in time order)."""
+    live = [v for v in views if count_ok(v.verdict, v.n)]
+    if len(live) < 2:
+        return live, [], None
+    rows = [np.flatnonzero(v.verdict[: v.n] == 0) for v in live]
+    times = np.concatenate([v.time[r] for v, r in zip(live, rows, strict=True)])
+    if is_sorted(times):
+        return live, rows, None
+    order = np.argsort(times, kind="stable")
+    pos = np.empty_like(order)
+    pos[order] = np.arange(order.shape[0])
+    return live, rows, pos
 
 
 def _esp_frames(v: PacketBatch) -> np.ndarray:
