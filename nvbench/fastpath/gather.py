@@ -40,9 +40,11 @@ def _check_geometry(src: PacketBatch, dst: PacketBatch) -> None:
 
 
 def copy_packets(
-    src: PacketBatch, idx: np.ndarray, dst: PacketBatch, pos: np.ndarray, span: int = WHOLE
-) -> None:
-    """Copy rows ``idx`` of ``src`` (frames and every column) to rows ``pos`` of ``dst``.
+    src: PacketBatch, idx: np.ndarray, dst: PacketBatch, pos: np.ndarray, span: int = WHOLE,
+    columns: tuple[str, ...] = COLUMNS,
+) -> None:  # fmt: skip
+    """Copy rows ``idx`` of ``src`` (frames and ``columns``, all by default) to rows
+    ``pos`` of ``dst``.
 
     With ``span``, only the first ``span`` bytes of each frame are copied (at least: the
     copy is word-wise); the rest of the destination slot is left as it was.
@@ -51,7 +53,7 @@ def copy_packets(
     _check_geometry(src, dst)
     _copy_frames(src.buf.view(np.uint64), src.offset, src.length, idx,
                  dst.buf.view(np.uint64), pos, span)  # fmt: skip
-    for name in COLUMNS:
+    for name in columns:
         getattr(dst, name)[pos] = getattr(src, name)[idx]
 
 

@@ -72,6 +72,8 @@ class Port(Element):
 FORWARD, NAT, ESP = 0, 1, 2
 CODE = {"forward": FORWARD, "nat": NAT, "s2s": ESP, "ra": ESP}
 SKIP = 254  # a row hidden from a kernel for the moment (another tenant's function)
+# What the NAT and forwarding functions read of a packet besides its header bytes.
+HEAD_COLUMNS = ("offset", "length", "time", "rd", "verdict")
 
 
 class GatewayVM(Station):
@@ -243,7 +245,7 @@ class GatewayVM(Station):
         parts, start = [], 0
         for v, r in zip(live, rows, strict=True):
             parts.append(pos[start : start + r.shape[0]])
-            copy_packets(v, r, heads, parts[-1], span=nat_kernels.SPAN)
+            copy_packets(v, r, heads, parts[-1], span=nat_kernels.SPAN, columns=HEAD_COLUMNS)
             start += r.shape[0]
         heads.n = pos.shape[0]
         self._side[id(heads)] = side
