@@ -53,6 +53,25 @@ def live_rows(verdict, n, rows):
 
 
 @kernel
+def gather_live(verdict, time, length, n, table, rows, a, size, s):
+    """A station's inputs from one view in one pass: the live rows, their arrival times,
+    sizes and service times (``table[length]``). Returns how many, or -1 when a length
+    is past the table (the caller computes those service times itself)."""
+    k = 0
+    for i in range(n):
+        if verdict[i] != 0:
+            continue
+        if length[i] >= table.shape[0]:
+            return -1
+        rows[k] = i
+        a[k] = time[i]
+        size[k] = length[i]
+        s[k] = table[length[i]]
+        k += 1
+    return k
+
+
+@kernel
 def live_totals(verdict, length, n):
     """(live packets, their bytes)."""
     c = 0

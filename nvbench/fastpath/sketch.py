@@ -61,6 +61,49 @@ def _add_by_key(hist, stats, key, values, index):
             stats[r, 2] = v
 
 
+@kernel
+def absorb(verdict, rd, length, time, born, n, packets, nbytes, hist, stats, key_index,
+           key_hist, key_stats):  # fmt: skip
+    """A sink's whole bookkeeping for one view, in one pass: each live packet counts for
+    its tenant (``packets``, ``nbytes``; a tenant index outside them counts in the totals
+    only) and its latency ``time - born`` goes into the sketch and its tenant's.
+
+    Returns (packets, bytes) absorbed, or (-1, 0), touching nothing, when a live packet's
+    tenant has no sketch yet (``key_index < 0``): the caller adds the sketches first.
+    """
+    t = packets.shape[0]
+    for i in range(n):
+        if verdict[i] == 0 and 0 <= rd[i] < t and key_index[rd[i]] < 0:
+            return -1, 0
+    c = 0
+    b = 0
+    for i in range(n):
+        if verdict[i] != 0:
+            continue
+        v = time[i] - born[i]
+        if v < 0:
+            v = 0
+        k = bucket(v)
+        hist[k] += 1
+        stats[0] += 1
+        stats[1] += v
+        if v > stats[2]:
+            stats[2] = v
+        c += 1
+        b += length[i]
+        r = rd[i]
+        if 0 <= r < t:
+            packets[r] += 1
+            nbytes[r] += length[i]
+            j = key_index[r]
+            key_hist[j, k] += 1
+            key_stats[j, 0] += 1
+            key_stats[j, 1] += v
+            if v > key_stats[j, 2]:
+                key_stats[j, 2] = v
+    return c, b
+
+
 def bounds(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lowest value and width of buckets ``b``."""
     b = np.asarray(b, np.int64)
@@ -128,12 +171,16 @@ class SketchSet:
         self.stats = np.zeros((0, 3), np.int64)
 
     def add(self, key: np.ndarray, values: np.ndarray) -> None:
+        self.make(key)
+        _add_by_key(self.hist, self.stats, key, np.ascontiguousarray(values, np.int64), self.index)
+
+    def make(self, key: np.ndarray) -> None:
+        """Add an empty sketch for every key of ``key`` that has none yet."""
         new = np.unique(key[self.index[key] < 0])
         if new.shape[0]:
             self.index[new] = self.hist.shape[0] + np.arange(new.shape[0])
             self.hist = np.concatenate([self.hist, np.zeros((new.shape[0], N_BUCKETS), np.int64)])
             self.stats = np.concatenate([self.stats, np.zeros((new.shape[0], 3), np.int64)])
-        _add_by_key(self.hist, self.stats, key, np.ascontiguousarray(values, np.int64), self.index)
 
     def keys(self) -> list[int]:
         return np.flatnonzero(self.index >= 0).tolist()

@@ -74,6 +74,9 @@ class NatDevice(Station):
         fn = self.table.outbound if self.outbound else self.table.inbound
         self.apply(views, fn, self.counts)
 
+    def service_table(self) -> np.ndarray:
+        return self.costs.service_table("nat_1to1", self.clock_hz)
+
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         return self.costs.service_ns("nat_1to1", batch.length[rows], self.clock_hz)
 

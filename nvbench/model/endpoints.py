@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nvbench.fastpath.sketch import LatencySketch, SketchSet
+from nvbench.fastpath.sketch import LatencySketch, SketchSet, absorb
 from nvbench.model.element import Element
 from nvbench.model.metrics import TenantCounters
 from nvbench.packet.batch import PacketBatch
@@ -36,14 +36,18 @@ class Sink(Element):
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
         for v in views:
-            live = v.verdict[: v.n] == 0
-            rd, length = v.rd[: v.n][live], v.length[: v.n][live]
-            delay = v.time[: v.n][live] - v.born[: v.n][live]
-            self.absorb(v, rd, length, delay)
+            self.absorb(v)
 
-    def absorb(self, batch, rd, length, delay) -> None:
-        self.tenants.add(rd, length)
-        self.latency.add(delay)
-        self.by_tenant.add(rd, delay)
-        self.stats.delivered += rd.shape[0]
-        self.stats.delivered_bytes += int(length.sum())
+    def absorb(self, batch: PacketBatch) -> None:
+        """Take the live packets of ``batch``: tenants' counts, latency sketches, books."""
+        args = (batch.verdict, batch.rd, batch.length, batch.time, batch.born, batch.n,
+                self.tenants.packets, self.tenants.bytes, self.latency.hist,
+                self.latency.stats, self.by_tenant.index)  # fmt: skip
+        c, nbytes = absorb(*args, self.by_tenant.hist, self.by_tenant.stats)
+        if c < 0:  # a tenant seen here for the first time: give it its sketch
+            live = batch.rd[: batch.n][batch.verdict[: batch.n] == 0]
+            t = self.tenants.packets.shape[0]
+            self.by_tenant.make(live[(live >= 0) & (live < t)])
+            c, nbytes = absorb(*args, self.by_tenant.hist, self.by_tenant.stats)
+        self.stats.delivered += c
+        self.stats.delivered_bytes += nbytes

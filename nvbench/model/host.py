@@ -96,6 +96,9 @@ class VSwitch(Station):
     def _decap(self, v: PacketBatch, counts: np.ndarray) -> None:
         nvgre.decapsulate(v, self.vsids, counts)
 
+    def service_table(self) -> np.ndarray:
+        return self.costs.service_table(self.function, self.spec.clock_hz)
+
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         return self.costs.service_ns(self.function, batch.length[rows], self.spec.clock_hz)
 

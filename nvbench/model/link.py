@@ -60,6 +60,9 @@ class Link(Station):
         # Transmission time of every frame length up to a jumbo slot: one lookup a packet.
         self._table = transmission_ns(wire_bytes(np.arange(9216 + 256)), self.bits_per_s)
 
+    def service_table(self) -> np.ndarray:
+        return self._table
+
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         length = batch.length[rows]
         if length.shape[0] and int(length.max()) < self._table.shape[0]:

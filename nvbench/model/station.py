@@ -24,7 +24,7 @@ import numpy as np
 import simpy
 
 from nvbench.fastpath import timing
-from nvbench.fastpath.scan import live_rows, write_departures
+from nvbench.fastpath.scan import gather_live, live_rows, write_departures
 from nvbench.fastpath.verdict import BUFFER_FULL, ELEMENT_DOWN, LINK_LOSS
 from nvbench.model.element import Element
 from nvbench.packet.batch import PacketBatch
@@ -87,6 +87,12 @@ class Station(Element):
         """Service time (int64 ns, >= 1) of packets ``rows`` of ``batch``."""
         raise NotImplementedError
 
+    def service_table(self) -> np.ndarray | None:
+        """Service time by frame length (int64 ns), where that is all a packet's service
+        depends on: the engine then gathers a view's inputs in one pass. None: ask
+        :meth:`service_ns`."""
+        return None
+
     def server_of(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         """The server (0..servers-1) each packet is pinned to (pinned dispatch only)."""
         return batch.flow[rows] % self.servers
@@ -146,12 +152,9 @@ class Station(Element):
 
     def serve(self, views: list[PacketBatch]):
         """Departure of every live packet; books buffer drops. None if nothing is live."""
-        rows = [_live(v) for v in views]
-        a = _concat([v.time[r] for v, r in zip(views, rows, strict=True)])
+        rows, a, size, s = self._inputs(views)
         if a.shape[0] == 0:
             return None
-        size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
-        s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
         in_order = bool(timing.is_sorted(a))
         order = np.arange(a.shape[0]) if in_order else np.argsort(a, kind="stable")
         s = self.draw_service(s, order)
@@ -168,6 +171,19 @@ class Station(Element):
         self._write_back(views, rows, a, d)
         self._apply_loss(views, rows, d, order)
         return rows, d, order
+
+    def _inputs(self, views: list[PacketBatch]):
+        """(live rows of each view, and over all of them: arrivals, sizes, service times)."""
+        table = self.service_table()
+        if table is not None:
+            got = _gather(views, table)
+            if got is not None:
+                return got
+        rows = [_live(v) for v in views]
+        a = _concat([v.time[r] for v, r in zip(views, rows, strict=True)])
+        size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
+        s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
+        return rows, a, size, s
 
     def _queue_serve(self, a, s, size, server) -> np.ndarray:
         q = self.queue
@@ -243,6 +259,22 @@ class Station(Element):
 def _live(v: PacketBatch) -> np.ndarray:
     rows = np.empty(v.n, np.int64)
     return rows[: live_rows(v.verdict, v.n, rows)]
+
+
+def _gather(views: list[PacketBatch], table: np.ndarray):
+    """:meth:`Station._inputs` by ``table``, one kernel pass a view; None if a frame is
+    longer than the table."""
+    total = sum(v.n for v in views)
+    a, size, s = (np.empty(total, np.int64) for _ in range(3))
+    rows, k = [], 0
+    for v in views:
+        r = np.empty(v.n, np.int64)
+        m = gather_live(v.verdict, v.time, v.length, v.n, table, r, a[k:], size[k:], s[k:])
+        if m < 0:
+            return None
+        rows.append(r[:m])
+        k += m
+    return rows, a[:k], size[:k], s[:k]
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:

@@ -12,8 +12,8 @@ class Capture(Sink):
         self.frames: list[bytes] = []
         self.rds: list[int] = []
 
-    def absorb(self, batch, rd, length, delay):
-        super().absorb(batch, rd, length, delay)
+    def absorb(self, batch):
+        super().absorb(batch)
         for i in batch.delivered().tolist():
             if len(self.frames) < self.keep:
                 self.frames.append(batch.frame(i))

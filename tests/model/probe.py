@@ -14,8 +14,8 @@ class Probe(Sink):
         super().__init__(sim, name)
         self.rows: list[np.ndarray] = []
 
-    def absorb(self, batch, rd, length, delay):
-        super().absorb(batch, rd, length, delay)
+    def absorb(self, batch):
+        super().absorb(batch)
         live = batch.verdict[: batch.n] == 0
         self.rows.append(
             np.stack([batch.rd[: batch.n][live], batch.flow[: batch.n][live],
