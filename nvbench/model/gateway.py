@@ -34,7 +34,7 @@ import simpy
 from nvbench.fastpath import esp
 from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.esp import SaTable
-from nvbench.fastpath.gather import copy_back_heads, copy_packets
+from nvbench.fastpath.gather import copy_back_heads, copy_packets, heads_batch
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import count_ok, ipv4_dst
 from nvbench.fastpath.timing import is_sorted
@@ -148,6 +148,10 @@ class GatewayVM(Station):
         # ESP encrypts whole payloads, so a gateway with tunnels merges whole frames to
         # keep arrival order; NAT and forwarding need only the headers (_apply_in_order).
         self._whole_frames = sas is not None
+        # The one function of every tenant (not ESP), if there is one: the hot path then
+        # needs no per-packet function codes.
+        self._one_fn = CODE[mode] if len(every) == 1 and not esp_modes else None
+        self._heads: PacketBatch | None = None  # kept: reused every quantum, stays in cache
 
     # -- wiring and events ------------------------------------------------------------------
 
@@ -241,7 +245,8 @@ class GatewayVM(Station):
         if pos is None:
             self.apply(live, fn, self.counts)
             return
-        heads = self.sim.new_batch(pos.shape[0])
+        top = max(int(v.offset[r].max()) for v, r in zip(live, rows, strict=True) if r.shape[0])
+        heads = self._heads = heads_batch(self._heads, pos.shape[0], top, nat_kernels.SPAN)
         parts, start = [], 0
         for v, r in zip(live, rows, strict=True):
             parts.append(pos[start : start + r.shape[0]])
@@ -380,14 +385,17 @@ class GatewayVM(Station):
 
     def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         nbytes = batch.length[rows]
-        code = self.functions(batch, rows)
         side = "encap" if self._side.get(id(batch), INSIDE) == INSIDE else "decap"
         names = {FORWARD: "forward", NAT: "nat_existing", ESP: f"esp_{side}:{self.suite}"}
-        ns = np.zeros(rows.shape[0], np.int64)
-        for c, fname in names.items():
-            mine = code == c
-            if mine.any():
-                ns[mine] = self.costs.service_ns(fname, nbytes[mine], self.clock_hz)
+        if self._one_fn is not None:
+            ns = self.costs.service_ns(names[self._one_fn], nbytes, self.clock_hz)
+        else:
+            code = self.functions(batch, rows)
+            ns = np.zeros(rows.shape[0], np.int64)
+            for c, fname in names.items():
+                mine = code == c
+                if mine.any():
+                    ns[mine] = self.costs.service_ns(fname, nbytes[mine], self.clock_hz)
         track = self._nat_track.get(id(batch))
         if track is not None:  # a packet that opened a NAT mapping costs nat_new
             new = track[1][rows]
@@ -397,6 +405,8 @@ class GatewayVM(Station):
 
     def server_of(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
         """RSS: a tunnel's packets to the SA's vCPU, the others by flow [S23][S34]."""
+        if self._one_fn is not None:  # no tunnels
+            return batch.flow[rows] % self.servers
         tunnel = self.functions(batch, rows) == ESP
         return np.where(tunnel, np.maximum(batch.sa[rows], 0), batch.flow[rows]) % self.servers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nvbench.fastpath.gather import copy_back_heads, copy_packets
+from nvbench.fastpath.gather import copy_back_heads, copy_packets, heads_batch
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import build_frames
 
@@ -74,3 +74,20 @@ def test_heads_whose_frames_moved_are_refused():
 def test_slot_geometry_must_match():
     with pytest.raises(ValueError, match="slot geometry"):
         copy_packets(source(), np.arange(1), PacketBatch(1, max_frame=9018), np.arange(1))
+
+
+def test_header_copies_fit_short_slots_and_too_short_ones_are_refused():
+    src = source()
+    rows = np.arange(6)
+    heads = heads_batch(None, 6, int(src.offset.max()), 98)
+    assert heads.slot_size < src.slot_size and heads.capacity >= 6
+    copy_packets(src, rows, heads, rows, span=98)
+    heads.n = 6
+    for i in rows:
+        o = int(src.offset[i])
+        assert heads.buf[i, o : o + 60].tobytes() == src.buf[i, o : o + 60].tobytes()
+    assert heads_batch(heads, 6, int(src.offset.max()), 98) is heads  # reused
+    assert heads_batch(heads, 600, int(src.offset.max()), 98).capacity >= 600  # grown
+    src.offset[3] += heads.slot_size  # a frame further in than the short slot reaches
+    with pytest.raises(ValueError, match="cannot hold"):
+        copy_packets(src, rows, heads, rows, span=98)
