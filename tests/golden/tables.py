@@ -1,0 +1,73 @@
+"""Result tables of every shipped scenario and of the NAT reference cloud, kept as a
+behaviour fingerprint: a restructuring of the code must leave them identical (same seed).
+
+``python -m tests.golden.tables`` writes them under ``tests/golden/tables/``; the test in
+``test_unchanged.py`` recomputes them and compares. Regenerate only for a change that is
+meant to alter the results, and say in the commit why and from which commit they came.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from nvbench import run
+from nvbench.api import simulate
+from nvbench.scenario.loader import load
+from nvbench.topologies import nat_cloud
+
+HERE = Path(__file__).resolve().parent
+STORE = HERE / "tables"
+SHIPPED = HERE.parents[1] / "nvbench" / "scenarios"
+# Simulated seconds per case: long enough to pass every fault, warm-up and takeover.
+DURATION = {"hosting": 0.1, "failover": 4.0}
+CAPTURE = ("default", 400)  # the scenario whose first frames are fingerprinted too
+
+
+def cases() -> list[str]:
+    return sorted(p.stem for p in SHIPPED.glob("*.toml")) + ["nat_cloud"]
+
+
+def tables(case: str) -> dict[str, pa.Table]:
+    """The result tables of ``case`` (a shipped scenario's name, or ``nat_cloud``)."""
+    if case == "nat_cloud":
+        r = simulate(lambda sim: nat_cloud(sim, offered_pps=2e5), 50_000_000, seed=7)
+        return r.to_arrow()
+    s = load(SHIPPED / f"{case}.toml")
+    sr = run.run(s, duration_s=DURATION.get(case, s.run.duration_s))
+    out = dict(sr.result.to_arrow())
+    out["patterns"] = pa.Table.from_pylist(sr.rows)
+    if case == CAPTURE[0]:
+        out["capture"] = pa.table({"sha256": [capture_digest(s)]})
+    return out
+
+
+def capture_digest(s) -> str:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.pcap"
+        run.capture(s, path, None, CAPTURE[1], duration_s=0.2)
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def stored(case: str) -> dict[str, pa.Table]:
+    return {p.stem: pq.read_table(p) for p in sorted((STORE / case).glob("*.parquet"))}
+
+
+def write(case: str) -> None:
+    folder = STORE / case
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.parquet"):
+        old.unlink()
+    for name, t in tables(case).items():
+        pq.write_table(t.replace_schema_metadata(None), folder / f"{name}.parquet")
+
+
+if __name__ == "__main__":
+    for c in sys.argv[1:] or cases():
+        write(c)
+        print(c)
