@@ -13,8 +13,8 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC, l3_start
-from nvbench.fastpath.wire import rd8, rd32
 from nvbench.packet.layouts import IPPROTO_GRE
+from nvbench.packet.wire import rd8, rd32
 
 GRE_KEY_AT = 4  # the key follows the 2-byte flags and 2-byte protocol
 

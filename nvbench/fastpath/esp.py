@@ -20,7 +20,6 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import ETH_LEN, IP_LEN, check_ipv4, l3_start
-from nvbench.fastpath.wire import rd8, rd16, rd32, wr8, wr16, wr32, wr48
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
 from nvbench.packet.layouts import (
@@ -32,6 +31,7 @@ from nvbench.packet.layouts import (
     NAT_T_PORT,
     UDP_ESP,
 )
+from nvbench.packet.wire import rd8, rd16, rd32, wr8, wr16, wr32, wr48
 
 ESP_LEN = ESP.length
 UDP_LEN = UDP_ESP.length

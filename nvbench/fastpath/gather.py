@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
-from nvbench.fastpath.wire import ix
 from nvbench.packet.batch import COLUMNS, DEFAULT_HEADROOM, DEFAULT_TAILROOM, PacketBatch
+from nvbench.packet.wire import ix
 
 WHOLE = 1 << 30  # a span longer than any frame
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
-from nvbench.fastpath.wire import ix
+from nvbench.packet.wire import ix
 
 EMPTY = -1
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nvbench.config import kernel
 from nvbench.fastpath import verdict as V
-from nvbench.fastpath.checksum import fold, sum16
-from nvbench.fastpath.wire import rd8, rd16
+from nvbench.packet.checksum import fold, sum16
 from nvbench.packet.layouts import ETH_P_8021Q, ETH_P_IPV4, ETHERNET, IPV4
+from nvbench.packet.wire import rd8, rd16
 
 ETH_LEN = ETHERNET.length
 IP_LEN = IPV4.length

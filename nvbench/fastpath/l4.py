@@ -12,10 +12,10 @@ import numpy as np
 
 from nvbench.config import kernel
 from nvbench.fastpath import verdict as V
-from nvbench.fastpath.checksum import patch16, patch16_udp, patch32, patch32_udp
 from nvbench.fastpath.ipv4 import CSUM, check_ipv4, l3_start
-from nvbench.fastpath.wire import rd8, rd16, rd32, wr16, wr32
+from nvbench.packet.checksum import patch16, patch16_udp, patch32, patch32_udp
 from nvbench.packet.layouts import ICMP_ECHO, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP, UDP
+from nvbench.packet.wire import rd8, rd16, rd32, wr16, wr32
 
 # Protocol codes: small integers so a NAT key packs the protocol into 2 bits.
 PC_UDP = 0

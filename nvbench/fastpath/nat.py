@@ -33,8 +33,8 @@ from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
 from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, PC_UDP, TCP_FIN, TCP_RST, parse, rewrite
-from nvbench.fastpath.wire import rd32
 from nvbench.packet.layouts import ETHERNET, TCP
+from nvbench.packet.wire import rd32
 
 # The bytes from a frame's start the NAT kernels read or write, at most: an Ethernet
 # header with one 802.1Q tag, an IPv4 header with the longest options (IHL 15), and the

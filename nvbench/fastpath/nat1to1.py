@@ -14,12 +14,12 @@ import numpy as np
 from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
-from nvbench.fastpath.checksum import patch32
 from nvbench.fastpath.ipv4 import CSUM, DST, SRC, check_ipv4, l3_start
 from nvbench.fastpath.l4 import PC_TCP, PC_UDP, TCP_LEN, UDP_LEN, rewrite_addr
-from nvbench.fastpath.wire import rd16, rd32, wr32
 from nvbench.packet.batch import PacketBatch
+from nvbench.packet.checksum import patch32
 from nvbench.packet.layouts import IPPROTO_TCP, IPPROTO_UDP, IPV4
+from nvbench.packet.wire import rd16, rd32, wr32
 
 _FRAG = IPV4.offset("flags_frag")
 

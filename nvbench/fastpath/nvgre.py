@@ -20,7 +20,6 @@ from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, ETH_LEN, IP_LEN, SRC, check_ipv4, l3_start
 from nvbench.fastpath.lookup import VSID_MAX, VSID_MIN, PolicyTable, VsidTable, policy_find
-from nvbench.fastpath.wire import rd8, rd16, rd32, wr16, wr32, wr48
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
 from nvbench.packet.layouts import (
@@ -32,6 +31,7 @@ from nvbench.packet.layouts import (
     IPPROTO_TCP,
     IPPROTO_UDP,
 )
+from nvbench.packet.wire import rd8, rd16, rd32, wr16, wr32, wr48
 
 GRE_LEN = GRE_NVGRE.length
 NVGRE_FLAGS = 0x2000  # C=0 K=1 S=0, version 0 [S1]

@@ -4,13 +4,13 @@ It reads and writes the 8-byte words that cover ``nbytes`` header bytes at the s
 of every frame and does nothing else, so its packet rate is what memory traffic alone
 allows for a kernel that works on that many header bytes. Words, not bytes: a byte
 loop would measure the loop, not the memory. Its indices are unsigned, like the
-kernels' (:func:`nvbench.fastpath.wire.ix`), so the limit is not handicapped.
+kernels' (:func:`nvbench.packet.wire.ix`), so the limit is not handicapped.
 """
 
 from __future__ import annotations
 
 from nvbench.config import kernel
-from nvbench.fastpath.wire import ix
+from nvbench.packet.wire import ix
 
 
 @kernel

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
-from nvbench.fastpath.checksum import checksum, fold, pseudo_sum
-from nvbench.fastpath.wire import ix, wr8, wr16, wr32, wr48
 from nvbench.packet.batch import PacketBatch
+from nvbench.packet.checksum import checksum, fold, pseudo_sum
 from nvbench.packet.layouts import (
     ETH_P_IPV4,
     ETHERNET,
@@ -24,6 +23,7 @@ from nvbench.packet.layouts import (
     TCP,
     UDP,
 )
+from nvbench.packet.wire import ix, wr8, wr16, wr32, wr48
 
 ETH_LEN = ETHERNET.length
 IP_LEN = IPV4.length

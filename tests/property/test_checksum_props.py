@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nvbench.fastpath import checksum as C
+from nvbench.packet import checksum as C
 from tests.oracle import checksum as O
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nvbench.fastpath import checksum as C
+from nvbench.packet import checksum as C
 from tests.oracle import checksum as O
 
 

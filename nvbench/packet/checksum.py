@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.config import kernel
-from nvbench.fastpath.wire import ix, rd16, wr16
+from nvbench.packet.wire import ix, rd16, wr16
 
 
 @kernel
