@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from nvbench.analytic import erlang_b, erlang_c
+from nvbench.plan.estimate import erlang_b, erlang_c
 
 __all__ = ["erlang_b", "erlang_c"]
 
@@ -38,7 +38,7 @@ def mm1k_blocking(lam: float, mu: float, k: int) -> float:
     return (1 - rho) * rho**k / (1 - rho ** (k + 1))
 
 
-# Erlang B and C are nvbench.analytic's (the planner uses them); tests/plan checks them
+# Erlang B and C are nvbench.plan.estimate's (the planner uses them); tests/plan checks them
 # against Erlang's direct sum and a textbook value.
 def mmc_wq(lam: float, mu: float, c: int) -> float:
     return erlang_c(c, lam / mu) / (c * mu - lam)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nvbench import analytic
+from nvbench.plan import estimate as analytic
 from tests.oracle.queueing import mm1k_blocking
 
 

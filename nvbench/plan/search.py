@@ -16,170 +16,28 @@ For each access pattern of a scenario, on the scenario's VM networks of that pat
 3. **The frontier.** For G = 1, 2, ... gateways: how many tenants of the pattern's average
    load they carry within the SLO (analytic), for the report's capacity frontier.
 
-The analytic model sees only the gateway VM: its vCPUs as one M/M/c pool (NAT, forwarding,
-remote access, whose many SAs spread over the cores), or, for S2S, each tunnel's one core
-as an M/M/1 queue ("IPsec traffic is confined to a single core" [S23]); plus the fixed
-delay of the external links. Simulation sees everything (vSwitches, links, RSS imbalance),
-so the two can disagree; both are reported.
+The estimate is :mod:`nvbench.plan.estimate`'s; simulation then confirms it.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import re
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
-from nvbench import __version__, analytic
 from nvbench.model import costs
-from nvbench.model.host import HostSpec
 from nvbench.patterns import addresses, placement
-from nvbench.patterns.build import EXTERNAL_DELAY_NS, sizes_of
-from nvbench.records import schema
-from nvbench.records.dataset import atomic_write_table
+from nvbench.plan.estimate import Figures, along, figures, gateway_figures, streams
+from nvbench.plan.slo import Slo
 from nvbench.scenario.loader import from_dict
-from nvbench.scenario.schema import Host, Placement, Scenario, VMNetwork
+from nvbench.scenario.schema import Placement, Scenario
 
 MULTI_TENANT = placement.MULTI_TENANT
 MAX_TENANTS_PER_GATEWAY = 100  # MaxVMNetworksSupported <= 100 [S16]
-METRICS = ("p99_latency_ms", "p50_latency_ms", "loss")
-_TERM = re.compile(r"^\s*([a-z0-9_]+)\s*<=\s*([0-9.eE+-]+)\s*$")
-
-
-class SloError(ValueError):
-    """A malformed --slo string."""
-
-
-@dataclass(frozen=True)
-class Slo:
-    """Upper bounds on the worst tenant's figures; None: not constrained."""
-
-    p99_latency_ms: float | None = None
-    p50_latency_ms: float | None = None
-    loss: float | None = None
-
-    def meets(self, p50_ms: float, p99_ms: float, loss: float) -> bool:
-        limits = ((self.p50_latency_ms, p50_ms), (self.p99_latency_ms, p99_ms), (self.loss, loss))
-        return all(bound is None or value <= bound for bound, value in limits)
-
-    def __str__(self) -> str:
-        return ",".join(f"{k}<={v:g}" for k, v in asdict(self).items() if v is not None)
-
-
-def parse_slo(text: str) -> Slo:
-    """'p99_latency_ms<=5,loss<=0.001' -> Slo; SloError saying what is allowed otherwise."""
-    bounds: dict[str, float] = {}
-    for term in filter(None, (t.strip() for t in text.split(","))):
-        m = _TERM.match(term)
-        if not m or m.group(1) not in METRICS:
-            raise SloError(f"--slo: {term!r} is not METRIC<=NUMBER with METRIC one of "
-                           f"{', '.join(METRICS)}")  # fmt: skip
-        try:
-            value = float(m.group(2))
-        except ValueError:
-            raise SloError(f"--slo: {m.group(2)!r} in {term!r} is not a number") from None
-        if not value >= 0 or math.isinf(value):
-            raise SloError(f"--slo: the bound in {term!r} must be a finite number >= 0")
-        if m.group(1) == "loss" and value > 1:
-            raise SloError(f"--slo: loss is a fraction (0 to 1), got {value:g}")
-        bounds[m.group(1)] = value
-    if not bounds:
-        raise SloError(f"--slo: no bound given; use METRIC<=NUMBER with METRIC one of "
-                       f"{', '.join(METRICS)}")  # fmt: skip
-    return Slo(**bounds)
-
-
-# -- the analytic model ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stream:
-    """One traffic stream through a gateway: packets/s, mean seconds of vCPU a packet."""
-
-    rate: float
-    service_s: float
-    pinned: bool  # an IPsec tunnel: one core
-
-
-@dataclass(frozen=True)
-class Figures:
-    p50_ms: float
-    p99_ms: float
-    loss: float
-
-
-def streams(n: VMNetwork, profile: costs.Profile, clock_hz: float) -> list[Stream]:
-    """The gateway work of VM network ``n``'s traffic, from the cost model."""
-    out = []
-    for t in n.traffic:
-        nbytes = sizes_of(t).mean
-        if n.pattern in ("s2s", "remote_access"):
-            suite = n.site.suite if n.site else n.clients.suite if n.clients else "aes-gcm-128"
-            side = "encap" if t.direction == "outbound" else "decap"
-            fn = f"esp_{side}:{suite}"
-        else:
-            fn = "nat_existing" if n.pattern == "nat" else "forward"
-        c = profile.costs[fn]
-        seconds = (c.cycles_per_packet + c.cycles_per_byte * nbytes) / clock_hz
-        out.append(Stream(t.rate_pps, seconds, n.pattern == "s2s"))
-    return out
-
-
-def gateway_figures(work: list[Stream], vcpus: int, queue_packets: int) -> Figures:
-    """p50/p99 sojourn (ms) and loss of one gateway VM: its worst core group."""
-    pooled = [w for w in work if not w.pinned]
-    cores: list[list[Stream]] = [[] for _ in range(vcpus)]
-    for k, w in enumerate(x for x in work if x.pinned):  # tunnels dealt to cores in turn
-        cores[k % vcpus].append(w)
-    groups = [(vcpus, pooled)] if pooled else []
-    groups += [(1, core) for core in cores if core]
-    return _worst([station_figures(group, c, queue_packets) for c, group in groups])
-
-
-def station_figures(work: list[Stream], c: int, queue_packets: int) -> Figures:
-    """p50/p99 sojourn (ms) and loss of c servers taking ``work`` as M/M/c (Erlang C)."""
-    lam = sum(w.rate for w in work)
-    if lam <= 0:
-        return Figures(0.0, 0.0, 0.0)
-    mean_s = sum(w.rate * w.service_s for w in work) / lam
-    mu = 1 / mean_s
-    a = lam / mu
-    loss = analytic.mmck_blocking(c, a, c * queue_packets)  # RSS: a queue per server
-    if a >= c:  # overloaded: the buffers are full, a packet waits for all of them
-        full = (queue_packets + 1) * mean_s * 1e3
-        return Figures(full, full, loss)
-    p50 = analytic.wait_quantile(c, lam, mu, 0.50) * 1e3
-    p99 = analytic.wait_quantile(c, lam, mu, 0.99) * 1e3
-    return Figures(p50 + mean_s * 1e3, p99 + mean_s * 1e3, loss)
-
-
-def _worst(fs: list[Figures]) -> Figures:
-    return Figures(max((f.p50_ms for f in fs), default=0.0),
-                   max((f.p99_ms for f in fs), default=0.0),
-                   max((f.loss for f in fs), default=0.0))  # fmt: skip
-
-
-def along(fs: list[Figures]) -> Figures:
-    """A packet's figures across stations in series, plus the external links' fixed delay.
-    Quantiles are added (an upper bound for the p99 of the sum); survivals multiply."""
-    base = EXTERNAL_DELAY_NS / 1e6
-    survive = math.prod(1 - f.loss for f in fs)
-    return Figures(base + sum(f.p50_ms for f in fs), base + sum(f.p99_ms for f in fs),
-                   1 - survive)  # fmt: skip
-
-
-def _scaled(work: list[Stream], factor: float) -> list[Stream]:
-    return [Stream(w.rate * factor, w.service_s, w.pinned) for w in work]
-
-
-# -- scenarios for each question ------------------------------------------------------------
 
 
 def only(s: Scenario, pattern: str) -> Scenario:
@@ -323,48 +181,8 @@ class Planner:
             out.answers.append(self._pattern(only(self.s, pattern), pattern, out))
         return out
 
-    # -- the analytic side ------------------------------------------------------------------
-
     def figures(self, s: Scenario, factor: float = 1.0) -> Figures:
-        """The worst tenant's analytic figures for scenario ``s`` at ``factor`` x its load:
-        each gateway VM, and each host's vSwitch (one way encapsulating, the other
-        decapsulating, on ``vswitch_cores`` cores [S3]) on the tenant's path."""
-        gateways = {g.name: g for g in s.gateways if g.role == "active"}
-        hosts = {h.name: h for h in [*s.hosts, *s.gateway_hosts]}
-        work: dict[tuple[str, str], list[Stream]] = {}  # (host, "tx"/"rx") -> streams
-        paths: dict[str, set[tuple[str, str]]] = {}
-        for n in s.vm_networks:
-            g = gateways[n.gateway]
-            vm_hosts = [vm.host for vm in n.vms]
-            for t in n.traffic:
-                share = {h: vm_hosts.count(h) / len(vm_hosts) for h in set(vm_hosts)}
-                out = t.direction == "outbound"
-                legs = [(h, "tx" if out else "rx", f) for h, f in share.items()]
-                legs.append((g.host, "rx" if out else "tx", 1.0))
-                for h, way, f in legs:
-                    seconds = self._vswitch_s(hosts[h], way, sizes_of(t).mean)
-                    work.setdefault((h, way), []).append(
-                        Stream(t.rate_pps * f * factor, seconds, False)
-                    )
-                    paths.setdefault(n.name, set()).add((h, way))
-        queue = HostSpec.queue_pkts or 1 << 30
-        station = {k: station_figures(w, hosts[k[0]].vswitch_cores, queue) for k, w in work.items()}
-        gw = {}
-        for name, g in gateways.items():
-            streams_ = [w for n in s.vm_networks if n.gateway == name
-                        for w in streams(n, self.profile, g.clock_ghz * 1e9)]  # fmt: skip
-            gw[name] = gateway_figures(_scaled(streams_, factor), g.vcpus, g.queue_packets)
-        tenants = [along([gw[n.gateway], *(station[k] for k in paths.get(n.name, ()))])
-                   for n in s.vm_networks]  # fmt: skip
-        return _worst(tenants)
-
-    def _vswitch_s(self, host: Host, way: str, nbytes: float) -> float:
-        """Seconds of a vSwitch core for one packet: encapsulating (tx) or decapsulating."""
-        fn = ("nvgre_encap" if way == "tx" else "nvgre_decap") + (
-            "_offload" if host.offload else ""
-        )
-        cost = self.profile.costs[fn]
-        return (cost.cycles_per_packet + cost.cycles_per_byte * nbytes) / (host.clock_ghz * 1e9)
+        return figures(s, self.profile, factor)
 
     def _ok(self, f: Figures) -> bool:
         return self.slo.meets(f.p50_ms, f.p99_ms, f.loss)
@@ -525,51 +343,3 @@ def simulator(duration_s: float | None, seed: int | None) -> Evaluate:
                        max((math.inf if x is None else x) for x in p99), worst)  # fmt: skip
 
     return evaluate
-
-
-COLUMNS = ("pattern", "tenants", "offered_pps", "gateway_vms_analytic", "gateway_vms",
-           "gateway_hosts", "public_ipv4", "fleet_gateway_vms", "max_load_analytic", "max_load",
-           "max_tenants_analytic", "max_tenants", "note")  # fmt: skip
-
-
-def table(p: Plan) -> str:
-    """The plan as text: one line per pattern."""
-    lines = [f"SLO: {p.slo} (the worst tenant of each pattern)",
-             f"{'pattern':<14}{'tenants':>8}{'GW VMs est/sim':>16}{'GW hosts':>9}{'IPv4':>6}"
-             f"{'fleet':>6}{'max load est/sim':>18}{'max tenants est/sim':>21}"]  # fmt: skip
-    for a in p.answers:
-        gws = f"{_i(a.gateway_vms_analytic)}/{_i(a.gateway_vms)}"
-        load = f"x{a.max_load_analytic:.2f}/" + (
-            "-" if a.max_load is None else f"x{a.max_load:.2f}"
-        )
-        most = f"{a.max_tenants_analytic}/{_i(a.max_tenants)}"
-        lines.append(f"{a.pattern:<14}{a.tenants:>8}{gws:>16}{_i(a.gateway_hosts):>9}"
-                     f"{_i(a.public_ipv4):>6}{a.fleet_gateway_vms:>6}{load:>18}{most:>21}"
-                     + (f"  {a.note}" if a.note else ""))  # fmt: skip
-    return "\n".join(lines)
-
-
-def _x(factor: float | None) -> str:
-    return "-" if factor is None else f"x{factor:.2f}"
-
-
-def _i(x: int | None) -> str:
-    return "-" if x is None else str(x)
-
-
-def write(p: Plan, s: Scenario, out: Path) -> list[Path]:
-    """``plan``, ``plan_points`` and ``frontier`` as Parquet in ``out``, each atomically."""
-    meta = {"nvbench": __version__, "scenario": s.name, "slo": str(p.slo),
-            "scenario_hash": schema.digest(s.model_dump(mode="json")),
-            "packages": schema.packages(), "schema_version": schema.SCHEMA_VERSION}  # fmt: skip
-    tables = {
-        "plan": pa.Table.from_pylist([asdict(a) for a in p.answers]),
-        "plan_points": pa.Table.from_pylist([asdict(x) for x in p.points]),
-        "frontier": pa.Table.from_pylist(p.frontier),
-    }
-    written = []
-    for name, t in tables.items():
-        path = out / f"{name}.parquet"
-        atomic_write_table(path, t.replace_schema_metadata(meta))
-        written.append(path)
-    return written
