@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nvbench import __version__, calibrate, workloads
+from nvbench.patterns.table import NAMES
 
-PATTERNS = ("s2s", "mpls", "nat", "public_ip", "remote_access")
+PATTERNS = NAMES
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
 from nvbench.packet.pcap import PcapWriter
 from nvbench.patterns import addresses, failover, placement
-from nvbench.patterns.build import Built, TapSpec, build
+from nvbench.patterns.fabric import Built, TapSpec, build
 from nvbench.scenario.schema import Scenario
 
 COLUMNS = ("vm_network", "pattern", "load_pps", "offered", "delivered", "dropped", "offered_pps",

@@ -48,7 +48,7 @@ from nvbench.packet.layouts import IPPROTO_ESP, IPPROTO_UDP, NAT_T_PORT
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
 
-MODES = ("forward", "nat", "s2s", "ra")
+MODES = ("forward", "nat", "esp")  # the functions (nvbench.patterns.table)
 INSIDE, OUTSIDE = 0, 1
 
 
@@ -70,7 +70,7 @@ class Port(Element):
 
 
 FORWARD, NAT, ESP = 0, 1, 2
-CODE = {"forward": FORWARD, "nat": NAT, "s2s": ESP, "ra": ESP}
+CODE = {"forward": FORWARD, "nat": NAT, "esp": ESP}
 SKIP = 254  # a row hidden from a kernel for the moment (another tenant's function)
 # What the NAT and forwarding functions read of a packet besides its header bytes.
 HEAD_COLUMNS = ("offset", "length", "time", "rd", "verdict")
@@ -81,7 +81,7 @@ class GatewayVM(Station):
 
     Parameters
     ----------
-    mode : "forward", "nat", "s2s" or "ra"
+    mode : "forward", "nat" or "esp"
         The function of every tenant not in ``modes``.
     modes : dict, optional
         Routing domain -> function, for a multi-tenant gateway whose tenants differ.
@@ -92,7 +92,8 @@ class GatewayVM(Station):
     nat : NatTable
         For ``mode="nat"``.
     sas : SaTable, tunnel_sa, suite
-        For the VPN modes: the SAs, the outbound SA of each tenant (``tunnel_sa[rd]``, -1
+        For mode "esp" (S2S and remote-access tunnels): the SAs, the outbound SA of
+        each tenant (``tunnel_sa[rd]``, -1
         for none) and the cipher suite for costs.
     """
 
@@ -120,7 +121,7 @@ class GatewayVM(Station):
             raise ValueError(f"{name}: modes must be among {MODES}, got {sorted(every)}")
         if "nat" in every and nat is None:
             raise ValueError(f"{name}: mode 'nat' needs a NatTable")
-        esp_modes = every & {"s2s", "ra"}
+        esp_modes = every & {"esp"}
         if esp_modes and (sas is None or tunnel_sa is None):
             raise ValueError(f"{name}: mode {sorted(esp_modes)[0]!r} needs sas and tunnel_sa")
         if esp_modes and dispatch == SHARED:

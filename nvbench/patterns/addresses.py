@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from nvbench.patterns import table
 from nvbench.scenario.schema import Scenario, VMNetwork
 
 
 def shared_front_end(s: Scenario, n: VMNetwork) -> str | None:
     """The shared public address a VPN VM network uses, or None for the other patterns."""
-    if n.pattern not in ("s2s", "remote_access"):
+    if table.get(n.pattern).public_ipv4 != table.SHARED_FRONT_END:
         return None
     g = next(g for g in s.gateways if g.name == n.gateway)
     key = g.cluster or g.name  # a cluster's nodes share one endpoint
@@ -27,12 +28,8 @@ def shared_front_end(s: Scenario, n: VMNetwork) -> str | None:
 
 
 def own_addresses(n: VMNetwork) -> list[str]:
-    """Public addresses that belong to the VM network alone."""
-    if n.pattern == "nat":
-        return [str(a) for a in n.public_addresses]
-    if n.pattern == "public_ip":
-        return [str(vm.public) for vm in n.vms if vm.public is not None]
-    return []
+    """Public addresses that belong to the VM network alone (its pattern's module says)."""
+    return table.module(n.pattern).own_addresses(n)
 
 
 def bill(s: Scenario) -> dict[str, dict[str, Any]]:

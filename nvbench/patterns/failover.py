@@ -22,7 +22,7 @@ from nvbench.model.element import Element
 from nvbench.scenario.schema import Cluster, GatewayVM, Scenario
 
 if TYPE_CHECKING:
-    from nvbench.patterns.build import Built
+    from nvbench.patterns.fabric import Built
 
 
 class Selector(Element):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from ipaddress import IPv4Address
 from typing import Any
 
+from nvbench.patterns import table
 from nvbench.scenario.loader import from_dict
 from nvbench.scenario.schema import Placement, Scenario
 
-MULTI_TENANT = ("s2s", "nat", "remote_access")
+MULTI_TENANT = table.named(gateway=table.MULTI_TENANT)
 
 
 def apply(s: Scenario, p: Placement) -> Scenario:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from nvbench.model import costs
 from nvbench.model.host import HostSpec
-from nvbench.patterns.build import EXTERNAL_DELAY_NS, sizes_of
+from nvbench.patterns import table
+from nvbench.patterns.fabric import EXTERNAL_DELAY_NS, sizes_of
 from nvbench.scenario.schema import Host, Scenario, VMNetwork
 
 # -- queueing formulas ------------------------------------------------------------------------
@@ -92,15 +93,16 @@ def streams(n: VMNetwork, profile: costs.Profile, clock_hz: float) -> list[Strea
     out = []
     for t in n.traffic:
         nbytes = sizes_of(t).mean
-        if n.pattern in ("s2s", "remote_access"):
+        pattern = table.get(n.pattern)
+        if pattern.function == table.ESP:
             suite = n.site.suite if n.site else n.clients.suite if n.clients else "aes-gcm-128"
             side = "encap" if t.direction == "outbound" else "decap"
             fn = f"esp_{side}:{suite}"
         else:
-            fn = "nat_existing" if n.pattern == "nat" else "forward"
+            fn = "nat_existing" if pattern.function == table.NAT else "forward"
         c = profile.costs[fn]
         seconds = (c.cycles_per_packet + c.cycles_per_byte * nbytes) / clock_hz
-        out.append(Stream(t.rate_pps, seconds, n.pattern == "s2s"))
+        out.append(Stream(t.rate_pps, seconds, pattern.one_core))
     return out
 
 

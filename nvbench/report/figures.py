@@ -14,9 +14,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from nvbench.patterns.table import NAMES
 from nvbench.report.sources import Source
 
-PATTERNS = ("s2s", "mpls", "nat", "public_ip", "remote_access")
+PATTERNS = NAMES
 COLOURS = dict(zip(PATTERNS, ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"),
                    strict=True))  # fmt: skip
 LOAD = "offered load (kpackets/s, per VM network)"

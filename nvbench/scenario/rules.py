@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
+from nvbench.patterns import table
 from nvbench.scenario import connection
 from nvbench.scenario.schema import Scenario, VMNetwork
 
@@ -17,10 +18,9 @@ Problem = tuple[str, str]
 
 # Gateway limits, normal / direct routing [S20] (blog citing TechNet).
 LIMITS = {
-    False: {"s2s": 200, "routing_domains": 100, "virtual_subnets": 500},
-    True: {"s2s": 0, "routing_domains": 1, "virtual_subnets": 500},
+    False: {"s2s_connections": 200, "routing_domains": 100, "virtual_subnets": 500},
+    True: {"s2s_connections": 0, "routing_domains": 1, "virtual_subnets": 500},
 }
-FORWARDING_PATTERNS = ("mpls", "public_ip")  # served by a forwarding (direct routing) gateway
 ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves exactly one VM network, not {}"
 
 
@@ -210,7 +210,7 @@ def _network_gateway(p: str, n: VMNetwork, gateways: dict, conns: dict) -> Itera
     conn = conns.get(n.gateway)
     if conn is None:
         return  # its connection string is reported where it is
-    forwarding = n.pattern in FORWARDING_PATTERNS
+    forwarding = table.get(n.pattern).gateway == table.FORWARDING
     if forwarding and not conn.direct_routing:
         yield (f"{p}.pattern", f"{n.pattern} needs a forwarding gateway (DirectRoutingMode=true);"
                f" {n.gateway!r} is a multi-tenant gateway")  # fmt: skip
@@ -219,24 +219,27 @@ def _network_gateway(p: str, n: VMNetwork, gateways: dict, conns: dict) -> Itera
                "forwarding gateway (DirectRoutingMode=true)")  # fmt: skip
 
 
+# What a pattern's ``needs`` (nvbench.patterns.table) asks of a VM network.
+_HAS = {
+    "site": lambda n: n.site is not None,
+    "clients": lambda n: n.clients is not None,
+    "public_addresses": lambda n: bool(n.public_addresses),
+    "vms": lambda n: any(vm.public for vm in n.vms),
+}
+
+
 def _network_pattern(p: str, n: VMNetwork) -> Iterator[Problem]:
-    if n.pattern == "nat" and not n.public_addresses:
-        yield f"{p}.public_addresses", "a NAT VM network needs at least one public address"
-    if n.pattern != "nat" and (n.public_addresses or n.static_mappings):
-        yield f"{p}.public_addresses", f"only the nat pattern takes a pool; this is {n.pattern}"
-    if n.pattern == "s2s" and n.site is None:
-        yield f"{p}.site", "an s2s VM network needs its remote site (peer, prefix)"
-    if n.pattern == "remote_access" and n.clients is None:
-        yield f"{p}.clients", "a remote_access VM network needs its clients (count, pool)"
-    if n.pattern == "public_ip" and not any(vm.public for vm in n.vms):
-        yield f"{p}.vms", "a public_ip VM network needs at least one VM with a public address"
-    if n.pattern != "public_ip":
+    pattern = table.get(n.pattern)
+    if pattern.needs is not None and not _HAS[pattern.needs[0]](n):
+        yield f"{p}.{pattern.needs[0]}", pattern.needs[1]
+    pools = " or ".join(table.named(public_ipv4=table.POOL))
+    if pattern.public_ipv4 != table.POOL and (n.public_addresses or n.static_mappings):
+        yield f"{p}.public_addresses", f"only the {pools} pattern takes a pool; this is {n.pattern}"
+    if pattern.public_ipv4 != table.PER_VM:
+        own = " or ".join(table.named(public_ipv4=table.PER_VM))
         for j, vm in enumerate(n.vms):
             if vm.public is not None:
-                yield (
-                    f"{p}.vms[{j}].public",
-                    f"only public_ip VMs have their own; this is {n.pattern}",
-                )
+                yield f"{p}.vms[{j}].public", f"only {own} VMs have their own; this is {n.pattern}"
     vms = {vm.name for vm in n.vms}
     for j, m in enumerate(n.static_mappings):
         if m.vm not in vms:
@@ -251,7 +254,7 @@ def _limits(s: Scenario) -> Iterator[Problem]:
             continue
         mine = [n for n in s.vm_networks if n.gateway == g.name]
         limit = LIMITS[conn.direct_routing]
-        s2s = sum(1 for n in mine if n.pattern == "s2s")
+        s2s = sum(1 for n in mine if table.get(n.pattern).s2s_connection)
         subnets = sum(len(n.subnets) + 1 for n in mine)
         p = f"gateways[{i}]"
         if conn.direct_routing and len(mine) != 1:
@@ -260,8 +263,8 @@ def _limits(s: Scenario) -> Iterator[Problem]:
             yield p, f"{len(mine)} VM networks exceed MaxVMNetworksSupported={conn.max_vm_networks}"
         if len(mine) > limit["routing_domains"]:
             yield p, f"{len(mine)} routing domains exceed the gateway's {limit['routing_domains']}"
-        if s2s > limit["s2s"]:
-            yield p, f"{s2s} S2S connections exceed the gateway's {limit['s2s']}"
+        if s2s > limit["s2s_connections"]:
+            yield p, f"{s2s} S2S connections exceed the gateway's {limit['s2s_connections']}"
         if subnets > limit["virtual_subnets"]:
             yield p, f"{subnets} virtual subnets exceed the gateway's {limit['virtual_subnets']}"
 

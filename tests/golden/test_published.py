@@ -30,17 +30,17 @@ def _gateway(mode: str, tunnels: int):
     for t in range(tunnels):
         flows = Flows((0x0A000104,), (0x0A640005,), count=64)
         PacketSource(sim, f"t{t}", t, flows, Sizes.fixed(FRAME), pps).connect(gw.inside)
-    end = VpnPeer(sim, "peer", sas) if mode == "s2s" else PeRouter(sim, "pe")
+    end = VpnPeer(sim, "peer", sas) if mode == "esp" else PeRouter(sim, "pe")
     gw.outside.connect(end)
     r = sim.run(200_000_000)
-    inner_bps = r.element("peer" if mode == "s2s" else "pe")["delivered"] * FRAME * 8 / 0.2
+    inner_bps = r.element("peer" if mode == "esp" else "pe")["delivered"] * FRAME * 8 / 0.2
     return r, inner_bps
 
 
 @pytest.mark.slow
 def test_one_ipsec_tunnel_saturates_near_the_published_figure():
     """[S21]: one WS2016 IPsec connection ~300 Mbit/s; [S23]: confined to one core."""
-    r, bps = _gateway("s2s", tunnels=1)
+    r, bps = _gateway("esp", tunnels=1)
     assert bps == pytest.approx(300e6, rel=0.1)
     assert r.element("gw")["utilization_max"] > 0.95  # the one core is saturated
     assert r.element("gw")["utilization"] < 0.15  # ... while 7 of 8 idle

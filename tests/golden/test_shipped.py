@@ -17,7 +17,7 @@ from nvbench.fastpath import esp
 from nvbench.model import costs
 from nvbench.model.simulation import Simulation
 from nvbench.patterns import addresses
-from nvbench.patterns.build import build
+from nvbench.patterns.fabric import build
 from nvbench.scenario.loader import load
 from tests.model.capture import Capture
 

@@ -150,7 +150,7 @@ def _s2s(tenants, rate, sim):
     for t in range(tenants):
         tunnel_sa[t] = gw_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
         peer_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
-    gw = GatewayVM(sim, "gw", "s2s", PROFILE, vcpus=8, clock_hz=2.1e9, queue_pkts=256,
+    gw = GatewayVM(sim, "gw", "esp", PROFILE, vcpus=8, clock_hz=2.1e9, queue_pkts=256,
                    sas=gw_sas, tunnel_sa=tunnel_sa)  # fmt: skip
     for t in range(tenants):
         flows = Flows((0x0A000105,), (0x0A640005,), count=64)
@@ -193,7 +193,7 @@ def test_remote_access_clients_reach_their_tenant():
     clients = remote_access_clients(sim, "clients", 4, clients=20, pool=0x0AC80000,
                                     vms=(VM,), gateway_address=GW_FRONT, sas=gw_sas,
                                     rate_pps=20_000, sizes=Sizes.imix())  # fmt: skip
-    gw = GatewayVM(sim, "gw", "ra", PROFILE, sas=gw_sas, tunnel_sa=np.full(256, -1, np.int32))
+    gw = GatewayVM(sim, "gw", "esp", PROFILE, sas=gw_sas, tunnel_sa=np.full(256, -1, np.int32))
     cap = Capture(sim, "vms")
     clients.connect(gw.outside)
     gw.inside.connect(cap)

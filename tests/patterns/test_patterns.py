@@ -16,7 +16,7 @@ from nvbench.cli import default_scenario, main
 from nvbench.model import costs
 from nvbench.model.simulation import Simulation
 from nvbench.patterns import addresses
-from nvbench.patterns.build import build
+from nvbench.patterns.fabric import build
 from nvbench.scenario.loader import load, loads
 from tests.helpers import assert_checksums_valid
 from tests.model.capture import Capture

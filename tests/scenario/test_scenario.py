@@ -64,8 +64,16 @@ def test_connection_string_rules(text, fragment):
 
 
 def test_gateway_limits_follow_the_published_table():
-    assert rules.LIMITS[False] == {"s2s": 200, "routing_domains": 100, "virtual_subnets": 500}
-    assert rules.LIMITS[True] == {"s2s": 0, "routing_domains": 1, "virtual_subnets": 500}
+    assert rules.LIMITS[False] == {
+        "s2s_connections": 200,
+        "routing_domains": 100,
+        "virtual_subnets": 500,
+    }
+    assert rules.LIMITS[True] == {
+        "s2s_connections": 0,
+        "routing_domains": 1,
+        "virtual_subnets": 500,
+    }
 
 
 def test_check_and_schema_commands(capsys):

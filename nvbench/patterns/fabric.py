@@ -1,4 +1,7 @@
-"""Build the simulation of a scenario: its fabric, and each VM network's access pattern.
+"""Build the simulation of a scenario: the fabric (Hyper-V hosts, the provider network,
+gateway hosts and gateway VMs with their external links), and on it each VM network's
+access pattern, whose far end and inbound traffic its own module builds
+(:func:`nvbench.patterns.table.module`).
 
 Every VM network is routing domain ``rd`` = its index. Packets take these paths:
 
@@ -13,6 +16,7 @@ Every VM network is routing domain ``rd`` = its index. Packets take these paths:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -25,7 +29,7 @@ from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.model.costs import Profile
 from nvbench.model.demux import TenantDemux
-from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, VpnSource
+from nvbench.model.devices import VpnSource
 from nvbench.model.element import Element
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
@@ -36,21 +40,17 @@ from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
 from nvbench.model.tap import Tap
 from nvbench.model.traffic import Flows, PacketSource, Sizes
-from nvbench.patterns import failover
+from nvbench.patterns import failover, table
 from nvbench.patterns.failover import Selector
-from nvbench.scenario.schema import Scenario, Traffic, VMNetwork
+from nvbench.scenario.schema import Fault, GatewayHost, Host, Scenario, Traffic, VMNetwork
+from nvbench.scenario.schema import GatewayVM as GatewayConfig
 
-CLIENT_PUBLIC = 0xC6336400  # 198.51.100.0: the remote-access clients' own addresses
-MODE = {
-    "s2s": "s2s",
-    "remote_access": "ra",
-    "nat": "nat",
-    "mpls": "forward",
-    "public_ip": "forward",
-}
 GHZ = 1e9
 GBPS = 1e9
 EXTERNAL_DELAY_NS = 1_000_000  # the gateway's uplink and downlink to the outside (assumed)
+
+Tapped = Callable[[str, Element], Element]  # (tap point, where the wire leads) -> its new end
+SharedNics = tuple[ProviderSwitch, TenantDemux, TenantDemux]  # see _shared_nics
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _ip(a: IPv4Address) -> int:
     return int(a)
 
 
-def _spec(h, provider_mtu: int | None = None) -> HostSpec:
+def _spec(h: Host, provider_mtu: int | None = None) -> HostSpec:
     return HostSpec(
         pa=_ip(h.pa), clock_hz=h.clock_ghz * GHZ, vswitch_cores=h.vswitch_cores,
         offload=h.offload, nic_bps=h.nic_gbps * GBPS, provider_mtu=provider_mtu or h.provider_mtu,
@@ -157,7 +157,7 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     return built
 
 
-def _shared_nics(s: Scenario, h, gw_host: HyperVHost, down: Element) -> tuple:
+def _shared_nics(s: Scenario, h: GatewayHost, gw_host: HyperVHost, down: Element) -> SharedNics:
     """A gateway host whose NICs carry the front end and the back end alike: the gateways'
     external traffic crosses the host's NIC too, sharing its bandwidth and queue.
 
@@ -180,7 +180,7 @@ def _shared_nics(s: Scenario, h, gw_host: HyperVHost, down: Element) -> tuple:
     return split_out, ext, ins
 
 
-def _fault(f, s: Scenario, built: Built) -> None:
+def _fault(f: Fault, s: Scenario, built: Built) -> None:
     """A gateway VM, a host (its vSwitch and NIC) or a host's link (its NIC) goes down."""
     # No for_s: down for the rest of the run (the run's length bounds it).
     at, span = int(f.at_s * 1e9), int((f.for_s or s.run.duration_s) * 1e9)
@@ -215,33 +215,65 @@ def _policy(s: Scenario, rd: dict[str, int]) -> tuple[PolicyTable, VsidTable]:
     return policy, vsids
 
 
-def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profile,
-             tapped=None, shared: tuple | None = None) -> None:  # fmt: skip
+@dataclass
+class Edge:
+    """One gateway VM's external side, where its VM networks' far ends and inbound traffic
+    attach (what a pattern module builds on)."""
+
+    built: Built
+    g: GatewayConfig
+    sas: esp.SaTable
+    tunnel_sa: np.ndarray  # the outbound SA of each routing domain, -1 for none
+    internet: Sink
+    entry: Element  # where inbound traffic enters: the downlink, or the failover selector
+
+    @property
+    def sim(self) -> Simulation:
+        return self.built.sim
+
+    def rd(self, n: VMNetwork) -> int:
+        return self.built.rd[n.name]
+
+    @property
+    def nat_t(self) -> bool:
+        """IKE moves to UDP 4500 behind a NAT [S31]."""
+        return self.g.upstream_nat is not None
+
+    @property
+    def front(self) -> int:
+        """The address the outside world sees for the gateway (its upstream NAT's, if any)."""
+        return _ip(self.g.upstream_nat or self.g.front_end)
+
+    @property
+    def at(self) -> str:
+        """The suffix of a passive node's own far ends."""
+        return "" if self.g.role == "active" else f"@{self.g.name}"
+
+
+def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
+             gw_host: HyperVHost, profile: Profile, tapped: Tapped | None = None,
+             shared: SharedNics | None = None) -> None:  # fmt: skip
+    """Gateway VM ``g`` with its uplink and downlink, and its VM networks' patterns."""
     sim, rd = built.sim, built.rd
-    serves = g.name
-    if g.role == "passive":  # it stands in for the cluster's active node
-        serves = next(
-            (x.name for x in s.gateways if x.cluster == g.cluster and x.role == "active"), g.name
-        )
-    mine = [n for n in s.vm_networks if n.gateway == serves]
+    mine = [n for n in s.vm_networks if n.gateway == _serves(s, g)]
     nat = _nat_table(sim, g, mine, rd)
     sas = esp.SaTable(max(16, 2 * len(mine) + sum(n.clients.count for n in mine if n.clients)))
     tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
     gw = GatewayVM(
-        sim, g.name, "forward", profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
+        sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, tunnel_sa=tunnel_sa,
-        modes={rd[n.name]: MODE[n.pattern] for n in mine},
+        modes={rd[n.name]: table.get(n.pattern).function for n in mine},
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:
         inside.route(rd[n.name], gw.inside)
     gw.inside.connect(gw_host.egress)
-    uplink = Link(sim, f"{g.name}.uplink", g.uplink_gbps * GBPS, delay_ns=EXTERNAL_DELAY_NS,
-                  buffer_bytes=1 << 22)  # fmt: skip
-    downlink = Link(sim, f"{g.name}.downlink", g.uplink_gbps * GBPS, delay_ns=EXTERNAL_DELAY_NS,
-                    buffer_bytes=1 << 22)  # fmt: skip
+    uplink, downlink = (Link(sim, f"{g.name}.{way}", g.uplink_gbps * GBPS,
+                             delay_ns=EXTERNAL_DELAY_NS, buffer_bytes=1 << 22)
+                        for way in ("uplink", "downlink"))  # fmt: skip
     built.uplinks[g.name] = uplink
     built.downlink_links[g.name] = downlink
+    entry: Element = downlink
     if shared is None:
         gw.outside.connect(uplink)
         downlink.connect(gw.outside)
@@ -257,86 +289,59 @@ def _gateway(s, g, built: Built, inside: TenantDemux, gw_host: HyperVHost, profi
         uplink.connect(far)
     else:
         uplink.connect(tapped(f"{g.name}.external.out", far))
-        downlink = tapped(f"{g.name}.external.in", downlink)  # the sources feed the tap
+        entry = tapped(f"{g.name}.external.in", downlink)  # the sources feed the tap
     internet = Sink(sim, f"{g.name}.internet")
-    built.downlinks[g.name] = downlink
-    entry: Element = downlink
+    built.downlinks[g.name] = entry
     if failover.partner(s, g) is not None:  # the remote ends switch to the partner at takeover
         selector = built.selectors[g.name] = failover.Selector(sim, f"{g.name}.selector")
-        selector.connect(downlink)
+        selector.connect(entry)
         entry = selector
+    edge = Edge(built, g, sas, tunnel_sa, internet, entry)
     for n in mine:
-        end = _far_end(s, g, n, built, sas, tunnel_sa, internet)
-        far.route(rd[n.name], end)
-        if g.role == "passive":  # ready for the tunnels to come over at takeover
-            inbound = [t for t in n.traffic if t.direction == "inbound"]
-            if n.pattern in ("s2s", "remote_access"):
-                for k in range(len(inbound)):
-                    _vpn_sas(s, g, n, built, sas, k)
-            continue
-        built.far_ends[n.name] = end
-        _inbound_traffic(s, g, n, built, sas, entry)
+        _pattern(s, edge, n, far)
 
 
-def _nat_table(sim: Simulation, g, mine: list[VMNetwork], rd: dict) -> NatTable | None:
-    nats = [n for n in mine if n.pattern == "nat"]
+def _serves(s: Scenario, g: GatewayConfig) -> str:
+    """The active node whose VM networks ``g`` serves (a passive node stands in for it)."""
+    if g.role != "passive":
+        return g.name
+    return next((x.name for x in s.gateways if x.cluster == g.cluster and x.role == "active"),
+                g.name)  # fmt: skip
+
+
+def _pattern(s: Scenario, edge: Edge, n: VMNetwork, far: TenantDemux) -> None:
+    """VM network ``n``'s far end behind ``edge``, and its inbound traffic (on a passive
+    node: what it needs ready for the traffic to come over at takeover)."""
+    built, mod = edge.built, table.module(n.pattern)
+    end = mod.far_end(edge, n)
+    far.route(edge.rd(n), end)
+    if edge.g.role == "passive":
+        for k in range(sum(1 for x in n.traffic if x.direction == "inbound")):
+            mod.standby(edge, n, k)
+        return
+    built.far_ends[n.name] = end
+    hosts = sorted({vm.host for vm in n.vms})
+    for k, t in enumerate(x for x in n.traffic if x.direction == "inbound"):
+        src = mod.inbound(edge, n, k, t, _guest_sizes(n, t, built, hosts))
+        if isinstance(src, VpnSource):  # its tunnels move to the partner at takeover
+            built.vpn_sources.setdefault(edge.g.name, []).append(src)
+        src.connect(edge.entry)
+
+
+def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],
+               rd: dict[str, int]) -> NatTable | None:  # fmt: skip
+    nats = [n for n in mine if table.get(n.pattern).function == table.NAT]
     if not nats:
         return None
-    table = NatTable(1 << 16, max_tenants=sim.max_tenants, seed=sim.seed.spawn(1)[0])
+    table_ = NatTable(1 << 16, max_tenants=sim.max_tenants, seed=sim.seed.spawn(1)[0])
     for n in nats:
-        table.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses])
+        table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses])
         vms = {vm.name: vm for vm in n.vms}
         for m in n.static_mappings:
             proto = 6 if m.protocol == "tcp" else 17
-            table.add_static(rd[n.name], proto, (_ip(vms[m.vm].address), m.port),
-                             (_ip(n.public_addresses[0]), m.public_port))  # fmt: skip
-    return table
-
-
-def _front(g) -> int:
-    """The address the outside world sees for the gateway (its upstream NAT's, if any)."""
-    return _ip(g.upstream_nat or g.front_end)
-
-
-def _far_end(s, g, n: VMNetwork, built: Built, sas, tunnel_sa, internet: Sink) -> Element:
-    sim, r = built.sim, built.rd[n.name]
-    at = "" if g.role == "active" else f"@{g.name}"  # a passive node's own far ends
-    if n.pattern == "s2s":
-        assert n.site is not None
-        nat_t = g.upstream_nat is not None  # IKE moves to UDP 4500 behind a NAT [S31]
-        tunnel_sa[r] = sas.add(0x1000 + 2 * r, n.site.suite, _ip(g.front_end), _ip(n.site.peer),
-                               tenant=r, nat_t=nat_t)  # fmt: skip
-        return VpnPeer(sim, f"{n.name}.site{at}", sas)
-    if n.pattern == "mpls":
-        return PeRouter(sim, f"{n.name}.pe{at}")
-    if n.pattern == "public_ip":
-        table = StaticNat(max(1, len(n.vms)))
-        for vm in n.vms:
-            if vm.public is not None:
-                table.add(r, _ip(vm.address), _ip(vm.public))
-        built.one_to_one.setdefault(n.name, table)  # the inbound device shares it
-        device = NatDevice(sim, f"{n.name}.nat-out{at}", table, True, built.gateways[g.name].costs)
-        device.connect(internet)
-        return device
-    if n.pattern == "remote_access":
-        return Sink(sim, f"{n.name}.clients{at}")
-    return internet  # nat
-
-
-def _vpn_sas(s, g, n: VMNetwork, built: Built, sas, k: int = 0) -> np.ndarray:
-    """The SAs of a VM network's inbound tunnels (the site's, or one per remote-access
-    client: IKEv2 [S14]) on gateway ``g``; the same SPIs on both nodes of a cluster."""
-    r = built.rd[n.name]
-    nat_t = g.upstream_nat is not None  # IKE moves to UDP 4500 behind a NAT [S31]
-    if n.pattern == "s2s":
-        assert n.site is not None
-        spi = 0x1001 + 2 * r + 0x100000 * k
-        return np.array([sas.add(spi, n.site.suite, _ip(n.site.peer), _front(g), tenant=r,
-                                 nat_t=nat_t)], np.int32)  # fmt: skip
-    assert n.clients is not None
-    first = 0x10000 * (r + 1) + 0x1000000 * k
-    return np.array([sas.add(first + c, n.clients.suite, CLIENT_PUBLIC + c, _front(g), tenant=r,
-                             nat_t=nat_t) for c in range(n.clients.count)], np.int32)  # fmt: skip
+            table_.add_static(rd[n.name], proto, (_ip(vms[m.vm].address), m.port),
+                              (_ip(n.public_addresses[0]), m.public_port))  # fmt: skip
+    return table_
 
 
 def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:
@@ -364,47 +369,3 @@ def _guest_sizes(n: VMNetwork, t: Traffic, built: Built, hosts: list[str]) -> Si
         return sizes
     mtu = min(built.hosts[h].spec.provider_mtu for h in hosts) - nvgre.OVERHEAD
     return sizes.capped(mtu + ETH_LEN)
-
-
-def _inbound_traffic(s, g, n: VMNetwork, built: Built, sas, downlink: Element) -> None:
-    sim, r = built.sim, built.rd[n.name]
-    hosts = sorted({vm.host for vm in n.vms})
-    vm_ips = tuple(_ip(vm.address) for vm in n.vms)
-    for k, t in enumerate(x for x in n.traffic if x.direction == "inbound"):
-        name = f"{n.name}.in{k}"
-        mix = tuple(t.protocols.items())
-        sizes = _guest_sizes(n, t, built, hosts)
-        if n.pattern in ("remote_access", "s2s"):
-            sa = _vpn_sas(s, g, n, built, sas, k)
-            if n.pattern == "s2s":
-                flows = Flows((_ip(t.destination),), vm_ips, count=t.flows, mix=mix)
-            else:
-                assert n.clients is not None
-                pool = _ip(n.clients.pool.network_address) + 1
-                flows = Flows(tuple(pool + c for c in range(n.clients.count)), vm_ips,
-                              count=n.clients.count * len(vm_ips), mix=mix)  # fmt: skip
-            vpn = VpnSource(sim, name, r, flows, sizes, t.rate_pps, sas, sa)
-            built.vpn_sources.setdefault(g.name, []).append(vpn)
-            src: Element = vpn
-        elif n.pattern == "nat":
-            # Only published ports reach a NAT'd tenant from outside (static mappings).
-            port = n.static_mappings[0].public_port if n.static_mappings else 1024
-            flows = Flows((_ip(t.destination),), (_ip(n.public_addresses[0]),), count=t.flows,
-                          mix=tuple((p, w) for p, w in mix if p != "icmp") or (("tcp", 1.0),),
-                          dport=port)  # fmt: skip
-            src = PacketSource(sim, name, r, flows, sizes, t.rate_pps, t.process,
-                               direction="inbound")  # fmt: skip
-        elif n.pattern == "public_ip":
-            publics = tuple(_ip(vm.public) for vm in n.vms if vm.public is not None)
-            flows = Flows((_ip(t.destination),), publics, count=t.flows, mix=mix)
-            src = PacketSource(sim, name, r, flows, sizes, t.rate_pps, t.process,
-                               direction="inbound")  # fmt: skip
-            table = built.one_to_one[n.name]
-            device = NatDevice(sim, f"{n.name}.nat-in", table, False, built.gateways[g.name].costs)
-            src.connect(device)
-            src = device
-        else:  # mpls: from the PE router, straight to the VMs' addresses
-            flows = Flows((_ip(t.destination),), vm_ips, count=t.flows, mix=mix)
-            src = PacketSource(sim, name, r, flows, sizes, t.rate_pps, t.process,
-                               direction="inbound")  # fmt: skip
-        src.connect(downlink)

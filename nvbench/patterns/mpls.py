@@ -1,0 +1,39 @@
+"""MPLS or equivalent: a forwarding gateway (DirectRoutingMode=true) serves one VM network
+and hands its packets, untranslated, to the provider edge (PE) router of the tenant's
+MPLS VPN [S16][S19].
+
+Out: the gateway forwards to the PE router. In: the PE router sends to the VMs' own
+addresses. Public IPv4: none; the gateway faces the provider's network, not the Internet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nvbench.model.devices import PeRouter
+from nvbench.model.element import Element
+from nvbench.model.traffic import Flows, PacketSource, Sizes
+from nvbench.scenario.schema import Traffic, VMNetwork
+
+if TYPE_CHECKING:
+    from nvbench.patterns.fabric import Edge
+
+
+def far_end(edge: Edge, n: VMNetwork) -> Element:
+    return PeRouter(edge.sim, f"{n.name}.pe{edge.at}")
+
+
+def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Element:
+    """From the PE router, straight to the VMs' addresses."""
+    vm_ips = tuple(int(vm.address) for vm in n.vms)
+    flows = Flows((int(t.destination),), vm_ips, count=t.flows, mix=tuple(t.protocols.items()))
+    return PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
+                        t.process, direction="inbound")  # fmt: skip
+
+
+def standby(edge: Edge, n: VMNetwork, k: int) -> None:
+    """Nothing to set up: forwarding keeps no per-tenant state."""
+
+
+def own_addresses(n: VMNetwork) -> list[str]:
+    return []

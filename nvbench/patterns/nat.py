@@ -1,0 +1,43 @@
+"""NAT on the gateway: the multi-tenant gateway translates the VM network's private
+addresses to its pool of public addresses (NAPT) on the way to the Internet [S16].
+
+Out: the gateway's NAT44 maps each flow to a public address and port. In: only published
+ports reach the VMs from outside (the VM network's static mappings); the rest is dropped
+as unsolicited. Public IPv4: the VM network's pool, one address or several.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nvbench.model.element import Element
+from nvbench.model.traffic import Flows, PacketSource, Sizes
+from nvbench.scenario.schema import Traffic, VMNetwork
+
+if TYPE_CHECKING:
+    from nvbench.patterns.fabric import Edge
+
+UNPUBLISHED_PORT = 1024  # inbound traffic's port when nothing is published
+
+
+def far_end(edge: Edge, n: VMNetwork) -> Element:
+    return edge.internet
+
+
+def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Element:
+    """Internet hosts sending to the pool's first address, on the first published port
+    (TCP or UDP: ICMP has no port to publish)."""
+    port = n.static_mappings[0].public_port if n.static_mappings else UNPUBLISHED_PORT
+    mix = tuple((p, w) for p, w in t.protocols.items() if p != "icmp") or (("tcp", 1.0),)
+    flows = Flows((int(t.destination),), (int(n.public_addresses[0]),), count=t.flows, mix=mix,
+                  dport=port)  # fmt: skip
+    return PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
+                        t.process, direction="inbound")  # fmt: skip
+
+
+def standby(edge: Edge, n: VMNetwork, k: int) -> None:
+    """Nothing to set up: a takeover starts with an empty NAT table."""
+
+
+def own_addresses(n: VMNetwork) -> list[str]:
+    return [str(a) for a in n.public_addresses]
