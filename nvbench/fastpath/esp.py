@@ -20,6 +20,7 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import ETH_LEN, IP_LEN, check_ipv4, l3_start
+from nvbench.fastpath.scan import selected
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
 from nvbench.packet.layouts import (
@@ -160,8 +161,9 @@ def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
 
 
 @kernel
-def _encap(buf, offset, length, sa_col, verdict, counts, sas, suites, local_mac, nh_mac, mtu):
-    for i in range(verdict.shape[0]):
+def _encap(buf, offset, length, sa_col, verdict, rows, counts, sas, suites, local_mac, nh_mac, mtu):
+    for j in range(rows.shape[0]):
+        i = rows[j]
         if verdict[i] != V.OK:
             continue
         v, start, n = encap_one(
@@ -272,6 +274,7 @@ def _decap(
     rd,
     sa_col,
     verdict,
+    rows,
     counts,
     sas,
     suites,
@@ -281,7 +284,8 @@ def _decap(
     src_mac,
 ):
     tenant = sas[8]
-    for i in range(verdict.shape[0]):
+    for j in range(rows.shape[0]):
+        i = rows[j]
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]
@@ -355,8 +359,10 @@ def encapsulate(
     local_mac: int = 0x00155D0000FE,
     next_hop_mac: int = 0x00155D0000FF,
     mtu: int = 1500,
+    rows: np.ndarray | None = None,
 ) -> None:
-    """ESP-encapsulate every OK frame of ``batch`` with the SA in its ``sa`` column."""
+    """ESP-encapsulate every OK frame of ``batch`` (of ``rows`` only, if given) with the SA
+    in its ``sa`` column."""
     n = batch.n
     _encap(
         batch.buf,
@@ -364,6 +370,7 @@ def encapsulate(
         batch.length,
         batch.sa,
         batch.verdict[:n],
+        selected(rows, n),
         counts,
         sas._view(),
         SUITE_TABLE,
@@ -380,8 +387,10 @@ def decapsulate(
     *,
     dst_mac: int = 0x00155D000001,
     src_mac: int = 0x00155D0000FE,
+    rows: np.ndarray | None = None,
 ) -> None:
-    """Validate and strip ESP from every OK frame; sets ``sa`` and ``rd`` (the SA's tenant).
+    """Validate and strip ESP from every OK frame (of ``rows`` only, if given); sets ``sa``
+    and ``rd`` (the SA's tenant).
 
     The inner IPv4 packet gets a fresh Ethernet header (``dst_mac``, ``src_mac``).
     """
@@ -393,6 +402,7 @@ def decapsulate(
         batch.rd,
         batch.sa,
         batch.verdict[:n],
+        selected(rows, n),
         counts,
         sas._view(),
         SUITE_TABLE,

@@ -281,11 +281,12 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
 
 
 @kernel
-def _outbound(buf, offset, length, rd, time, verdict, counts, st, cfg, session, opened):
-    """Translate outbound packets; ``session``/``opened`` (per packet, or empty: not
-    wanted) get the mapping each packet used and whether it opened it."""
+def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, session, opened):
+    """Translate outbound packets ``rows`` (in that order); ``session``/``opened`` (per
+    packet, or empty: not wanted) get the mapping each packet used and whether it opened it."""
     track = session.shape[0] > 0
-    for i in range(verdict.shape[0]):
+    for j in range(rows.shape[0]):
+        i = rows[j]
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]
@@ -306,8 +307,10 @@ def _outbound(buf, offset, length, rd, time, verdict, counts, st, cfg, session, 
 
 
 @kernel
-def _inbound(buf, offset, length, rd, time, verdict, counts, st, cfg):
-    for i in range(verdict.shape[0]):
+def _inbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg):
+    """Translate inbound packets ``rows`` (in that order)."""
+    for j in range(rows.shape[0]):
+        i = rows[j]
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]

@@ -46,6 +46,7 @@ import numpy as np
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import nat as K
 from nvbench.fastpath.l4 import N_PCODES, PCODE_PROTO
+from nvbench.fastpath.scan import selected
 from nvbench.packet.batch import PacketBatch
 
 ADF_REMOTES = 4
@@ -237,8 +238,10 @@ class NatTable:
         counts: np.ndarray,
         session: np.ndarray | None = None,
         opened: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
     ) -> None:
-        """Translate every OK frame of ``batch`` from inside to outside, in place.
+        """Translate every OK frame of ``batch`` (of ``rows`` only, if given, in that order)
+        from inside to outside, in place.
 
         ``batch.rd`` names each packet's tenant; ``batch.time`` is the NAT's clock.
         A hairpinned packet comes out with ``rd`` set to the receiving tenant.
@@ -251,7 +254,8 @@ class NatTable:
         elif session.shape[0] < n or opened.shape[0] < n:
             raise ValueError(f"session and opened need {n} entries")
         K._outbound(batch.buf, batch.offset, batch.length, batch.rd, batch.time,
-                    batch.verdict[:n], counts, self.state, self._cfg, session, opened)  # fmt: skip
+                    batch.verdict[:n], selected(rows, n), counts, self.state, self._cfg,
+                    session, opened)  # fmt: skip
 
     def unopen(self, sessions: np.ndarray) -> int:
         """Undo mappings whose opening packet, as it turned out, never reached the NAT.
@@ -264,23 +268,15 @@ class NatTable:
         """
         return int(K._unopen(self.state, np.ascontiguousarray(sessions, dtype=np.int64)))
 
-    def inbound(self, batch: PacketBatch, counts: np.ndarray) -> None:
-        """Translate every OK frame of ``batch`` from outside to inside; sets ``rd``."""
-        self._run(K._inbound, batch, counts)
-
-    def _run(self, fn, batch: PacketBatch, counts: np.ndarray) -> None:
+    def inbound(
+        self, batch: PacketBatch, counts: np.ndarray, rows: np.ndarray | None = None
+    ) -> None:
+        """Translate every OK frame of ``batch`` (of ``rows`` only, if given, in that order)
+        from outside to inside; sets ``rd``."""
         n = batch.n
-        fn(
-            batch.buf,
-            batch.offset,
-            batch.length,
-            batch.rd,
-            batch.time,
-            batch.verdict[:n],
-            counts,
-            self.state,
-            self._cfg,
-        )
+        K._inbound(batch.buf, batch.offset, batch.length, batch.rd, batch.time,
+                   batch.verdict[:n], selected(rows, n), counts, self.state,
+                   self._cfg)  # fmt: skip
 
     def expire(self, now_ns: int) -> int:
         """Free every mapping idle past its timeout at ``now_ns``; returns how many."""

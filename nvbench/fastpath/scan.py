@@ -8,6 +8,17 @@ from nvbench.config import kernel
 from nvbench.fastpath.sketch import bucket as sketch_bucket
 
 
+def selected(rows: np.ndarray | None, n: int) -> np.ndarray:
+    """The rows a kernel call works on, as int64 indices: ``rows`` (checked to lie in
+    ``[0, n)``, so that no kernel reads outside the batch), or all ``n`` if None."""
+    if rows is None:
+        return np.arange(n, dtype=np.int64)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    if rows.ndim != 1 or (rows.shape[0] and (rows.min() < 0 or rows.max() >= n)):
+        raise ValueError(f"rows must be indices in [0, {n}), one-dimensional")
+    return rows
+
+
 @kernel
 def first_due(time, verdict, n, t):
     """Index of the first live (OK) packet with ``time >= t``, or ``n`` if none.

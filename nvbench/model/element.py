@@ -91,10 +91,10 @@ class Element:
 
     def tick(self, t0: int, t1: int) -> None:
         """Process the packets due in ``[t0, t1)`` and pass on those that leave by ``t1``."""
-        ready = self._take_due(t1)
+        ready = self.take_due(t1)
         if ready:
             self.process(ready, t0, t1)
-        self._release(t1)
+        self.release(t1)
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
         """Work on ``views``; set each live packet's ``time`` to when it leaves, then
@@ -157,12 +157,14 @@ class Element:
             out += np.bincount(np.clip(rd, 0, t - 1), minlength=t)[:t]
         return out
 
-    def _take_due(self, t1: int) -> list[PacketBatch]:
+    def take_due(self, t1: int) -> list[PacketBatch]:
+        """The views of the inbox due before ``t1`` (the rest stay)."""
         due, later = self.split(self._inbox, t1)
         self._inbox = later
         return due
 
-    def _release(self, t1: int) -> None:
+    def release(self, t1: int) -> None:
+        """Send on the held packets that leave before ``t1``."""
         due, self._held = self.split(self._held, t1)
         for view in due:
             self.send(view)

@@ -17,8 +17,8 @@ stays done: for a NAT, the session its first packet opened.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import simpy
@@ -32,6 +32,7 @@ from nvbench.packet.batch import PacketBatch
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
 
+R = TypeVar("R")
 SHARED = "shared"
 PINNED = "pinned"
 
@@ -97,6 +98,15 @@ class Station(Element):
         """The server (0..servers-1) each packet is pinned to (pinned dispatch only)."""
         return batch.flow[rows] % self.servers
 
+    def service_times(self, views: list[PacketBatch], rows: list[np.ndarray]) -> np.ndarray:
+        """:meth:`service_ns` of the quantum's packets (rows ``rows[k]`` of ``views[k]``),
+        concatenated; a station whose costs depend on more than the batch overrides it."""
+        return _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
+
+    def servers_of(self, views: list[PacketBatch], rows: list[np.ndarray]) -> np.ndarray:
+        """:meth:`server_of` of the quantum's packets, concatenated (as :meth:`service_times`)."""
+        return _concat([self.server_of(v, r) for v, r in zip(views, rows, strict=True)])
+
     def draw_service(self, s: np.ndarray, order: np.ndarray) -> np.ndarray:
         """Random service times, drawn in arrival order (``order``) so that the draws do
         not depend on the quantum; the default keeps :meth:`service_ns`'s times."""
@@ -113,11 +123,17 @@ class Station(Element):
     def apply(self, views: list[PacketBatch], fn, counts: np.ndarray) -> None:
         """Run fast-path kernel wrapper ``fn(view, counts)`` on each view and book its drops."""
         for v in views:
-            before = v.verdict[: v.n] == 0
-            fn(v, counts)
-            gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
-            if gone.shape[0]:
-                self.dropped(v, gone)
+            self.apply_one(v, fn, counts)
+
+    def apply_one(self, v: PacketBatch, fn: Callable[[PacketBatch, np.ndarray], R],
+                  counts: np.ndarray) -> R:  # fmt: skip
+        """:meth:`apply` on one view; returns what ``fn`` returns."""
+        before = v.verdict[: v.n] == 0
+        out = fn(v, counts)
+        gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
+        if gone.shape[0]:
+            self.dropped(v, gone)
+        return out
 
     # -- failures -----------------------------------------------------------------------------
 
@@ -160,7 +176,7 @@ class Station(Element):
         s = self.draw_service(s, order)
         server = None
         if isinstance(self.queue, timing.PinnedStations):
-            server = _concat([self.server_of(v, r) for v, r in zip(views, rows, strict=True)])
+            server = self.servers_of(views, rows)
         if in_order:
             d = self._queue_serve(a, s, size, server)
         else:
@@ -182,7 +198,7 @@ class Station(Element):
         rows = [_live(v) for v in views]
         a = _concat([v.time[r] for v, r in zip(views, rows, strict=True)])
         size = _concat([v.length[r].astype(np.int64) for v, r in zip(views, rows, strict=True)])
-        s = _concat([self.service_ns(v, r) for v, r in zip(views, rows, strict=True)])
+        s = self.service_times(views, rows)
         return rows, a, size, s
 
     def _queue_serve(self, a, s, size, server) -> np.ndarray:

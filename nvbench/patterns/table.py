@@ -20,7 +20,7 @@ from types import ModuleType
 # Gateway modes (SCVMM connection string DirectRoutingMode=false / true) [S16][S19].
 MULTI_TENANT = "multi-tenant"
 FORWARDING = "forwarding"
-# The gateway's work for a tenant's packets (nvbench.model.gateway.MODES).
+# The gateway's work for a tenant's packets (nvbench.model.functions.MODES).
 ESP, NAT, FORWARD = "esp", "nat", "forward"
 # Public IPv4 rules (DESIGN.md's table; nvbench.patterns.addresses).
 SHARED_FRONT_END = "the gateway's front-end address, shared"

@@ -51,7 +51,7 @@ def test_nat_cloud_delivers_translated_real_frames():
 def _nat_cloud_capture(whole_frames: bool):
     sim = Simulation(seed=6, quantum_ns=2_000_000)
     cloud = nat_cloud(sim, offered_pps=400_000, flows_per_vm=64)
-    cloud.gateway._whole_frames = whole_frames  # the ESP gateways' way: merge whole frames
+    cloud.gateway.merge_whole_frames = whole_frames  # the ESP gateways' way: merge whole frames
     cap = Capture(sim, "capture", keep=100_000)
     cloud.uplink.connect(cap)
     r = sim.run(10_000_000)

@@ -89,7 +89,7 @@ def test_the_schema_allows_exactly_the_table():
 
 
 def test_properties_are_consistent():
-    from nvbench.model.gateway import MODES
+    from nvbench.model.functions import MODES
 
     for p in table.PATTERNS.values():
         assert p.function in MODES

@@ -1,7 +1,7 @@
 """NAT on copies of the first ``nat.SPAN`` bytes of each frame equals NAT on whole frames.
 
 The gateway runs the NAT that way when it merges several hosts' packets into arrival
-order (``GatewayVM._apply_in_order``), so SPAN must cover every byte the kernels read or
+order (``nvbench.model.merge.HeadMerge``), so SPAN must cover every byte the kernels read or
 write: VLAN tags, IPv4 options up to IHL 15, every transport the NAT knows, and
 malformed or truncated frames too. The copies sit in short slots filled with junk, as
 the gateway's: a kernel that read past the span (or past the frame's end) would see it

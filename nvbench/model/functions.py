@@ -1,0 +1,106 @@
+"""A gateway VM's work on each tenant's packets: forwarding, NAT44 or ESP, by tenant.
+
+A multi-tenant gateway runs each VM network in its own compartment [S11][S15], so one
+quantum's packets may need different functions; each function runs on its own rows of a
+view (the kernels take the rows to work on), in the view's order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nvbench.fastpath import esp
+from nvbench.fastpath.esp import SaTable
+from nvbench.fastpath.nat_table import NatTable
+from nvbench.model.nat_books import NatNotes, translate_outbound
+from nvbench.packet.batch import PacketBatch
+from nvbench.packet.layouts import ETHERNET, IPPROTO_ESP, IPPROTO_UDP, IPV4, NAT_T_PORT, UDP
+
+MODES = ("forward", "nat", "esp")  # the functions (nvbench.patterns.table)
+FORWARD, NAT, ESP = 0, 1, 2
+CODE = {"forward": FORWARD, "nat": NAT, "esp": ESP}
+INSIDE, OUTSIDE = 0, 1  # the port a packet came in by
+# Where a frame shows ESP: its IPv4 protocol, or a UDP destination port of 4500 (NAT-T).
+PROTO_AT = ETHERNET.length + IPV4.offset("proto")
+DPORT_AT = ETHERNET.length + IPV4.length + UDP.offset("dport")
+TUNNEL_MTU = 9000  # ESP leaves unfragmented: no external path MTU is modelled yet (assumed)
+
+
+class TenantFunctions:
+    """The function of each routing domain, and the state the functions keep.
+
+    Parameters
+    ----------
+    codes : int8 array
+        FORWARD, NAT or ESP by routing domain.
+    nat : NatTable, optional
+        For NAT.
+    sas, tunnel_sa : SaTable and int32 array, optional
+        For ESP: the SAs, and the outbound SA of each routing domain (-1 for none).
+    """
+
+    def __init__(
+        self, codes: np.ndarray, nat: NatTable | None = None, sas: SaTable | None = None,
+        tunnel_sa: np.ndarray | None = None,
+    ) -> None:  # fmt: skip
+        self.codes, self.nat, self.sas, self.tunnel_sa = codes, nat, sas, tunnel_sa
+
+    def of_tenants(self, v: PacketBatch) -> np.ndarray:
+        """The function code of each packet's tenant."""
+        return self.codes[np.clip(v.rd[: v.n], 0, self.codes.shape[0] - 1)]
+
+    def of(self, v: PacketBatch, rows: np.ndarray, side: int) -> np.ndarray:
+        """The function code of packets ``rows``: an ESP packet from outside is known by its
+        SA (set by decapsulation), the rest by their tenant."""
+        if self.sas is not None and side == OUTSIDE:
+            return np.where(v.sa[rows] >= 0, ESP, self.codes[v.rd[rows]])
+        return self.codes[np.clip(v.rd[rows], 0, self.codes.shape[0] - 1)]
+
+    def outbound(self, v: PacketBatch, counts: np.ndarray) -> NatNotes | None:
+        """Each live packet of ``v`` from a VM network through its tenant's function."""
+        fn = self.of_tenants(v)
+        if fn.min() == fn.max():
+            return self._outbound(v, int(fn[0]), counts, None)
+        notes = None
+        for code in np.unique(fn).tolist():
+            notes = self._outbound(v, code, counts, np.flatnonzero(fn == code)) or notes
+        return notes
+
+    def _outbound(self, v: PacketBatch, code: int, counts: np.ndarray,
+                  rows: np.ndarray | None) -> NatNotes | None:  # fmt: skip
+        """Function ``code`` on the live packets of ``v`` (of ``rows`` only, if given)."""
+        if code == NAT:
+            assert self.nat is not None
+            notes = translate_outbound(self.nat, v, counts, rows)
+            if rows is not None:  # only the NAT's own packets can be hairpins
+                mine = np.zeros(v.n, np.bool_)
+                mine[rows] = True
+                notes.hairpin &= mine
+            return notes
+        if code == ESP:
+            assert self.sas is not None and self.tunnel_sa is not None
+            r = np.arange(v.n) if rows is None else rows
+            live = r[v.verdict[r] == 0]
+            v.sa[live] = self.tunnel_sa[v.rd[live]]
+            esp.encapsulate(v, self.sas, counts, mtu=TUNNEL_MTU, rows=rows)
+        return None
+
+    def inbound(self, v: PacketBatch, counts: np.ndarray) -> None:
+        """ESP by its protocol (50, or NAT-T on UDP 4500); the rest by the tenant's function."""
+        is_esp = esp_frames(v)
+        if is_esp.any():
+            assert self.sas is not None
+            esp.decapsulate(v, self.sas, counts, rows=np.flatnonzero(is_esp))
+        if self.nat is not None:
+            nat = ~is_esp & (self.of_tenants(v) == NAT)
+            if nat.any():
+                self.nat.inbound(v, counts, rows=np.flatnonzero(nat))
+
+
+def esp_frames(v: PacketBatch) -> np.ndarray:
+    """Which frames carry ESP: IPv4 protocol 50, or UDP to port 4500 (NAT-T) [S29]."""
+    o = v.offset[: v.n].astype(np.int64)
+    rows = np.arange(v.n)
+    proto = v.buf[rows, o + PROTO_AT]
+    dport = (v.buf[rows, o + DPORT_AT].astype(np.int64) << 8) | v.buf[rows, o + DPORT_AT + 1]
+    return (proto == IPPROTO_ESP) | ((proto == IPPROTO_UDP) & (dport == NAT_T_PORT))

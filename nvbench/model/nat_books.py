@@ -1,0 +1,83 @@
+"""What a gateway's NAT did for each packet of a quantum, and the undo of mappings opened by
+packets the full queue then dropped.
+
+The NAT runs as packets arrive, before the gateway's queue decides who fits, so that a
+packet's cost can depend on whether it opened a mapping (``nat_new``) or used one
+(``nat_existing``). A real gateway drops on a full queue first: a packet it drops never
+opened anything. So once the queue has spoken, the mappings opened only by dropped
+packets are undone; a mapping stays when a packet the queue took used it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.scan import ipv4_dst
+from nvbench.fastpath.verdict import BUFFER_FULL
+from nvbench.packet.batch import PacketBatch
+
+
+@dataclass
+class NatNotes:
+    """Per packet of one view (arrays of the view's length ``n``).
+
+    Attributes
+    ----------
+    session : int64
+        The mapping the packet used, -1 for none.
+    opened : bool
+        Whether the packet opened that mapping.
+    hairpin : bool
+        Whether the packet was headed for one of the NAT's own public addresses (it goes
+        back inside after translation).
+    """
+
+    session: np.ndarray
+    opened: np.ndarray
+    hairpin: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> NatNotes:
+        return cls(np.full(n, -1, np.int64), np.zeros(n, np.bool_), np.zeros(n, np.bool_))
+
+    def take(self, rows: np.ndarray, n: int, at: np.ndarray) -> NatNotes:
+        """Notes for an ``n``-packet view whose rows ``at`` are this view's ``rows``."""
+        out = NatNotes.empty(n)
+        out.session[at], out.opened[at], out.hairpin[at] = (
+            self.session[rows], self.opened[rows], self.hairpin[rows]
+        )  # fmt: skip
+        return out
+
+
+def translate_outbound(
+    nat: NatTable, v: PacketBatch, counts: np.ndarray, rows: np.ndarray | None = None
+) -> NatNotes:
+    """NAT the live packets of ``v`` (of ``rows`` only, if given) inside to outside."""
+    notes = NatNotes.empty(v.n)
+    dst = np.empty(v.n, np.int64)
+    ipv4_dst(v.buf, v.offset, v.verdict, v.n, dst)
+    notes.hairpin[:] = nat.addr.find(dst) >= 0  # before the translation rewrites it
+    nat.outbound(v, counts, notes.session, notes.opened, rows=rows)
+    return notes
+
+
+def unopen_dropped(nat: NatTable, views: list[PacketBatch], notes: list[NatNotes | None]) -> int:
+    """Undo the mappings opened by packets of ``views`` that the queue dropped
+    (BUFFER_FULL) and used by no packet it took; returns how many were undone."""
+    dropped, kept = [], []
+    for v, note in zip(views, notes, strict=True):
+        if note is None:
+            continue
+        full = v.verdict[: v.n] == BUFFER_FULL
+        if not (full & note.opened).any():
+            continue
+        dropped.append(note.session[full & note.opened])
+        kept.append(note.session[~full & (note.session >= 0)])
+    if not dropped:
+        return 0
+    kept = [k for k in kept if k.shape[0]] or [np.zeros(0, np.int64)]
+    undo = np.setdiff1d(np.concatenate(dropped), np.concatenate(kept))
+    return nat.unopen(undo) if undo.shape[0] else 0
