@@ -7,7 +7,7 @@ gateway VM doing NAT, and an Internet uplink.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,7 +43,6 @@ class NatCloud:
     internet: Sink
     nat: NatTable
     policy: PolicyTable
-    extra: dict = field(default_factory=dict)
 
 
 def vm_ca(index_in_tenant: int | np.ndarray) -> int | np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 from nvbench.fastpath import esp, nvgre
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.touch import touch
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
@@ -160,7 +161,7 @@ def _nat(name: str, frame: str, n: int) -> Workload:
 
 def _esp(name: str, frame: str, n: int) -> Workload:
     batch = tenant_frames(frame, n)
-    sas = esp.SaTable(TENANTS)
+    sas = SaTable(TENANTS)
     for t in range(TENANTS):
         sas.add(0x1000 + t, "aes-gcm-128", PUBLIC + 1, PEER + t, tenant=t)
     batch.sa[:n] = batch.rd[:n]

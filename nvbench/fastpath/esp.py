@@ -12,14 +12,13 @@ window (RFC 4303 section 3.4.3) and rebuilds the inner Ethernet frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import ETH_LEN, IP_LEN, check_ipv4, l3_start
+from nvbench.fastpath.sa import SUITE_BY_NAME, SUITE_TABLE, SUITES, SaTable
 from nvbench.fastpath.scan import selected
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
@@ -40,26 +39,6 @@ NEXT_HEADER_IPV4 = 4
 REPLAY_WINDOW = 64  # RFC 4303 3.4.3: 64 SHOULD be the default
 SEQ_MAX = 0xFFFFFFFF  # no extended sequence numbers: the SA must be rekeyed before this
 _FRAG = IPV4.offset("flags_frag")
-
-
-@dataclass(frozen=True)
-class CipherSuite:
-    """Per-packet sizes of an ESP cipher suite."""
-
-    name: str
-    iv: int  # bytes of IV after the ESP header
-    icv: int  # bytes of ICV after the trailer
-    align: int  # the encrypted part (payload + padding + 2) is a multiple of this
-
-
-SUITES: tuple[CipherSuite, ...] = (
-    CipherSuite("aes-gcm-128", 8, 16, 4),  # RFC 4106 [S27]
-    CipherSuite("aes-gcm-256", 8, 16, 4),  # RFC 4106 [S27]
-    CipherSuite("aes-cbc-hmac-sha1-96", 16, 12, 16),  # RFC 3602, RFC 2404 [S28]
-    CipherSuite("aes-cbc-hmac-sha256-128", 16, 16, 16),  # RFC 3602, RFC 4868 [S28]
-)
-SUITE_BY_NAME = {s.name: i for i, s in enumerate(SUITES)}
-SUITE_TABLE = np.array([[s.iv, s.icv, s.align] for s in SUITES], dtype=np.int64)
 
 
 def overhead(suite: str, inner_ip_bytes: int, nat_t: bool = False) -> int:
@@ -302,53 +281,6 @@ def _decap(
         length[i] = ETH_LEN + inner
         sa_col[i] = sa
         rd[i] = tenant[sa]
-
-
-class SaTable:
-    """IPsec security associations (one direction each) held in arrays.
-
-    Parameters
-    ----------
-    capacity : int
-        Most SAs.
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.spi_index = hashtable.Index(capacity)
-        # spi, seq, suite, src, dst, nat_t, sport, dport, tenant, rx_top: int64; rx_win: uint64
-        self.cols = (
-            *(np.zeros(capacity, np.int64) for _ in range(10)),
-            np.zeros(capacity, np.uint64),
-        )
-        self.n = 0
-
-    def add(
-        self,
-        spi: int,
-        suite: str,
-        src: int,
-        dst: int,
-        tenant: int = 0,
-        nat_t: bool = False,
-        sport: int = NAT_T_PORT,
-        dport: int = NAT_T_PORT,
-    ) -> int:
-        """Add an SA; returns its index (the value for a batch's ``sa`` column)."""
-        if suite not in SUITE_BY_NAME:
-            raise ValueError(f"suite {suite!r} is not one of {sorted(SUITE_BY_NAME)}")
-        if not 256 <= spi <= 0xFFFFFFFF:  # RFC 4303: SPIs 1..255 are reserved by IANA
-            raise ValueError(f"spi must be 256..0xFFFFFFFF, got {spi}")
-        if self.spi_index.find(np.array([spi]))[0] >= 0:
-            raise ValueError(f"spi {spi:#x} already in use")
-        sa = int(self.spi_index.upsert(np.array([spi]))[0])
-        values = (spi, 0, SUITE_BY_NAME[suite], src, dst, int(nat_t), sport, dport, tenant, 0, 0)
-        for col, value in zip(self.cols, values, strict=True):
-            col[sa] = value
-        self.n = max(self.n, sa + 1)
-        return sa
-
-    def _view(self) -> tuple:
-        return tuple(c[: self.n] for c in self.cols)
 
 
 def encapsulate(

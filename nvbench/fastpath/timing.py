@@ -311,11 +311,6 @@ class Station:
         self.st[ST_ADMITTED] = 0
 
     @property
-    def in_system(self) -> int:
-        """Packets in the system after the last call (finite buffers only; else -1)."""
-        return int(self.st[ST_COUNT]) if self.ring_d.shape[0] else -1
-
-    @property
     def busy_ns(self) -> int:
         return int(self.st[ST_BUSY])
 

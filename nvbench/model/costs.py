@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nvbench.fastpath.esp import SUITES
+from nvbench.fastpath.sa import SUITES
 
 FUNCTIONS = (
     "forward",

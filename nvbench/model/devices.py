@@ -9,6 +9,7 @@ import numpy as np
 
 from nvbench.fastpath import esp
 from nvbench.fastpath.nat1to1 import StaticNat
+from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.endpoints import Sink
@@ -27,7 +28,7 @@ class VpnPeer(Sink):
     with its verdict; the rest are delivered.
     """
 
-    def __init__(self, sim: Simulation, name: str, sas: esp.SaTable) -> None:
+    def __init__(self, sim: Simulation, name: str, sas: SaTable) -> None:
         super().__init__(sim, name)
         self.sas = sas
         self.counts = new_counts()
@@ -98,7 +99,7 @@ class VpnSource(PacketSource):
         flows: Flows,
         sizes: Sizes,
         rate_pps: float,
-        sas: esp.SaTable,
+        sas: SaTable,
         sa_of_flow: np.ndarray,
         process: str = "poisson",
     ) -> None:
@@ -125,7 +126,7 @@ def remote_access_clients(
     pool: int,
     vms: tuple[int, ...],
     gateway_address: int,
-    sas: esp.SaTable,
+    sas: SaTable,
     rate_pps: float,
     sizes: Sizes,
     suite: str = "aes-gcm-128",

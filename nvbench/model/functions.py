@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from nvbench.fastpath import esp
-from nvbench.fastpath.esp import SaTable
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.sa import SaTable
 from nvbench.model.nat_books import NatNotes, translate_outbound
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.layouts import ETHERNET, IPPROTO_ESP, IPPROTO_UDP, IPV4, NAT_T_PORT, UDP

@@ -34,9 +34,9 @@ import numpy as np
 import simpy
 
 from nvbench.fastpath import nat as nat_kernels
-from nvbench.fastpath.esp import SaTable
 from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import GATEWAY_FAILOVER, MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element

@@ -51,11 +51,6 @@ def rd32(pkt, p):
 
 
 @kernel
-def rd48(pkt, p):
-    return (rd16(pkt, p) << 32) | rd32(pkt, p + 2)
-
-
-@kernel
 def wr8(pkt, p, v):
     pkt[ix(p)] = v & 0xFF
 

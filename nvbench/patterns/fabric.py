@@ -22,11 +22,12 @@ from ipaddress import IPv4Address
 
 import numpy as np
 
-from nvbench.fastpath import esp, nvgre
+from nvbench.fastpath import nvgre
 from nvbench.fastpath.ipv4 import ETH_LEN
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.sa import SaTable
 from nvbench.model.costs import Profile
 from nvbench.model.demux import TenantDemux
 from nvbench.model.devices import VpnSource
@@ -222,7 +223,7 @@ class Edge:
 
     built: Built
     g: GatewayConfig
-    sas: esp.SaTable
+    sas: SaTable
     tunnel_sa: np.ndarray  # the outbound SA of each routing domain, -1 for none
     internet: Sink
     entry: Element  # where inbound traffic enters: the downlink, or the failover selector
@@ -257,7 +258,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
     sim, rd = built.sim, built.rd
     mine = [n for n in s.vm_networks if n.gateway == _serves(s, g)]
     nat = _nat_table(sim, g, mine, rd)
-    sas = esp.SaTable(max(16, 2 * len(mine) + sum(n.clients.count for n in mine if n.clients)))
+    sas = SaTable(max(16, 2 * len(mine) + sum(n.clients.count for n in mine if n.clients)))
     tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
     gw = GatewayVM(
         sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,

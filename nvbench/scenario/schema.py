@@ -21,7 +21,7 @@ Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][
 Vsid = Annotated[int, Field(ge=VSID_MIN, le=VSID_MAX)]  # RFC 7637 reserves the rest [S1][S6]
 Positive = Annotated[float, Field(gt=0)]
 Pattern = Literal[NAMES]  # type: ignore[valid-type]  # the table's names, in its order
-# The ESP cipher suites of nvbench.fastpath.esp.SUITES (a test keeps the two in step).
+# The ESP cipher suites of nvbench.fastpath.sa.SUITES (a test keeps the two in step).
 Suite = Literal["aes-gcm-128", "aes-gcm-256", "aes-cbc-hmac-sha1-96", "aes-cbc-hmac-sha256-128"]
 
 

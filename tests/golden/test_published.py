@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nvbench.fastpath import esp
+from nvbench.fastpath.sa import SaTable
 from nvbench.model import costs
 from nvbench.model.devices import PeRouter, VpnPeer
 from nvbench.model.gateway import GatewayVM
@@ -20,7 +20,7 @@ OFFERED_BPS = 2e9
 def _gateway(mode: str, tunnels: int):
     """A WS2016-sized gateway VM (8 vCPUs, 2.6 GHz [S18]) offered 2 Gbit/s of 1400-byte frames."""
     sim = Simulation(seed=1, quantum_ns=5_000_000)
-    sas = esp.SaTable(16)
+    sas = SaTable(16)
     tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
     for t in range(tunnels):
         tunnel_sa[t] = sas.add(0x1000 + t, "aes-gcm-128", 0x836B000A, 0xC6336400 + t, tenant=t)

@@ -8,9 +8,9 @@ import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import GRE, Ether
 
-from nvbench.fastpath import esp
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
+from nvbench.fastpath.sa import SaTable
 from nvbench.model import costs
 from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, remote_access_clients
 from nvbench.model.endpoints import Sink
@@ -145,7 +145,7 @@ def test_unknown_provider_address_is_dropped_no_route():
 
 
 def _s2s(tenants, rate, sim):
-    gw_sas, peer_sas = esp.SaTable(16), esp.SaTable(16)
+    gw_sas, peer_sas = SaTable(16), SaTable(16)
     tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
     for t in range(tenants):
         tunnel_sa[t] = gw_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
@@ -189,7 +189,7 @@ def test_one_ipsec_tunnel_uses_one_vcpu_only():
 
 def test_remote_access_clients_reach_their_tenant():
     sim = Simulation(seed=5)
-    gw_sas = esp.SaTable(64)
+    gw_sas = SaTable(64)
     clients = remote_access_clients(sim, "clients", 4, clients=20, pool=0x0AC80000,
                                     vms=(VM,), gateway_address=GW_FRONT, sas=gw_sas,
                                     rate_pps=20_000, sizes=Sizes.imix())  # fmt: skip

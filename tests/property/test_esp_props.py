@@ -3,6 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nvbench.fastpath import esp
+from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from tests.helpers import assert_checksums_valid, batch_of
 from tests.oracle import esp as twin
@@ -24,7 +25,7 @@ MACS = (0x00155D0000FE, 0x00155D0000FF)
 
 def tables(params):
     suite, nat_t, spi, src, dst, tenant, sport, dport = params
-    t = esp.SaTable(2)
+    t = SaTable(2)
     sa = t.add(spi, suite, src, dst, tenant=tenant, nat_t=nat_t, sport=sport, dport=dport)
     model = twin.Sa(spi, suite, src, dst, tenant, nat_t, sport, dport)
     return t, sa, model

@@ -13,6 +13,7 @@ from scapy.layers.l2 import Ether
 
 from nvbench.fastpath import esp
 from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
 from tests.helpers import batch_of
@@ -81,11 +82,11 @@ def test_esp_on_rows_equals_esp_on_those_frames(fs, pick):
     chosen = pick[: len(fs)]
 
     def run(b, rows):
-        sas, counts = esp.SaTable(2), new_counts()
+        sas, counts = SaTable(2), new_counts()
         sas.add(0x1234, "aes-gcm-128", 0x01020304, 0x05060708)
         esp.encapsulate(b, sas, counts, rows=rows)
         encap_counts = counts.tolist()
-        rx = esp.SaTable(2)
+        rx = SaTable(2)
         rx.add(0x1234, "aes-gcm-128", 0x01020304, 0x05060708, tenant=0)
         esp.decapsulate(b, rx, counts, rows=rows)  # the packets it just made, and the rest
         return encap_counts, counts.tolist()
@@ -99,4 +100,4 @@ def test_rows_outside_the_batch_are_refused(rows):
     with pytest.raises(ValueError, match="rows must be indices"):
         _nat().outbound(b, new_counts(), rows=rows)
     with pytest.raises(ValueError, match="rows must be indices"):
-        esp.encapsulate(b, esp.SaTable(1), new_counts(), rows=rows)
+        esp.encapsulate(b, SaTable(1), new_counts(), rows=rows)

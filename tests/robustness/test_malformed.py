@@ -16,6 +16,7 @@ from nvbench.fastpath import esp, nvgre
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
 from tests.oracle import esp as esp_twin
@@ -42,7 +43,7 @@ def fresh():
     vs.add(5001, 0)
     nat = NatTable(64, seed=1)
     nat.add_tenant(0, [PUB])
-    sas = esp.SaTable(2)
+    sas = SaTable(2)
     sas.add(0x1000, "aes-gcm-128", PUB, 0xCB007101)
     one = StaticNat(4)
     one.add(0, 0x0A000105, PUB + 5)

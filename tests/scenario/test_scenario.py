@@ -92,7 +92,7 @@ def test_check_and_schema_commands(capsys):
 def test_cipher_suites_match_the_fast_path():
     from typing import get_args
 
-    from nvbench.fastpath.esp import SUITES
+    from nvbench.fastpath.sa import SUITES
     from nvbench.scenario.schema import Suite
 
     assert set(get_args(Suite)) == {s.name for s in SUITES}

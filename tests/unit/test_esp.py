@@ -5,6 +5,7 @@ from scapy.layers.ipsec import ESP
 from scapy.layers.l2 import Ether
 
 from nvbench.fastpath import esp
+from nvbench.fastpath.sa import SUITES, SaTable
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
@@ -12,7 +13,7 @@ from nvbench.packet.builders import build_frames
 from tests.helpers import assert_checksums_valid, batch_of
 
 GW, PEER = 0xC6336401, 0xCB007101
-SUITES = [s.name for s in esp.SUITES]
+SUITES = [s.name for s in SUITES]
 
 
 def frames(n=1, size=100):
@@ -22,7 +23,7 @@ def frames(n=1, size=100):
 
 
 def table(suite="aes-gcm-128", nat_t=False, tenant=0):
-    t = esp.SaTable(4)
+    t = SaTable(4)
     sa = t.add(0x1000, suite, GW, PEER, tenant=tenant, nat_t=nat_t)
     return t, sa
 
@@ -118,7 +119,7 @@ def test_replay_and_unknown_sa_and_mangling():
     copies = batch_of([packet, packet])
     esp.decapsulate(copies, t, c)
     assert copies.verdict[:2].tolist() == [V.OK, V.ESP_REPLAY]
-    other = esp.SaTable(2)
+    other = SaTable(2)
     other.add(0x2000, "aes-gcm-128", GW, PEER)
     unknown = batch_of([packet])
     esp.decapsulate(unknown, other, c)
@@ -152,7 +153,7 @@ def test_sequence_overflow_needs_a_rekey():
 
 
 def test_sa_table_errors():
-    t = esp.SaTable(2)
+    t = SaTable(2)
     with pytest.raises(ValueError, match="suite"):
         t.add(0x1000, "des", GW, PEER)
     with pytest.raises(ValueError, match="spi"):

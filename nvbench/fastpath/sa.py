@@ -1,0 +1,80 @@
+"""IPsec security associations for the ESP kernels: the cipher suites' sizes and the SA
+table (one direction each, with its sequence counter and anti-replay window), held in
+arrays the kernels index by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nvbench.fastpath import hashtable
+from nvbench.packet.layouts import NAT_T_PORT
+
+
+@dataclass(frozen=True)
+class CipherSuite:
+    """Per-packet sizes of an ESP cipher suite."""
+
+    name: str
+    iv: int  # bytes of IV after the ESP header
+    icv: int  # bytes of ICV after the trailer
+    align: int  # the encrypted part (payload + padding + 2) is a multiple of this
+
+
+SUITES: tuple[CipherSuite, ...] = (
+    CipherSuite("aes-gcm-128", 8, 16, 4),  # RFC 4106 [S27]
+    CipherSuite("aes-gcm-256", 8, 16, 4),  # RFC 4106 [S27]
+    CipherSuite("aes-cbc-hmac-sha1-96", 16, 12, 16),  # RFC 3602, RFC 2404 [S28]
+    CipherSuite("aes-cbc-hmac-sha256-128", 16, 16, 16),  # RFC 3602, RFC 4868 [S28]
+)
+SUITE_BY_NAME = {s.name: i for i, s in enumerate(SUITES)}
+SUITE_TABLE = np.array([[s.iv, s.icv, s.align] for s in SUITES], dtype=np.int64)
+
+
+class SaTable:
+    """IPsec security associations (one direction each) held in arrays.
+
+    Parameters
+    ----------
+    capacity : int
+        Most SAs.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.spi_index = hashtable.Index(capacity)
+        # spi, seq, suite, src, dst, nat_t, sport, dport, tenant, rx_top: int64; rx_win: uint64
+        self.cols = (
+            *(np.zeros(capacity, np.int64) for _ in range(10)),
+            np.zeros(capacity, np.uint64),
+        )
+        self.n = 0
+
+    def add(
+        self,
+        spi: int,
+        suite: str,
+        src: int,
+        dst: int,
+        tenant: int = 0,
+        nat_t: bool = False,
+        sport: int = NAT_T_PORT,
+        dport: int = NAT_T_PORT,
+    ) -> int:
+        """Add an SA; returns its index (the value for a batch's ``sa`` column)."""
+        if suite not in SUITE_BY_NAME:
+            raise ValueError(f"suite {suite!r} is not one of {sorted(SUITE_BY_NAME)}")
+        if not 256 <= spi <= 0xFFFFFFFF:  # RFC 4303: SPIs 1..255 are reserved by IANA
+            raise ValueError(f"spi must be 256..0xFFFFFFFF, got {spi}")
+        if self.spi_index.find(np.array([spi]))[0] >= 0:
+            raise ValueError(f"spi {spi:#x} already in use")
+        sa = int(self.spi_index.upsert(np.array([spi]))[0])
+        values = (spi, 0, SUITE_BY_NAME[suite], src, dst, int(nat_t), sport, dport, tenant, 0, 0)
+        for col, value in zip(self.cols, values, strict=True):
+            col[sa] = value
+        self.n = max(self.n, sa + 1)
+        return sa
+
+    def _view(self) -> tuple:
+        return tuple(c[: self.n] for c in self.cols)
