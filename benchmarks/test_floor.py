@@ -91,11 +91,11 @@ class Pipeline:
     def fresh(self) -> None:
         """New queues (empty, clocks at zero) for the next round."""
         self.vswitch, self.vswitch_rx = (
-            timing.PinnedStations(1, 4096),
-            timing.PinnedStations(1, 4096),
+            timing.PinnedQueues(1, 4096),
+            timing.PinnedQueues(1, 4096),
         )
-        self.nic, self.gw_nic, self.uplink = (timing.Station(1, None, 1 << 20) for _ in range(3))
-        self.gateway = timing.PinnedStations(8, 4096)
+        self.nic, self.gw_nic, self.uplink = (timing.FifoQueue(1, None, 1 << 20) for _ in range(3))
+        self.gateway = timing.PinnedQueues(8, 4096)
 
     def draws(self) -> None:
         n = self.n

@@ -83,7 +83,7 @@ class SweepFile(Model):
 
 
 @dataclass(frozen=True)
-class Run:
+class SweepRun:
     run_id: str
     point: dict[str, Any]
     replication: int
@@ -92,11 +92,11 @@ class Run:
 
 
 @dataclass
-class Plan:
+class SweepPlan:
     """A sweep ready to run: the base scenario (as a document) and every run."""
 
     base: dict[str, Any]
-    runs: list[Run]
+    runs: list[SweepRun]
     duration_s: float | None
     source: str
     params: dict[str, pa.DataType]  # the varied key paths and their column types
@@ -142,7 +142,7 @@ def _step(node: Any, k: str | int, path: str) -> Any:
 # -- planning -------------------------------------------------------------------------------
 
 
-def load_sweep(path: str | Path) -> Plan:
+def load_sweep(path: str | Path) -> SweepPlan:
     """Read and check a sweep file and every point it makes; ScenarioError lists problems."""
     p = Path(path)
     try:
@@ -163,7 +163,7 @@ def load_sweep(path: str | Path) -> Plan:
     meta = {"nvbench": __version__, "scenario_hash": schema.digest(base),
             "sweep_hash": schema.digest(doc), "sweep_seed": str(spec.seed),
             "packages": schema.packages()}  # fmt: skip
-    return Plan(base, _runs(base, spec, points), spec.duration_s, str(p), params, meta)
+    return SweepPlan(base, _runs(base, spec, points), spec.duration_s, str(p), params, meta)
 
 
 def _base_scenario(spec: SweepFile, sweep_path: Path) -> dict[str, Any]:
@@ -225,7 +225,7 @@ def _apply(base: dict[str, Any], point: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[Run]:
+def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[SweepRun]:
     root = np.random.SeedSequence(spec.seed)
     children = root.spawn(len(points) * spec.replications)
     scenario_hash = schema.digest(base)
@@ -237,7 +237,7 @@ def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[Run]:
             ident = json.dumps([scenario_hash, point, __version__, spec.seed, key, spec.duration_s],
                                sort_keys=True, default=str)  # fmt: skip
             run_id = hashlib.sha256(ident.encode()).hexdigest()[:16]
-            runs.append(Run(run_id, point, r, spec.seed, key))
+            runs.append(SweepRun(run_id, point, r, spec.seed, key))
     return runs
 
 
@@ -247,7 +247,7 @@ def _runs(base: dict, spec: SweepFile, points: list[dict]) -> list[Run]:
 Rows = dict[str, list[dict[str, Any]]]  # table name -> rows
 
 
-def run_one(base: dict, run: Run, duration_s: float | None) -> Rows:
+def run_one(base: dict, run: SweepRun, duration_s: float | None) -> Rows:
     """Simulate one run; its rows: one for the run, one per VM network, its time series.
     Each carries the point's values and the run's ids and seed."""
     from nvbench import run as runner
@@ -280,11 +280,11 @@ class Context:
     out: str
 
 
-def _context(plan: Plan, out: str) -> Context:
+def _context(plan: SweepPlan, out: str) -> Context:
     return Context(plan.base, plan.duration_s, plan.params, plan.meta, out)
 
 
-def _task(ctx: Context, run: Run) -> tuple[str, str | None]:
+def _task(ctx: Context, run: SweepRun) -> tuple[str, str | None]:
     """One run in a worker: written to the dataset, or its error recorded; never raises."""
     data = Dataset(Path(ctx.out))
     meta = {**ctx.meta, "seed_entropy": str(run.entropy), "spawn_key": json.dumps(run.spawn_key)}
@@ -298,7 +298,7 @@ def _task(ctx: Context, run: Run) -> tuple[str, str | None]:
         return run.run_id, f"{type(e).__name__}: {e}"
 
 
-def _chunk(ctx: Context, runs: list[Run]) -> list[tuple[str, str | None]]:
+def _chunk(ctx: Context, runs: list[SweepRun]) -> list[tuple[str, str | None]]:
     return [_task(ctx, r) for r in runs]
 
 
@@ -312,7 +312,7 @@ class Outcome:
     skipped: int
 
 
-def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
+def execute(plan: SweepPlan, out: Path, workers: int = 1, resume: bool = False,
             progress: Callable[[int, int, int], None] | None = None,
             dask: str | None = None) -> Outcome:  # fmt: skip
     """Run every run of ``plan`` not done yet into ``out``; ``progress(done, failed, total)``.
@@ -344,7 +344,7 @@ def execute(plan: Plan, out: Path, workers: int = 1, resume: bool = False,
     return Outcome(done, failed, skipped)
 
 
-def chunks(todo: list[Run], workers: int) -> list[list[Run]]:
+def chunks(todo: list[SweepRun], workers: int) -> list[list[SweepRun]]:
     """About eight chunks a worker, of at most 16 runs: fewer round trips to the pool for
     tiny runs, while a slow chunk at the end costs little and progress keeps moving. Runs
     are dealt to chunks in turn, so each chunk mixes the sweep's cheap and dear points."""
@@ -352,14 +352,14 @@ def chunks(todo: list[Run], workers: int) -> list[list[Run]]:
     return [todo[i::count] for i in range(count)]
 
 
-def _on_pool(workers: int, ctx: Context, todo: list[Run]) -> Outcomes:
+def _on_pool(workers: int, ctx: Context, todo: list[SweepRun]) -> Outcomes:
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_chunk, ctx, c) for c in chunks(todo, workers)]
         for f in as_completed(futures):
             yield from f.result()
 
 
-def _on_dask(address: str, ctx: Context, todo: list[Run]) -> Outcomes:
+def _on_dask(address: str, ctx: Context, todo: list[SweepRun]) -> Outcomes:
     """(run_id, error) of every run, computed on a dask.distributed cluster."""
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed

@@ -217,7 +217,7 @@ def transmission_ns(wire_bytes: np.ndarray, bits_per_s: float) -> np.ndarray:
     return np.ceil(wire_bytes * (8e9 / bits_per_s)).astype(np.int64)
 
 
-class PinnedStations:
+class PinnedQueues:
     """``servers`` FIFO servers with a queue each (RSS-style binding): the state of
     :func:`lindley_pinned`. Limits apply to each server's queue."""
 
@@ -260,7 +260,7 @@ class PinnedStations:
         self.st[:, ST_ADMITTED] = 0
 
 
-class Station:
+class FifoQueue:
     """The state of one FIFO station with ``servers`` servers and an optional finite buffer.
 
     Parameters

@@ -73,11 +73,11 @@ class Station(Element):
         self.dispatch = dispatch
         self.delay_ns = int(delay_ns)
         self._down: list[tuple[int, int, int]] = []  # [from, until) ns, and the drop verdict
-        self.queue: timing.Station | timing.PinnedStations
+        self.queue: timing.FifoQueue | timing.PinnedQueues
         if dispatch == SHARED:
-            self.queue = timing.Station(servers, cap_pkts, cap_bytes)
+            self.queue = timing.FifoQueue(servers, cap_pkts, cap_bytes)
         else:
-            self.queue = timing.PinnedStations(servers, cap_pkts, cap_bytes)
+            self.queue = timing.PinnedQueues(servers, cap_pkts, cap_bytes)
 
     # -- what subclasses define ------------------------------------------------------------
 
@@ -175,7 +175,7 @@ class Station(Element):
         order = np.arange(a.shape[0]) if in_order else np.argsort(a, kind="stable")
         s = self.draw_service(s, order)
         server = None
-        if isinstance(self.queue, timing.PinnedStations):
+        if isinstance(self.queue, timing.PinnedQueues):
             server = self.servers_of(views, rows)
         if in_order:
             d = self._queue_serve(a, s, size, server)
@@ -203,7 +203,7 @@ class Station(Element):
 
     def _queue_serve(self, a, s, size, server) -> np.ndarray:
         q = self.queue
-        if isinstance(q, timing.PinnedStations):
+        if isinstance(q, timing.PinnedQueues):
             return q.serve(a, s, size, server)
         return q.serve(a, s, size)
 
@@ -258,7 +258,7 @@ class Station(Element):
     def busy_by_server(self) -> list[int]:
         """Service time per server (pinned dispatch) or all together (shared), ns."""
         q = self.queue
-        return q.busy_by_server() if isinstance(q, timing.PinnedStations) else [q.busy_ns]
+        return q.busy_by_server() if isinstance(q, timing.PinnedQueues) else [q.busy_ns]
 
     def utilization(self, duration_ns: int) -> float:
         """Share of the servers' time spent serving, over ``duration_ns``."""

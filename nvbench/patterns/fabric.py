@@ -44,7 +44,7 @@ from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.patterns import failover, table
 from nvbench.patterns.failover import Selector
 from nvbench.scenario.schema import Fault, GatewayHost, Host, Scenario, Traffic, VMNetwork
-from nvbench.scenario.schema import GatewayVM as GatewayConfig
+from nvbench.scenario.schema import Gateway as GatewayConfig
 
 GHZ = 1e9
 GBPS = 1e9

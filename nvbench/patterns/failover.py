@@ -19,9 +19,10 @@ import simpy
 
 from nvbench.fastpath.verdict import GATEWAY_FAILOVER
 from nvbench.model.element import Element
-from nvbench.scenario.schema import Cluster, GatewayVM, Scenario
+from nvbench.scenario.schema import Cluster, Gateway, Scenario
 
 if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
     from nvbench.patterns.fabric import Built
 
 
@@ -31,7 +32,7 @@ class Selector(Element):
 
     kind = "selector"
 
-    def __init__(self, sim, name: str) -> None:
+    def __init__(self, sim: Simulation, name: str) -> None:
         super().__init__(sim, name)
         self.standby: list[Element] = []
 
@@ -47,14 +48,14 @@ def detection_ns(cluster: Cluster, failed_at_ns: int) -> int:
     return last + cluster.missed_heartbeats * period
 
 
-def partner(s: Scenario, g: GatewayVM) -> GatewayVM | None:
+def partner(s: Scenario, g: Gateway) -> Gateway | None:
     """The passive node of ``g``'s cluster, if ``g`` is an active node with one."""
     if g.cluster is None or g.role != "active":
         return None
     return next((x for x in s.gateways if x.cluster == g.cluster and x.role == "passive"), None)
 
 
-def fail_node(s: Scenario, built: Built, g: GatewayVM, at_ns: int, for_ns: int) -> None:
+def fail_node(s: Scenario, built: Built, g: Gateway, at_ns: int, for_ns: int) -> None:
     """Gateway VM ``g`` fails at ``at_ns`` for ``for_ns``; its partner takes over if the
     failure lasts past the detection."""
     other = partner(s, g)
@@ -69,7 +70,7 @@ def fail_node(s: Scenario, built: Built, g: GatewayVM, at_ns: int, for_ns: int) 
         built.sim.env.process(_takeover(s, built, g, other, at_ns, detect))
 
 
-def _takeover(s: Scenario, built: Built, g: GatewayVM, other: GatewayVM, failed_at: int,
+def _takeover(s: Scenario, built: Built, g: Gateway, other: Gateway, failed_at: int,
               at: int) -> Generator[simpy.Event, None, None]:  # fmt: skip
     sim = built.sim
     yield sim.env.timeout(max(0, at - sim.env.now))

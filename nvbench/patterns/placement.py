@@ -49,7 +49,8 @@ def apply(s: Scenario, p: Placement) -> Scenario:
     return from_dict(doc, f"{s.name} with placement {p.name!r}")
 
 
-def _pack(count: int, p: Placement, hosts: list[dict], template: dict, back) -> list[tuple]:
+def _pack(count: int, p: Placement, hosts: list[dict], template: dict,
+          back: IPv4Address) -> list[tuple[str, str]]:  # fmt: skip
     """(active host, passive host) of each gateway VM; new gateway hosts appended to ``hosts``."""
     per = p.gateway_vms_per_host
     sides = 2 if p.clustered else 1  # a 2-node host cluster: actives on one, passives on the other

@@ -1,6 +1,6 @@
 """The report's plots, drawn headless with matplotlib's object API (no pyplot state).
 
-Each function takes a :class:`~nvbench.report.sources.Source` and returns a Figure, or
+Each function takes a :class:`~nvbench.report.sources.ReportSource` and returns a Figure, or
 None when the directory has nothing for that plot (a run has no load axis, a sweep no
 frontier): the page says so instead.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from nvbench.patterns.table import NAMES
-from nvbench.report.sources import Source
+from nvbench.report.sources import ReportSource
 
 PATTERNS = NAMES
 COLOURS = dict(zip(PATTERNS, ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"),
@@ -53,12 +53,12 @@ def _key(name: str) -> Callable[[dict], float | None]:
     return lambda r: r[name]
 
 
-def _loads(src: Source) -> bool:
+def _loads(src: ReportSource) -> bool:
     """A sweep varies the offered load when its tenants' offered rates differ."""
     return src.kind == "sweep" and len({round(r["load_pps"] or 0) for r in src.tenants}) > 1
 
 
-def throughput(src: Source) -> Figure | None:
+def throughput(src: ReportSource) -> Figure | None:
     if not _loads(src):
         return None
     fig, ax = _figure("Throughput against offered load", LOAD, "delivered (kpackets/s)")
@@ -72,7 +72,7 @@ def throughput(src: Source) -> Figure | None:
     return fig
 
 
-def latency(src: Source) -> Figure | None:
+def latency(src: ReportSource) -> Figure | None:
     """p50 and p99 per pattern: against load for a sweep that varies it, else as bars
     (with the spread over runs and tenants)."""
     groups = _by_pattern(src.tenants)
@@ -102,7 +102,7 @@ def latency(src: Source) -> Figure | None:
     return fig
 
 
-def loss(src: Source) -> Figure | None:
+def loss(src: ReportSource) -> Figure | None:
     if src.kind == "plan":
         return _plan_curve(src, "loss", "Loss against load (plan runs)", "loss (fraction)")
     if not _loads(src):
@@ -115,7 +115,7 @@ def loss(src: Source) -> Figure | None:
     return fig
 
 
-def _plan_curve(src: Source, key: str, title: str, ylabel: str) -> Figure | None:
+def _plan_curve(src: ReportSource, key: str, title: str, ylabel: str) -> Figure | None:
     points = [x for x in src.points if x["question"] == "load"]
     if not points:
         return None
@@ -132,7 +132,7 @@ def _plan_curve(src: Source, key: str, title: str, ylabel: str) -> Figure | None
     return fig
 
 
-def ipv4(src: Source) -> Figure | None:
+def ipv4(src: ReportSource) -> Figure | None:
     """Public IPv4 addresses per pattern: the bill of one run, or the plan's answer."""
     if src.kind == "plan":
         bill = {a["pattern"]: a["public_ipv4"] or 0 for a in src.answers}
@@ -152,7 +152,7 @@ def ipv4(src: Source) -> Figure | None:
     return fig
 
 
-def frontier(src: Source) -> Figure | None:
+def frontier(src: ReportSource) -> Figure | None:
     """Tenants that G gateway VMs carry within the SLO: the estimate's line, and the
     simulated answer for the scenario's tenants."""
     if not src.frontier:

@@ -15,7 +15,7 @@ from typing import Any
 from nvbench import __version__
 from nvbench.records.dataset import atomic_write_bytes
 from nvbench.report import figures
-from nvbench.report.sources import ReportError, Source, read
+from nvbench.report.sources import ReportError, ReportSource, read
 
 __all__ = ["ReportError", "write"]
 
@@ -38,7 +38,7 @@ def write(root: Path) -> list[Path]:
     return written
 
 
-def _page(src: Source, images: dict[str, bytes]) -> str:
+def _page(src: ReportSource, images: dict[str, bytes]) -> str:
     title = f"nvbench {src.kind} report: {src.meta.get('scenario', src.root.name)}"
     parts = [
         f"<h1>{html.escape(title)}</h1>",
@@ -63,14 +63,14 @@ def _page(src: Source, images: dict[str, bytes]) -> str:
             f"<p class=none>Written by nvbench {__version__}.</p></body></html>\n")  # fmt: skip
 
 
-def _provenance(src: Source) -> str:
+def _provenance(src: ReportSource) -> str:
     keys = ("nvbench", "schema_version", "scenario", "slo", "seed_entropy", "sweep_seed",
             "scenario_hash", "sweep_hash", "packages")  # fmt: skip
     rows = [(k, src.meta[k]) for k in keys if k in src.meta]
     return _table(["provenance", ""], rows) if rows else ""
 
 
-def _summary(src: Source) -> str:
+def _summary(src: ReportSource) -> str:
     if src.kind == "plan":
         head = ["pattern", "tenants", "GW VMs (estimate)", "GW VMs (simulated)", "GW hosts",
                 "public IPv4", "fleet GW VMs", "max load (estimate)", "max load (simulated)",
@@ -100,7 +100,7 @@ def _summary(src: Source) -> str:
     return f"<h2>Summary ({runs} run{'s' * (runs != 1)})</h2>" + _table(head, rows)
 
 
-def _placements(src: Source) -> str:
+def _placements(src: ReportSource) -> str:
     """The gateway layouts `nvbench compare` ran side by side, if it did."""
     if not src.placements:
         return ""
@@ -111,7 +111,7 @@ def _placements(src: Source) -> str:
     return "<h2>Gateway placements, the same tenants on each</h2>" + _table(head, rows)
 
 
-def _failures(src: Source) -> str:
+def _failures(src: ReportSource) -> str:
     """A sweep's points that raised: the report says what is missing from its plots."""
     if not src.failures:
         return ""

@@ -17,7 +17,7 @@ class ReportError(Exception):
 
 
 @dataclass
-class Source:
+class ReportSource:
     kind: str  # "run", "sweep" or "plan"
     root: Path
     tenants: list[dict[str, Any]] = field(default_factory=list)  # one row per VM network
@@ -30,20 +30,20 @@ class Source:
     meta: dict[str, str] = field(default_factory=dict)
 
 
-def read(root: Path) -> Source:
+def read(root: Path) -> ReportSource:
     """The rows of ``root``: a plan (plan.parquet), a sweep (runs/, tenants/) or a run
     (patterns.parquet)."""
     if not root.is_dir():
         raise ReportError(f"{root} is not a directory")
     if (root / "plan.parquet").exists():
-        src = Source("plan", root, meta=_meta(root / "plan.parquet"))
+        src = ReportSource("plan", root, meta=_meta(root / "plan.parquet"))
         src.answers = pq.read_table(root / "plan.parquet").to_pylist()
         src.points = _rows(root / "plan_points.parquet")
         src.frontier = _rows(root / "frontier.parquet")
         return src
     if (root / "tenants").is_dir():
         tenants = ds.dataset(root / "tenants", format="parquet", partitioning="hive")
-        src = Source("sweep", root, tenants=tenants.to_table().to_pylist())
+        src = ReportSource("sweep", root, tenants=tenants.to_table().to_pylist())
         if (root / "runs").is_dir():
             runs = ds.dataset(root / "runs", format="parquet")
             src.runs = runs.to_table().to_pylist()
@@ -54,7 +54,7 @@ def read(root: Path) -> Source:
             raise ReportError(f"{root}: the sweep has no finished runs yet")
         return src
     if (root / "patterns.parquet").exists():
-        src = Source("run", root, meta=_meta(root / "patterns.parquet"))
+        src = ReportSource("run", root, meta=_meta(root / "patterns.parquet"))
         src.tenants = [{**r, "run_id": "run"} for r in _rows(root / "patterns.parquet")]
         src.runs = _rows(root / "run.parquet")
         src.placements = _rows(root / "placements.parquet")

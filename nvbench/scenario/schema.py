@@ -29,7 +29,7 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Run(Model):
+class RunSettings(Model):
     """How long to run and how: simulated seconds, the time quantum, the seed."""
 
     duration_s: Positive = 1.0
@@ -59,7 +59,7 @@ class GatewayHost(Host):
     shared_nics: bool = True  # front end and back end on the same NICs
 
 
-class GatewayVM(Model):
+class Gateway(Model):
     """A Windows Server Gateway VM, registered in SCVMM with a connection string [S16]."""
 
     name: Name
@@ -192,11 +192,11 @@ class Placement(Model):
 class Scenario(Model):
     name: Name
     description: str = ""
-    run: Run = Run()
+    run: RunSettings = RunSettings()
     logical_networks: LogicalNetworks = LogicalNetworks()
     hosts: Annotated[list[Host], Field(min_length=1)]
     gateway_hosts: Annotated[list[GatewayHost], Field(min_length=1)]
-    gateways: Annotated[list[GatewayVM], Field(min_length=1)]
+    gateways: Annotated[list[Gateway], Field(min_length=1)]
     clusters: list[Cluster] = []
     vm_networks: Annotated[list[VMNetwork], Field(min_length=1)]
     faults: list[Fault] = []

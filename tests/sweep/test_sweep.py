@@ -265,7 +265,7 @@ def test_a_rerun_that_succeeds_clears_the_old_failure(tmp_path):
 
 @pytest.mark.parametrize("runs,workers", [(1, 4), (7, 2), (64, 2), (1000, 2), (5, 1)])
 def test_chunks_hand_out_every_run_once(runs, workers):
-    todo = [sweep.Run(f"r{k}", {}, 0, 0, (k,)) for k in range(runs)]
+    todo = [sweep.SweepRun(f"r{k}", {}, 0, 0, (k,)) for k in range(runs)]
     parts = sweep.chunks(todo, workers)
     assert sorted(r.run_id for c in parts for r in c) == sorted(r.run_id for r in todo)
     assert all(1 <= len(c) <= 16 for c in parts)
