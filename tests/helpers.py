@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
 from nvbench.packet.batch import PacketBatch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "nvbench" / "scenarios"  # the shipped scenario files
+DEFAULT = SHIPPED / "default.toml"
 
 
 def batch_of(frames: list[bytes], **columns) -> PacketBatch:

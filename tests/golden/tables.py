@@ -20,10 +20,10 @@ from nvbench import run
 from nvbench.api import simulate
 from nvbench.scenario.loader import load
 from nvbench.topologies import nat_cloud
+from tests.helpers import SHIPPED
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "tables"
-SHIPPED = HERE.parents[1] / "nvbench" / "scenarios"
 # Simulated seconds per case: long enough to pass every fault, warm-up and takeover.
 DURATION = {"hosting": 0.1, "failover": 4.0}
 CAPTURE = ("default", 400)  # the scenario whose first frames are fingerprinted too

@@ -5,7 +5,6 @@ within the stated tolerance, or exactly where a closed form exists."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +18,9 @@ from nvbench.model.simulation import Simulation
 from nvbench.patterns import addresses
 from nvbench.patterns.fabric import build
 from nvbench.scenario.loader import load
+from tests.helpers import SHIPPED
 from tests.model.capture import Capture
 
-SHIPPED = Path(__file__).resolve().parents[2] / "nvbench" / "scenarios"
 FILES = sorted(SHIPPED.glob("*.toml"))
 DURATION = {"hosting": 0.1}
 
@@ -97,3 +96,9 @@ def test_s2s_frames_carry_the_exact_esp_overhead():
     assert got == want
     assert {Ether(f)[IP].proto for f in cap.frames} == {50}
     assert np.all(np.array(sorted(want)) - 14 - np.array(sorted(inner_ip)) >= 50)
+
+
+def test_the_hosting_scenario_is_what_its_generator_writes():
+    from tools import make_hosting
+
+    assert make_hosting.text() == (SHIPPED / "hosting.toml").read_text()

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 
-from nvbench.cli import main
 from nvbench.scenario import connection, rules
 from nvbench.scenario.loader import load
-
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT = ROOT / "scenarios" / "default.toml"
+from tests.helpers import DEFAULT
 
 
 def test_default_scenario_loads_with_defaults_filled_and_frozen():
@@ -74,19 +68,6 @@ def test_gateway_limits_follow_the_published_table():
         "routing_domains": 1,
         "virtual_subnets": 500,
     }
-
-
-def test_check_and_schema_commands(capsys):
-    assert main(["check", str(DEFAULT)]) == 0
-    assert "ok" in capsys.readouterr().out
-    assert main(["check", "--json", str(DEFAULT)]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert doc["run"]["quantum_ms"] == 10 and len(doc["vm_networks"]) == 5
-    assert main(["schema"]) == 0
-    schema = json.loads(capsys.readouterr().out)
-    assert schema["additionalProperties"] is False
-    assert "vm_networks" in schema["required"]
-    assert schema["$defs"]["Subnet"]["properties"]["vsid"]["minimum"] == 4096
 
 
 def test_cipher_suites_match_the_fast_path():

@@ -11,7 +11,7 @@ import pytest
 
 from nvbench import sweep
 from nvbench.cli import main
-from tests.sweep.test_sweep import SWEEP, _file, _rows
+from tests.sweep.files import SWEEP, _file, _rows
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +48,3 @@ def test_a_lost_worker_costs_nothing(tmp_path):
     assert at_kill < len(plan.runs)  # it died with work left
     assert outcome and outcome[0].failed == 0
     assert _rows(out) == _rows(tmp_path / "full")
-
-
-def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
-    f = _file(tmp_path)
-    assert main(["sweep", str(f), "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert "--dask tcp://127.0.0.1:9" in err and "Traceback" not in err
-    assert not (tmp_path / "o").exists()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
@@ -16,37 +15,7 @@ import pytest
 from nvbench import sweep
 from nvbench.cli import main
 from nvbench.records.dataset import Dataset
-from nvbench.scenario.loader import ScenarioError
-
-SWEEP = """
-scenario = "default"
-replications = 2
-seed = 7
-duration_s = {duration}
-[[grid]]
-path = "vm_networks[2].traffic[0].rate_pps"
-values = [10000, 40000]
-[[zip]]
-path = "gateways[0].vcpus"
-values = [4, 8]
-"""
-
-
-def _file(tmp_path: Path, text: str = SWEEP.format(duration=0.02), name="s.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(text)
-    return p
-
-
-def _rows(out: Path) -> list[dict]:
-    table = ds.dataset(out / "tenants", format="parquet", partitioning="hive").to_table()
-    rows = table.to_pylist()
-    return sorted(rows, key=lambda r: (r["run_id"], r["vm_network"]))
-
-
-def _runs(out: Path) -> list[dict]:
-    rows = ds.dataset(out / "runs", format="parquet").to_table().to_pylist()
-    return sorted(rows, key=lambda r: r["run_id"])
+from tests.sweep.files import SWEEP, B, _file, _rows, _runs
 
 
 def test_random_samples_are_drawn_from_the_sweep_seed(tmp_path):
@@ -210,31 +179,6 @@ def test_time_series_when_the_scenario_asks(tmp_path):
     assert {r["t_ns"] for r in series} >= {20_000_000, 40_000_000}
 
 
-B = SWEEP.format(duration=0.02)
-TWO_ZIPS = B + '[[zip]]\npath = "gateways[0].queue_packets"\nvalues = [1, 2, 3]\n'
-BAD = [
-    (B.replace('rate_pps"', 'rate"'), "grid[0].path: 'vm_networks[2].traffic[0].rate'"),
-    (B.replace("values = [10000, 40000]", "values = []"), "grid[0].values"),
-    (B.replace("replications = 2", 'replications = "two"'), "replications: 'two'"),
-    (TWO_ZIPS, "zip axes must have equal lengths"),
-    (B.replace("seed = 7", "seed = 7\ncolour = 1"), "unknown key 'colour'"),
-    (B.replace("values = [10000, 40000]", "values = [-5]"), "point 0"),
-    (B + '[[random]]\npath = "run.seed"\nlow = 1\nhigh = 9\n', "random axes and samples"),
-]
-
-
-@pytest.mark.parametrize("text,fragment", BAD)
-def test_bad_sweep_files(tmp_path, capsys, text, fragment):
-    f = _file(tmp_path, text)
-    with pytest.raises(ScenarioError) as e:
-        sweep.load_sweep(f)
-    assert any(fragment in p for p in e.value.problems), e.value.problems
-    out = tmp_path / "out"
-    assert main(["sweep", str(f), "--out", str(out)]) == 2
-    assert fragment.split(":")[0] in capsys.readouterr().err
-    assert not out.exists()
-
-
 def test_duckdb_reads_the_dataset_as_is(tmp_path):
     import duckdb
 
@@ -246,13 +190,6 @@ def test_duckdb_reads_the_dataset_as_is(tmp_path):
     assert duckdb.sql(query).fetchall() == [(40, 5, 8)]
     ids = {r[0] for r in duckdb.sql(f"select run_id from {source}").fetchall()}
     assert ids == {r["run_id"] for r in _rows(out)}
-
-
-def test_bad_dask_addresses_are_clear_errors(tmp_path, capsys):
-    f = _file(tmp_path)
-    assert main(["sweep", str(f), "--dask", "local:many", "--out", str(tmp_path / "a")]) == 2
-    assert "local:N needs a number" in capsys.readouterr().err
-    assert not (tmp_path / "a").exists()
 
 
 def test_a_rerun_that_succeeds_clears_the_old_failure(tmp_path):

@@ -3,7 +3,8 @@
 200 tenants (VM networks) of 2 VMs each on 20 Hyper-V hosts; 4 multi-tenant gateway VMs
 of 8 vCPUs, 2 per gateway host, 50 tenants each, as the WS2012 R2 sizing guidance has it
 [S18]; every third tenant uses an S2S VPN, the others NAT with an address of their own.
-Run ``python -m tests.golden.make_hosting`` to rewrite it.
+Run ``python -m tools.make_hosting`` to rewrite it; a golden test holds the shipped file
+equal to what this writes.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ tenants_per_gateway = 50
 clustered = true"""
 
 
-def main() -> None:
+def text() -> str:
+    """The scenario file's text."""
     lines = [
-        "# A hosting provider at scale; written by tests/golden/make_hosting.py.",
+        "# A hosting provider at scale; written by tools/make_hosting.py.",
         'name = "hosting"',
         f'description = "{TENANTS} tenants on {HOSTS} hosts, {GATEWAYS} gateway VMs of 50 tenants each [S18]"',
         "",
@@ -99,7 +101,11 @@ def main() -> None:
             "",
         ]
     lines += PLACEMENTS.splitlines()
-    OUT.write_text("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    OUT.write_text(text())
     print(f"wrote {OUT}")
 
 
