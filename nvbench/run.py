@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,15 +11,15 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from nvbench import __version__
 from nvbench.model import costs
 from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
 from nvbench.packet.pcap import PcapWriter
 from nvbench.patterns import addresses, failover, placement
 from nvbench.patterns.fabric import Built, TapSpec, build
+from nvbench.records import schema
+from nvbench.records.dataset import write_tables
 from nvbench.scenario.schema import Scenario
 
 COLUMNS = ("vm_network", "pattern", "load_pps", "offered", "delivered", "dropped", "offered_pps",
@@ -209,20 +210,27 @@ def _f(x: float | None) -> str:
     return f"{'-':>8}" if x is None else f"{x:>8.3f}"
 
 
+def ids(sr: ScenarioRun) -> dict[str, Any]:
+    """The run's ids, as a sweep's rows carry them (one run: replication 0)."""
+    r = sr.result
+    doc = sr.scenario.model_dump(mode="json")
+    run_id = schema.digest([schema.digest(doc), str(r.seed_entropy), list(r.spawn_key)])[:16]
+    return {"run_id": run_id, "replication": 0, "seed_entropy": str(r.seed_entropy),
+            "spawn_key": json.dumps(list(r.spawn_key)), "scenario": sr.scenario.name}  # fmt: skip
+
+
 def write(sr: ScenarioRun, out: Path, placements: list[dict[str, Any]] | None = None) -> list[Path]:
-    """Write the run's tables as Parquet files in ``out``, each atomically (tmp + rename)."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the run's tables as Parquet files in ``out``, each atomically, with a sweep's
+    provenance: ``run`` and ``patterns`` are the sweep's ``runs`` and ``tenants`` rows (the
+    versioned schema); the engine's own tables (elements, drops, ...) go beside them."""
     tables = dict(sr.result.to_arrow())
-    tables["patterns"] = pa.Table.from_pylist(sr.rows)
+    row = ids(sr)
+    tables["run"] = schema.table(schema.runs({}), [{**row, **summary(sr)}], {})
+    tables["patterns"] = schema.table(schema.tenants({}), [{**row, **r} for r in sr.rows], {})
     if placements:
         tables["placements"] = pa.Table.from_pylist(placements)
-    meta = {b"nvbench": __version__.encode(), b"scenario": sr.scenario.name.encode(),
-            b"seed_entropy": str(sr.result.seed_entropy).encode()}  # fmt: skip
-    written = []
-    for name, t in tables.items():
-        path = out / f"{name}.parquet"
-        tmp = out / f".{name}.parquet.tmp"
-        pq.write_table(t.replace_schema_metadata({**(t.schema.metadata or {}), **meta}), tmp)
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+    keys = json.dumps(sr.result.spawn_keys, sort_keys=True)
+    meta = schema.provenance(sr.scenario.model_dump(mode="json"), scenario=sr.scenario.name,
+                             seed_entropy=row["seed_entropy"], spawn_key=row["spawn_key"],
+                             spawn_keys=keys)  # fmt: skip
+    return write_tables(out, tables, meta)

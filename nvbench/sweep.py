@@ -160,9 +160,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
     _check_points(base, spec, points, str(p))
     params = {a.path: schema.param_type(a.values) for a in [*spec.grid, *spec.zip]}
     params |= {a.path: pa.int64() if a.integer else pa.float64() for a in spec.random}
-    meta = {"nvbench": __version__, "scenario_hash": schema.digest(base),
-            "sweep_hash": schema.digest(doc), "sweep_seed": str(spec.seed),
-            "packages": schema.packages()}  # fmt: skip
+    meta = schema.provenance(base, sweep_hash=schema.digest(doc), sweep_seed=str(spec.seed))
     return SweepPlan(base, _runs(base, spec, points), spec.duration_s, str(p), params, meta)
 
 

@@ -36,6 +36,7 @@ class Result:
     summary: dict[str, Any] = field(default_factory=dict)
     nat: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
+    spawn_key: tuple[int, ...] = ()  # of the run's own SeedSequence
 
     def element(self, name: str) -> dict[str, Any]:
         for row in self.elements:
@@ -121,6 +122,7 @@ def collect(sim: Simulation, duration_ns: int) -> Result:
     return Result(
         duration_ns, _entropy(sim.seed), dict(sim.spawn_keys),
         elements, drops, tenants, list(sim.series), summary, nat, sorted(sim.events),
+        tuple(sim.seed.spawn_key),
     )  # fmt: skip
 
 

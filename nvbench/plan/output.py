@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from nvbench import __version__
 from nvbench.plan.search import Plan
 from nvbench.records import schema
-from nvbench.records.dataset import atomic_write_table
+from nvbench.records.dataset import write_tables
 from nvbench.scenario.schema import Scenario
 
 COLUMNS = ("pattern", "tenants", "offered_pps", "gateway_vms_analytic", "gateway_vms",
@@ -44,18 +43,16 @@ def _i(x: int | None) -> str:
 
 
 def write(p: Plan, s: Scenario, out: Path) -> list[Path]:
-    """``plan``, ``plan_points`` and ``frontier`` as Parquet in ``out``, each atomically."""
-    meta = {"nvbench": __version__, "scenario": s.name, "slo": str(p.slo),
-            "scenario_hash": schema.digest(s.model_dump(mode="json")),
-            "packages": schema.packages(), "schema_version": schema.SCHEMA_VERSION}  # fmt: skip
+    """``plan``, ``plan_points`` and ``frontier`` as Parquet in ``out``, each atomically,
+    typed by :mod:`nvbench.records.schema` and with its provenance."""
     tables = {
-        "plan": pa.Table.from_pylist([asdict(a) for a in p.answers]),
-        "plan_points": pa.Table.from_pylist([asdict(x) for x in p.points]),
-        "frontier": pa.Table.from_pylist(p.frontier),
+        "plan": _table(schema.PLAN_COLUMNS, [asdict(a) for a in p.answers]),
+        "plan_points": _table(schema.PLAN_POINT_COLUMNS, [asdict(x) for x in p.points]),
+        "frontier": _table(schema.FRONTIER_COLUMNS, p.frontier),
     }
-    written = []
-    for name, t in tables.items():
-        path = out / f"{name}.parquet"
-        atomic_write_table(path, t.replace_schema_metadata(meta))
-        written.append(path)
-    return written
+    meta = schema.provenance(s.model_dump(mode="json"), scenario=s.name, slo=str(p.slo))
+    return write_tables(out, tables, meta)
+
+
+def _table(columns, rows: list[dict]) -> pa.Table:
+    return schema.table(schema.fixed(columns), rows, {})

@@ -61,6 +61,23 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
 
 
+def write_tables(out: Path, tables: dict[str, pa.Table], meta: dict[str, str]) -> list[Path]:
+    """Each table as ``out/<name>.parquet``, atomically, with ``meta`` (the provenance) in
+    its schema metadata: a run's, a comparison's and a plan's folder."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = out / f"{name}.parquet"
+        atomic_write_table(path, table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                                **_bytes(meta)}))  # fmt: skip
+        written.append(path)
+    return written
+
+
+def _bytes(meta: dict[str, str]) -> dict[bytes, bytes]:
+    return {k.encode(): v.encode() for k, v in meta.items()}
+
+
 class Dataset:
     """The files of one sweep's output directory."""
 

@@ -1,12 +1,15 @@
 """The Arrow schema of nvbench's datasets, versioned: bump SCHEMA_VERSION on any change.
 
-Three tables, written by sweeps (:mod:`nvbench.records.dataset`) and read by reports:
+Tables written by sweeps (:mod:`nvbench.records.dataset`), by ``run`` and ``compare`` (the
+same ``runs`` and ``tenants`` rows, one run) and by ``plan``, and read by reports:
 
 - ``runs``: one row per run: the sweep point's parameters (one column per key path), the
   run's ids and seed, and every summary metric of the run;
 - ``tenants``: one row per run and VM network (its pattern, throughput, latency, loss,
   gateway, bottleneck and public IPv4 bill), partitioned by pattern;
-- ``series``: optional, one row per run, element and interval (``run.series_interval_ms``).
+- ``series``: optional, one row per run, element and interval (``run.series_interval_ms``);
+- ``plan``, ``plan_points``, ``frontier``: a capacity plan's answers, every evaluation it
+  made, and its capacity frontier.
 
 Every column has a fixed type, so files of different runs (a latency that is null in one
 and measured in another, say) form one dataset without casts. Provenance goes into each
@@ -15,15 +18,20 @@ file's schema metadata (FACTS.md, "Parquet": version, scenario hash, entropy, pa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
 import platform
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+from nvbench import __version__
+
+SCHEMA_VERSION = "2"  # 2: run/compare/plan files typed and with a sweep's provenance
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -90,6 +98,41 @@ SERIES_COLUMNS = [
 ]
 
 
+PLAN_COLUMNS = [
+    ("pattern", pa.string()),
+    ("tenants", pa.int64()),
+    ("offered_pps", pa.float64()),
+    ("gateway_vms_analytic", pa.int64()),
+    ("gateway_vms", pa.int64()),  # confirmed by simulation; null: none meets the SLO
+    ("gateway_hosts", pa.int64()),
+    ("public_ipv4", pa.int64()),
+    ("fleet_gateway_vms", pa.int64()),
+    ("max_load_analytic", pa.float64()),
+    ("max_load", pa.float64()),
+    ("max_tenants_analytic", pa.int64()),
+    ("max_tenants", pa.int64()),
+    ("note", pa.string()),
+]
+PLAN_POINT_COLUMNS = [
+    ("pattern", pa.string()),
+    ("question", pa.string()),  # "gateways" or "load"
+    ("method", pa.string()),  # "analytic" or "simulated"
+    ("gateway_vms", pa.int64()),
+    ("gateway_hosts", pa.int64()),
+    ("load_factor", pa.float64()),
+    ("p50_ms", pa.float64()),
+    ("p99_ms", pa.float64()),
+    ("loss", pa.float64()),
+    ("meets", pa.bool_()),
+]
+FRONTIER_COLUMNS = [
+    ("pattern", pa.string()),
+    ("gateway_vms", pa.int64()),
+    ("tenants", pa.int64()),
+    ("tenants_per_gateway", pa.int64()),
+]
+
+
 def param_type(values: list[Any]) -> pa.DataType:
     """The column type of a sweep axis, from all its values (ints and floats -> float64)."""
     if all(isinstance(v, bool) for v in values):
@@ -117,6 +160,11 @@ def series(params: dict[str, pa.DataType]) -> pa.Schema:
     return pa.schema(_fields(params) + [pa.field(k, t) for k, t in SERIES_COLUMNS])
 
 
+def fixed(columns: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    """The schema of a table with no sweep parameters or run ids (a plan's)."""
+    return pa.schema([pa.field(k, t) for k, t in columns])
+
+
 def table(schema: pa.Schema, rows: list[dict[str, Any]], meta: dict[str, str]) -> pa.Table:
     """``rows`` as a table of ``schema`` (missing keys are nulls), with ``meta`` attached."""
     cols = {}
@@ -132,6 +180,36 @@ def table(schema: pa.Schema, rows: list[dict[str, Any]], meta: dict[str, str]) -
 def digest(doc: Any) -> str:
     """A stable hash of a JSON-able document (a scenario, a sweep file)."""
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def provenance(doc: Any, **more: str) -> dict[str, str]:
+    """What every file nvbench writes carries in its schema metadata: the nvbench version
+    and git commit (where it runs from a checkout), the schema version, the hash of the
+    scenario (``doc``, a JSON-able document) and the package versions; ``more`` adds the
+    scenario's name, the seed's entropy, spawn keys and the like."""
+    return {"nvbench": __version__, "git_commit": git_commit(), "schema_version": SCHEMA_VERSION,
+            "scenario_hash": digest(doc), "packages": packages(), **more}  # fmt: skip
+
+
+@functools.cache
+def git_commit() -> str:
+    """The commit nvbench runs from, with ``-dirty`` if its files differ from it; empty
+    when it is not a git checkout (an installed package) or git is not there."""
+    here = Path(__file__).resolve().parents[2]
+    if not (here / ".git").exists():
+        return ""
+    try:
+        git = ["git", "-C", str(here)]
+        head = _git([*git, "rev-parse", "HEAD"])
+        dirty = _git([*git, "status", "--porcelain", "--", "nvbench"])
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + ("-dirty" if dirty else "")
+
+
+def _git(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, timeout=10,
+                          check=True).stdout.strip()  # fmt: skip
 
 
 def packages() -> str:

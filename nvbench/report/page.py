@@ -64,8 +64,8 @@ def _page(src: ReportSource, images: dict[str, bytes]) -> str:
 
 
 def _provenance(src: ReportSource) -> str:
-    keys = ("nvbench", "schema_version", "scenario", "slo", "seed_entropy", "sweep_seed",
-            "scenario_hash", "sweep_hash", "packages")  # fmt: skip
+    keys = ("nvbench", "git_commit", "schema_version", "scenario", "slo", "seed_entropy",
+            "spawn_key", "sweep_seed", "scenario_hash", "sweep_hash", "packages")  # fmt: skip
     rows = [(k, src.meta[k]) for k in keys if k in src.meta]
     return _table(["provenance", ""], rows) if rows else ""
 

@@ -14,6 +14,7 @@ import pytest
 
 from nvbench import sweep
 from nvbench.cli import main
+from nvbench.records import schema
 from nvbench.records.dataset import Dataset
 from tests.sweep.files import SWEEP, B, _file, _rows, _runs
 
@@ -144,7 +145,8 @@ def test_provenance_in_the_schema(tmp_path):
     for table in ("runs", "tenants"):
         path = next((tmp_path / "o" / table).rglob("*.parquet"))
         meta = {k.decode(): v.decode() for k, v in pq.read_schema(path).metadata.items()}
-        assert meta["seed_entropy"] == "7" and meta["nvbench"] and meta["schema_version"] == "1"
+        assert meta["seed_entropy"] == "7" and meta["nvbench"]
+        assert meta["schema_version"] == schema.SCHEMA_VERSION
         assert len(meta["scenario_hash"]) == len(meta["sweep_hash"]) == 64
         assert json.loads(meta["spawn_key"])[0] in range(8)
         assert {"numpy", "numba", "pyarrow", "python"} <= set(json.loads(meta["packages"]))
