@@ -35,7 +35,25 @@ def choose(buf, offset, length, verdict, counts, route_dst, group_first, group_s
            default_group, members, port):  # fmt: skip
     """Fill ``port`` with each live packet's output port; NO_ROUTE where none matches.
 
-    ``route_dst`` is sorted; route r sends to ``members[group_first[r] : + group_size[r]]``.
+    Parameters
+    ----------
+    buf, offset, length : uint8[n, slot], int32[n], int32[n]
+        The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
+    verdict : uint8[n]
+        In/out.
+    counts : int64[N_VERDICTS]
+        Packets per verdict, added to.
+    route_dst : int64[R]
+        The routes' destination addresses, sorted.
+    group_first, group_size : int64[G]
+        Group g sends to ``members[group_first[g] : group_first[g] + group_size[g]]``;
+        route r uses group r.
+    default_group : int
+        The group of destinations with no route of their own, or -1 (NO_ROUTE).
+    members : int64[M]
+        Output ports, group after group.
+    port : int64[n]
+        Out: each packet's output port, -1 for none.
     """
     for i in range(verdict.shape[0]):
         port[i] = -1

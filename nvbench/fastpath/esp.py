@@ -141,6 +141,28 @@ def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
 
 @kernel
 def _encap(buf, offset, length, sa_col, verdict, rows, counts, sas, suites, local_mac, nh_mac, mtu):
+    """ESP tunnel-mode encapsulation of the live frames among ``rows``.
+
+    Parameters
+    ----------
+    buf, offset, length : uint8[n, slot], int32[n], int32[n]
+        The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
+    sa_col, verdict : int32[n], uint8[n]
+        The SA of each packet (its index in ``sas``); verdict (in/out).
+    rows : int64[m]
+        The rows to work on, in this order (:func:`nvbench.fastpath.scan.selected`).
+    counts : int64[N_VERDICTS]
+        Packets per verdict, added to.
+    sas : tuple of arrays
+        :meth:`SaTable._view <nvbench.fastpath.sa.SaTable>`: the SAs' columns (the
+        sequence counter is advanced).
+    suites : int64[K, 3]
+        IV, ICV and alignment of each cipher suite (``SUITE_TABLE``).
+    local_mac, nh_mac : int
+        The outer Ethernet source and destination.
+    mtu : int
+        The path MTU, bytes: a larger outer packet is TOO_BIG.
+    """
     for j in range(rows.shape[0]):
         i = rows[j]
         if verdict[i] != V.OK:
@@ -262,6 +284,28 @@ def _decap(
     dst_mac,
     src_mac,
 ):
+    """Validate and strip ESP from the live frames among ``rows``; sets each packet's SA
+    and tenant (the SA's), and gives the inner IPv4 packet a fresh Ethernet header.
+
+    Parameters
+    ----------
+    buf, offset, length : uint8[n, slot], int32[n], int32[n]
+        The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
+    rd, sa_col, verdict : int32[n], int32[n], uint8[n]
+        Out: tenant and SA; verdict (in/out).
+    rows : int64[m]
+        The rows to work on, in this order.
+    counts : int64[N_VERDICTS]
+        Packets per verdict, added to.
+    sas : tuple of arrays
+        The SAs' columns (the anti-replay window is advanced).
+    suites : int64[K, 3]
+        IV, ICV and alignment of each cipher suite (``SUITE_TABLE``).
+    spi_slots, spi_keys : int32[S], int64[R]
+        The hash index of the SAs by SPI.
+    dst_mac, src_mac : int
+        The inner frame's new Ethernet destination and source.
+    """
     tenant = sas[8]
     for j in range(rows.shape[0]):
         i = rows[j]

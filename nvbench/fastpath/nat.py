@@ -282,8 +282,25 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
 
 @kernel
 def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, session, opened):
-    """Translate outbound packets ``rows`` (in that order); ``session``/``opened`` (per
-    packet, or empty: not wanted) get the mapping each packet used and whether it opened it."""
+    """Translate the live outbound packets among ``rows``, in that order.
+
+    Parameters
+    ----------
+    buf, offset, length : uint8[n, slot], int32[n], int32[n]
+        The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
+    rd, time, verdict : int32[n], int64[n], uint8[n]
+        Tenant (in; out: the receiving tenant of a hairpin), arrival time (the NAT's
+        clock), verdict (in/out).
+    rows : int64[m]
+        The rows to work on, in this order.
+    counts : int64[N_VERDICTS]
+        Packets per verdict, added to.
+    st, cfg : tuple of arrays
+        The NAT's state and configuration (:class:`~nvbench.fastpath.nat_table.NatTable`).
+    session, opened : int64[n], bool[n], or empty
+        Out: the mapping each packet used (-1: none) and whether it opened it; empty
+        arrays when not wanted.
+    """
     track = session.shape[0] > 0
     for j in range(rows.shape[0]):
         i = rows[j]

@@ -98,6 +98,30 @@ def _encap(
     mtu,
     ident,
 ):
+    """NVGRE-encapsulate every live frame (RFC 7637) with the HNV policy record of its
+    tenant and inner destination.
+
+    Parameters
+    ----------
+    buf, offset, length : uint8[n, slot], int32[n], int32[n]
+        The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
+    rd, vsid, flow, verdict : int32[n], int32[n], int32[n], uint8[n]
+        Tenant of each packet (in); VSID and FlowID written (out); verdict (in/out).
+    counts : int64[N_VERDICTS]
+        Packets per verdict, added to.
+    slots, keys : int32[S], int64[R]
+        The policy table's hash index (:class:`~nvbench.fastpath.lookup.PolicyTable`).
+    pa_col, mac_col, vsid_col : int64[R]
+        Each policy record's provider address, inner MAC and VSID.
+    local_pa, local_mac, next_hop_mac : int
+        The outer IPv4 source, outer Ethernet source and destination.
+    vlan : int
+        The provider VLAN's id, or -1 for untagged frames.
+    mtu : int
+        The provider network's MTU, bytes: a larger outer packet is TOO_BIG.
+    ident : int64[1]
+        The outer IPv4 identification counter, kept across calls.
+    """
     hdr = ETH_LEN + (4 if vlan >= 0 else 0) + IP_LEN + GRE_LEN
     # Counters live in locals while the loop runs: an array element would be reloaded
     # after every store the compiler cannot prove does not alias it.
@@ -202,6 +226,20 @@ def decap_one(pkt, o, n, vslots, vkeys):
 
 @kernel
 def _decap(buf, offset, length, rd, vsid, flow, verdict, counts, vslots, vkeys, vdomain):
+    """Strip NVGRE from every live frame; the inner frame's tenant is its VSID's.
+
+    Parameters
+    ----------
+    buf, offset, length : uint8[n, slot], int32[n], int32[n]
+        The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
+    rd, vsid, flow, verdict : int32[n], int32[n], int32[n], uint8[n]
+        Out: tenant, VSID and FlowID of the inner frame; verdict (in/out).
+    counts : int64[N_VERDICTS]
+        Packets per verdict, added to.
+    vslots, vkeys, vdomain : int32[S], int64[R], int64[R]
+        The VSID table's hash index and each VSID's routing domain
+        (:class:`~nvbench.fastpath.lookup.VsidTable`).
+    """
     for i in range(verdict.shape[0]):
         if verdict[i] != V.OK:
             continue

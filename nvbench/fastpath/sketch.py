@@ -70,6 +70,19 @@ def absorb(verdict, rd, length, time, born, n, packets, nbytes, hist, stats, key
 
     Returns (packets, bytes) absorbed, or (-1, 0), touching nothing, when a live packet's
     tenant has no sketch yet (``key_index < 0``): the caller adds the sketches first.
+
+    Parameters
+    ----------
+    verdict, rd, length, time, born : uint8[n], int32[n], int32[n], int64[n], int64[n]
+        The view's columns (only the first ``n`` rows are read).
+    packets, nbytes : int64[T]
+        Per tenant, added to.
+    hist, stats : int64[B], int64[3]
+        The sink's latency sketch: bucket counts and (count, sum, max).
+    key_index : int64[T]
+        Each tenant's row in ``key_hist``/``key_stats``, -1 for none yet.
+    key_hist, key_stats : int64[K, B], int64[K, 3]
+        The tenants' own sketches.
     """
     t = packets.shape[0]
     for i in range(n):

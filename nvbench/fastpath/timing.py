@@ -45,11 +45,50 @@ def ring_size(cap_pkts: int, cap_bytes: int, min_bytes: int = 1) -> int:
 
 
 @kernel
-def lindley(a, s, size, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
-    """One FIFO server; fills ``d`` (int64[n]) with departures or ``DROPPED``.
+def ring_admit(ring_d, ring_b, head, count, nbytes, t, size, cap_pkts, cap_bytes):
+    """The finite buffer of one FIFO server at time ``t``: forget the packets that have left
+    by then (departures are in order, so they are the ring's oldest), then say whether a
+    packet of ``size`` bytes fits. Returns (fits, head, count, nbytes).
 
-    ``ring_d``/``ring_b`` (int64[R]) remember the departures and sizes of the packets in the
-    system, oldest first; they are only used when the buffer is finite (R > 0).
+    ``ring_d``/``ring_b`` (int64[R]) hold the departures and sizes of the packets in the
+    system, oldest first, from ``head`` on (``count`` of them, ``nbytes`` bytes in all).
+    """
+    r = ring_d.shape[0]
+    while count > 0 and ring_d[head] <= t:
+        nbytes -= ring_b[head]
+        head = head + 1 if head + 1 < r else 0
+        count -= 1
+    fits = count + 1 <= cap_pkts and nbytes + size <= cap_bytes
+    return fits, head, count, nbytes
+
+
+@kernel
+def ring_push(ring_d, ring_b, head, count, departure, size):
+    """Remember an admitted packet behind the ``count`` in the ring from ``head``."""
+    r = ring_d.shape[0]
+    tail = head + count
+    tail = tail - r if tail >= r else tail
+    ring_d[tail] = departure
+    ring_b[tail] = size
+
+
+@kernel
+def lindley(a, s, size, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
+    """One FIFO server; fills ``d`` with departures or ``DROPPED``.
+
+    Parameters
+    ----------
+    a, s, size : int64[n]
+        Arrival times (ns, in order), service times (ns) and sizes (bytes) of the packets.
+    d : int64[n]
+        Out: departure times, or ``DROPPED``.
+    st : int64[N_ST]
+        The server's state between calls (``ST_*`` positions).
+    ring_d, ring_b : int64[R]
+        The departures and sizes of the packets in the system (:func:`ring_admit`); only
+        used when the buffer is finite (R > 0).
+    cap_pkts, cap_bytes : int
+        Packets and bytes the system holds (``UNLIMITED`` for no limit).
     """
     last = st[ST_LAST]
     head, count, nbytes = st[ST_HEAD], st[ST_COUNT], st[ST_BYTES]
@@ -58,12 +97,9 @@ def lindley(a, s, size, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
     for i in range(a.shape[0]):
         ai = a[i]
         if r > 0:
-            # Departures are in order, so the departed packets are the ring's oldest.
-            while count > 0 and ring_d[head] <= ai:
-                nbytes -= ring_b[head]
-                head = head + 1 if head + 1 < r else 0
-                count -= 1
-            if count + 1 > cap_pkts or nbytes + size[i] > cap_bytes:
+            fits, head, count, nbytes = ring_admit(ring_d, ring_b, head, count, nbytes, ai,
+                                                   size[i], cap_pkts, cap_bytes)  # fmt: skip
+            if not fits:
                 d[i] = DROPPED
                 continue
         last = (ai if ai > last else last) + s[i]
@@ -71,10 +107,7 @@ def lindley(a, s, size, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
         admitted += 1
         busy += s[i]
         if r > 0:
-            tail = head + count
-            tail = tail - r if tail >= r else tail
-            ring_d[tail] = last
-            ring_b[tail] = size[i]
+            ring_push(ring_d, ring_b, head, count, last, size[i])
             count += 1
             nbytes += size[i]
     st[ST_LAST], st[ST_HEAD], st[ST_COUNT], st[ST_BYTES] = last, head, count, nbytes
@@ -180,11 +213,9 @@ def lindley_pinned(a, s, size, server, d, st, ring_d, ring_b, cap_pkts, cap_byte
         row = st[k]
         head, count, nbytes = row[ST_HEAD], row[ST_COUNT], row[ST_BYTES]
         if r > 0:
-            while count > 0 and ring_d[k, head] <= ai:
-                nbytes -= ring_b[k, head]
-                head = head + 1 if head + 1 < r else 0
-                count -= 1
-            if count + 1 > cap_pkts or nbytes + size[i] > cap_bytes:
+            fits, head, count, nbytes = ring_admit(ring_d[k], ring_b[k], head, count, nbytes,
+                                                   ai, size[i], cap_pkts, cap_bytes)  # fmt: skip
+            if not fits:
                 d[i] = DROPPED
                 row[ST_HEAD], row[ST_COUNT], row[ST_BYTES] = head, count, nbytes
                 continue
@@ -195,10 +226,7 @@ def lindley_pinned(a, s, size, server, d, st, ring_d, ring_b, cap_pkts, cap_byte
         row[ST_ADMITTED] += 1
         row[ST_BUSY] += s[i]
         if r > 0:
-            tail = head + count
-            tail = tail - r if tail >= r else tail
-            ring_d[k, tail] = last
-            ring_b[k, tail] = size[i]
+            ring_push(ring_d[k], ring_b[k], head, count, last, size[i])
             count += 1
             nbytes += size[i]
         row[ST_HEAD], row[ST_COUNT], row[ST_BYTES] = head, count, nbytes
