@@ -6,6 +6,9 @@ import numpy as np
 
 from nvbench.config import kernel
 from nvbench.fastpath.sketch import bucket as sketch_bucket
+from nvbench.packet.layouts import ETHERNET, IPV4
+
+_DST_AT = ETHERNET.length + IPV4.offset("dst")  # of an untagged Ethernet/IPv4 frame
 
 
 def selected(rows: np.ndarray | None, n: int) -> np.ndarray:
@@ -121,7 +124,7 @@ def ipv4_dst(buf, offset, verdict, n, out):
     for i in range(n):
         out[i] = -1
         if verdict[i] == 0:
-            p = offset[i] + 30
+            p = offset[i] + _DST_AT
             b = buf[i]
             out[i] = (
                 (np.int64(b[p]) << 24)
