@@ -153,7 +153,8 @@ def _pcap(args: argparse.Namespace) -> int:
         print(f"nvbench: no VM network of {args.scenario} uses pattern {args.pattern!r}",
               file=sys.stderr)  # fmt: skip
         return 2
-    n = run.capture(scenario, Path(args.out), args.pattern, args.packets, args.duration)
+    n = run.capture(scenario, Path(args.out), args.pattern, args.packets, args.duration,
+                    args.seed)  # fmt: skip
     print(f"wrote {n} frames to {args.out}")
     return 0
 
@@ -316,6 +317,7 @@ def parser() -> argparse.ArgumentParser:
     pc.add_argument("--pattern", choices=PATTERNS, help="only this pattern's VM networks")
     pc.add_argument("--packets", type=int, default=1000, help="frames to write (default 1000)")
     pc.add_argument("--duration", type=float, help="simulated seconds (override)")
+    pc.add_argument("--seed", type=int, help="override the scenario's seed")
     pc.set_defaults(fn=_pcap)
     sw = sub.add_parser("sweep", help="run a parameter sweep into a Parquet dataset")
     sw.add_argument("sweep", help="a sweep TOML file")

@@ -40,13 +40,16 @@ def profile_for(s: Scenario) -> costs.Profile:
     return costs.default() if s.run.profile == "published" else costs.load(s.run.profile)
 
 
-def run(
+def simulation(
     s: Scenario,
     seed: int | np.random.SeedSequence | None = None,
     duration_s: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ScenarioRun:
-    """Simulate ``s`` (with its own seed and duration unless given) and summarise it."""
+    taps: TapSpec | None = None,
+) -> tuple[Simulation, Built, int]:
+    """The simulation of ``s``, built: (simulation, its elements, duration in ns). The one
+    way every command makes a run of a scenario, so that a seed means the same run in
+    ``run``, ``compare``, ``pcap``, ``plan`` and sweeps (the scenario's own seed and
+    duration unless given)."""
     duration = int((duration_s or s.run.duration_s) * 1e9)
     interval = s.run.series_interval_ms
     sim = Simulation(
@@ -55,7 +58,17 @@ def run(
         warmup_ns=min(int(s.run.warmup_s * 1e9), duration // 2),
         series_interval_ns=None if interval is None else int(interval * 1e6),
     )
-    built = build(s, sim, profile_for(s))
+    return sim, build(s, sim, profile_for(s), taps), duration
+
+
+def run(
+    s: Scenario,
+    seed: int | np.random.SeedSequence | None = None,
+    duration_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScenarioRun:
+    """Simulate ``s`` (with its own seed and duration unless given) and summarise it."""
+    sim, built, duration = simulation(s, seed, duration_s)
     result = sim.run(duration, progress)
     return ScenarioRun(s, result, _rows(s, built, result))
 
@@ -97,14 +110,12 @@ def placement_table(rows: list[dict[str, Any]]) -> str:
 
 
 def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
-            duration_s: float | None = None) -> int:  # fmt: skip
+            duration_s: float | None = None, seed: int | None = None) -> int:  # fmt: skip
     """Write to ``path`` the first ``packets`` frames (in time order) of the VM networks of
     ``pattern`` (all if None) as they cross the provider network and the external side;
     returns how many were written."""
     nets = [i for i, n in enumerate(s.vm_networks) if pattern in (None, n.pattern)]
-    duration = int((duration_s or s.run.duration_s) * 1e9)
-    sim = Simulation(seed=s.run.seed, quantum_ns=int(s.run.quantum_ms * 1e6))
-    built = build(s, sim, profile_for(s), TapSpec(packets, set(nets)))
+    sim, built, duration = simulation(s, seed, duration_s, TapSpec(packets, set(nets)))
     sim.run(duration)
     frames = sorted((f for tap in built.taps for f in tap.frames), key=lambda f: f[0])[:packets]
     tmp = path.with_name(f".{path.name}.tmp")

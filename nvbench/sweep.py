@@ -46,6 +46,8 @@ from nvbench.scenario.loader import ScenarioError, from_dict, load, schema_probl
 from nvbench.scenario.schema import Model
 
 SHIPPED = Path(__file__).resolve().parent / "scenarios"
+# The random sweep axes draw from this child of the sweep's seed; runs use 0, 1, 2, ...
+SAMPLES_KEY = 1 << 30
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 
@@ -181,7 +183,7 @@ def _points(spec: SweepFile) -> list[dict[str, Any]]:
             for combo in itertools.product(*(a.values for a in spec.grid))]  # fmt: skip
     rows = [{a.path: a.values[i] for a in spec.zip}
             for i in range(len(spec.zip[0].values))] if spec.zip else [{}]  # fmt: skip
-    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(1 << 30,)))
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(SAMPLES_KEY,)))
     samples = [_sample(spec.random, rng) for _ in range(spec.samples)] if spec.random else [{}]
     return [{**g, **z, **r} for g in grid for z in rows for r in samples]
 

@@ -110,7 +110,7 @@ def nat_cloud(
         sources.append(src)
         host.connect_ingress(Sink(sim, f"host{h}.vms"))
 
-    nat = NatTable(1 << 16, max_tenants=max(tenants, 1), seed=sim.seed.spawn(1)[0])
+    nat = NatTable(1 << 16, max_tenants=max(tenants, 1), seed=sim.seed_for("gateway.nat"))
     for t in range(tenants):
         nat.add_tenant(t, [PUBLIC_BASE + 1 + t])
     gw_spec = HostSpec(pa=gw_pa, provider_mtu=provider_mtu)

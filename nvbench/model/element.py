@@ -28,6 +28,15 @@ from nvbench.packet.batch import PacketBatch
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
 
+# An element's random streams (:meth:`Element.stream`), one per purpose, so that each
+# sequence of draws stays the same whatever the quantum cuts it into.
+MAIN = 0  # ``Element.rng``: a source's protocol mix, a link's losses, random service
+SIZES = 1  # frame sizes
+GAPS = 2  # inter-arrival gaps (packets; flows of a flow source)
+FLOW_CHOICE = 3  # which flow a packet belongs to
+FLOW_LENGTHS = 4  # packets per flow (flow sources)
+STREAMS = 8  # at most
+
 
 class Element:
     """A node of the topology. Subclasses implement :meth:`process`.
@@ -51,10 +60,10 @@ class Element:
         self._held: list[PacketBatch] = []
         self._seed = sim.register(self)
         self._streams: dict[int, np.random.Generator] = {}
-        self.rng = self.stream(0)
+        self.rng = self.stream(MAIN)
 
     def stream(self, k: int) -> np.random.Generator:
-        """The element's k-th random stream (a child of its seed; k < 8).
+        """The element's random stream ``k`` (a child of its seed; one of the names above).
 
         One stream per purpose (gaps, sizes, flows, ...) keeps each sequence of draws
         the same whatever the quantum cuts it into.
@@ -62,7 +71,7 @@ class Element:
         if k not in self._streams:
             children = np.random.SeedSequence(
                 self._seed.entropy, spawn_key=self._seed.spawn_key, n_children_spawned=0
-            ).spawn(8)
+            ).spawn(STREAMS)
             self._streams[k] = np.random.default_rng(children[k] if k else self._seed)
         return self._streams[k]
 

@@ -90,8 +90,16 @@ class Simulation:
         if any(e.name == element.name for e in self.elements):
             raise ValueError(f"two elements are named {element.name!r}")
         self.elements.append(element)
+        return self.seed_for(element.name)
+
+    def seed_for(self, name: str) -> np.random.SeedSequence:
+        """A child of the run's seed for ``name`` (an element, or a part of one that draws
+        numbers of its own, such as a NAT table's ports), recorded in :attr:`spawn_keys`:
+        every random stream of a run comes from here, in the order the parts are made."""
+        if name in self.spawn_keys:
+            raise ValueError(f"a seed for {name!r} was spawned already")
         child = self.seed.spawn(1)[0]
-        self.spawn_keys[element.name] = tuple(child.spawn_key)
+        self.spawn_keys[name] = tuple(child.spawn_key)
         return child
 
     def log(self, t_ns: int, kind: str, element: str, detail: str = "") -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from nvbench.model.element import Element
+from nvbench.model.element import FLOW_CHOICE, FLOW_LENGTHS, GAPS, SIZES, Element
 from nvbench.model.metrics import TenantCounters
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import (
@@ -161,7 +161,7 @@ class Source(Element):
         if n == 0:
             return
         f = self.flows
-        size = self.sizes.draw(self.stream(1), n)
+        size = self.sizes.draw(self.stream(SIZES), n)
         if size.max() > self.sim.max_frame:
             raise ValueError(f"{self.name}: frames of {size.max()} B exceed max_frame")
         flags = np.broadcast_to(np.asarray(tcp_flags, np.int64), (n,))
@@ -243,7 +243,7 @@ class PacketSource(Source):
             due = self._start + period * np.arange(self._cbr_k, max(self._cbr_k, k_end))
             self._cbr_k = max(self._cbr_k, k_end)
         times = np.floor(due).astype(np.int64)
-        flow = self.stream(3).integers(0, self.flows.count, size=times.shape[0])
+        flow = self.stream(FLOW_CHOICE).integers(0, self.flows.count, size=times.shape[0])
         self.emit(times, flow)
 
     def _poisson_due(self, t1: int) -> np.ndarray:
@@ -255,7 +255,7 @@ class PacketSource(Source):
         out = []
         while self._next < t1:
             if self._gap_pos == self._gaps.shape[0]:
-                self._gaps = self.stream(2).exponential(1e9 / self.rate_pps, GAP_BLOCK)
+                self._gaps = self.stream(GAPS).exponential(1e9 / self.rate_pps, GAP_BLOCK)
                 self._gap_pos = 0
             # cumsum adds left to right, so the instants are the same sums however the
             # quanta cut the sequence: next, next + g0, (next + g0) + g1, ...
@@ -309,9 +309,9 @@ class FlowSource(Source):
     def _arrivals(self) -> Generator[simpy.Event, None, None]:
         env = self.sim.env
         while True:
-            gap = self.stream(2).exponential(1e9 / self.flows_per_s)
+            gap = self.stream(GAPS).exponential(1e9 / self.flows_per_s)
             yield env.timeout(max(1, int(round(gap))))
-            n = self.size(self.stream(4))
+            n = self.size(self.stream(FLOW_LENGTHS))
             self._active.append([float(env.now), n, 0, self._started])
             self._started += 1
 

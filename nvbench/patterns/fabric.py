@@ -334,7 +334,7 @@ def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],
     nats = [n for n in mine if table.get(n.pattern).function == table.NAT]
     if not nats:
         return None
-    table_ = NatTable(1 << 16, max_tenants=sim.max_tenants, seed=sim.seed.spawn(1)[0])
+    table_ = NatTable(1 << 16, max_tenants=sim.max_tenants, seed=sim.seed_for(f"{g.name}.nat"))
     for n in nats:
         table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses])
         vms = {vm.name: vm for vm in n.vms}
