@@ -31,7 +31,7 @@ from nvbench.packet.layouts import (
     NAT_T_PORT,
     UDP_ESP,
 )
-from nvbench.packet.wire import rd8, rd16, rd32, wr8, wr16, wr32, wr48
+from nvbench.packet.wire import ix, rd8, rd16, rd32, wr8, wr16, wr32, wr48
 
 ESP_LEN = ESP.length
 UDP_LEN = UDP_ESP.length
@@ -164,7 +164,7 @@ def _encap(buf, offset, length, sa_col, verdict, rows, counts, sas, suites, loca
         The path MTU, bytes: a larger outer packet is TOO_BIG.
     """
     for j in range(rows.shape[0]):
-        i = rows[j]
+        i = ix(rows[j])  # unsigned: no wraparound test on every column access
         if verdict[i] != V.OK:
             continue
         v, start, n = encap_one(
@@ -308,7 +308,7 @@ def _decap(
     """
     tenant = sas[8]
     for j in range(rows.shape[0]):
-        i = rows[j]
+        i = ix(rows[j])  # unsigned: no wraparound test on every column access
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]

@@ -34,7 +34,7 @@ from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
 from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, PC_UDP, TCP_FIN, TCP_RST, parse, rewrite
 from nvbench.packet.layouts import ETHERNET, TCP
-from nvbench.packet.wire import rd32
+from nvbench.packet.wire import ix, rd32
 
 # The bytes from a frame's start the NAT kernels read or write, at most: an Ethernet
 # header with one 802.1Q tag, an IPv4 header with the longest options (IHL 15), and the
@@ -303,7 +303,7 @@ def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, ses
     """
     track = session.shape[0] > 0
     for j in range(rows.shape[0]):
-        i = rows[j]
+        i = ix(rows[j])  # unsigned: no wraparound test on every column access
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]
@@ -327,7 +327,7 @@ def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, ses
 def _inbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg):
     """Translate inbound packets ``rows`` (in that order)."""
     for j in range(rows.shape[0]):
-        i = rows[j]
+        i = ix(rows[j])  # unsigned: no wraparound test on every column access
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]

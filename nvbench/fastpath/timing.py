@@ -45,17 +45,19 @@ def ring_size(cap_pkts: int, cap_bytes: int, min_bytes: int = 1) -> int:
 
 
 @kernel
-def ring_admit(ring_d, ring_b, head, count, nbytes, t, size, cap_pkts, cap_bytes):
-    """The finite buffer of one FIFO server at time ``t``: forget the packets that have left
-    by then (departures are in order, so they are the ring's oldest), then say whether a
-    packet of ``size`` bytes fits. Returns (fits, head, count, nbytes).
+def ring_admit(ring_d, ring_b, k, head, count, nbytes, t, size, cap_pkts, cap_bytes):
+    """The finite buffer of FIFO server ``k`` at time ``t``: forget the packets that have
+    left by then (departures are in order, so they are the ring's oldest), then say whether
+    a packet of ``size`` bytes fits. Returns (fits, head, count, nbytes).
 
-    ``ring_d``/``ring_b`` (int64[R]) hold the departures and sizes of the packets in the
-    system, oldest first, from ``head`` on (``count`` of them, ``nbytes`` bytes in all).
+    ``ring_d``/``ring_b`` (int64[c, R]) hold, row ``k`` for server ``k``, the departures
+    and sizes of the packets in its system, oldest first, from ``head`` on (``count`` of
+    them, ``nbytes`` bytes in all). Rows are indexed, not sliced: a slice per packet would
+    cost a reference count in compiled code.
     """
-    r = ring_d.shape[0]
-    while count > 0 and ring_d[head] <= t:
-        nbytes -= ring_b[head]
+    r = ring_d.shape[1]
+    while count > 0 and ring_d[k, head] <= t:
+        nbytes -= ring_b[k, head]
         head = head + 1 if head + 1 < r else 0
         count -= 1
     fits = count + 1 <= cap_pkts and nbytes + size <= cap_bytes
@@ -63,13 +65,13 @@ def ring_admit(ring_d, ring_b, head, count, nbytes, t, size, cap_pkts, cap_bytes
 
 
 @kernel
-def ring_push(ring_d, ring_b, head, count, departure, size):
-    """Remember an admitted packet behind the ``count`` in the ring from ``head``."""
-    r = ring_d.shape[0]
+def ring_push(ring_d, ring_b, k, head, count, departure, size):
+    """Remember an admitted packet behind the ``count`` in server ``k``'s ring."""
+    r = ring_d.shape[1]
     tail = head + count
     tail = tail - r if tail >= r else tail
-    ring_d[tail] = departure
-    ring_b[tail] = size
+    ring_d[k, tail] = departure
+    ring_b[k, tail] = size
 
 
 @kernel
@@ -93,11 +95,12 @@ def lindley(a, s, size, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
     last = st[ST_LAST]
     head, count, nbytes = st[ST_HEAD], st[ST_COUNT], st[ST_BYTES]
     r = ring_d.shape[0]
+    rings_d, rings_b = ring_d.reshape((1, r)), ring_b.reshape((1, r))  # one server's row
     admitted, busy = 0, 0
     for i in range(a.shape[0]):
         ai = a[i]
         if r > 0:
-            fits, head, count, nbytes = ring_admit(ring_d, ring_b, head, count, nbytes, ai,
+            fits, head, count, nbytes = ring_admit(rings_d, rings_b, 0, head, count, nbytes, ai,
                                                    size[i], cap_pkts, cap_bytes)  # fmt: skip
             if not fits:
                 d[i] = DROPPED
@@ -107,7 +110,7 @@ def lindley(a, s, size, d, st, ring_d, ring_b, cap_pkts, cap_bytes):
         admitted += 1
         busy += s[i]
         if r > 0:
-            ring_push(ring_d, ring_b, head, count, last, size[i])
+            ring_push(rings_d, rings_b, 0, head, count, last, size[i])
             count += 1
             nbytes += size[i]
     st[ST_LAST], st[ST_HEAD], st[ST_COUNT], st[ST_BYTES] = last, head, count, nbytes
@@ -213,8 +216,8 @@ def lindley_pinned(a, s, size, server, d, st, ring_d, ring_b, cap_pkts, cap_byte
         row = st[k]
         head, count, nbytes = row[ST_HEAD], row[ST_COUNT], row[ST_BYTES]
         if r > 0:
-            fits, head, count, nbytes = ring_admit(ring_d[k], ring_b[k], head, count, nbytes,
-                                                   ai, size[i], cap_pkts, cap_bytes)  # fmt: skip
+            fits, head, count, nbytes = ring_admit(ring_d, ring_b, k, head, count, nbytes, ai,
+                                                   size[i], cap_pkts, cap_bytes)  # fmt: skip
             if not fits:
                 d[i] = DROPPED
                 row[ST_HEAD], row[ST_COUNT], row[ST_BYTES] = head, count, nbytes
@@ -226,7 +229,7 @@ def lindley_pinned(a, s, size, server, d, st, ring_d, ring_b, cap_pkts, cap_byte
         row[ST_ADMITTED] += 1
         row[ST_BUSY] += s[i]
         if r > 0:
-            ring_push(ring_d[k], ring_b[k], head, count, last, size[i])
+            ring_push(ring_d, ring_b, k, head, count, last, size[i])
             count += 1
             nbytes += size[i]
         row[ST_HEAD], row[ST_COUNT], row[ST_BYTES] = head, count, nbytes
