@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from nvbench import __version__
+from nvbench.version import __version__
 
 SCHEMA_VERSION = "2"  # 2: run/compare/plan files typed and with a sweep's provenance
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
