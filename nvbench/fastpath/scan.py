@@ -89,7 +89,7 @@ def gather_live(verdict, time, length, n, table, rows, a, size, s):
 def live_totals(verdict, length, n):
     """(live packets, their bytes)."""
     c = 0
-    b = 0
+    b = np.int64(0)  # int64 as plain Python too (int32 lengths would sum as int32)
     for i in range(n):
         if verdict[i] == 0:
             c += 1

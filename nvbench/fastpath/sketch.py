@@ -89,7 +89,7 @@ def absorb(verdict, rd, length, time, born, n, packets, nbytes, hist, stats, key
         if verdict[i] == 0 and 0 <= rd[i] < t and key_index[rd[i]] < 0:
             return -1, 0
     c = 0
-    b = 0
+    b = np.int64(0)  # int64 as plain Python too (int32 lengths would sum as int32)
     for i in range(n):
         if verdict[i] != 0:
             continue
