@@ -17,6 +17,7 @@ from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
 from nvbench.packet.pcap import PcapWriter
 from nvbench.patterns import addresses, failover, placement
+from nvbench.patterns.edge import wan_delay_ms
 from nvbench.patterns.fabric import Built, TapSpec, build
 from nvbench.records import schema
 from nvbench.records.dataset import write_tables
@@ -26,7 +27,7 @@ COLUMNS = ("vm_network", "pattern", "load_pps", "offered", "delivered", "dropped
            "delivered_pps", "loss", "throughput_mbps",
            "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_util", "bottleneck",
            "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts",
-           "recovery_s")  # fmt: skip
+           "recovery_s", "wan_delay_ms")  # fmt: skip
 
 
 @dataclass
@@ -155,7 +156,7 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
         g = next(g for g in s.gateways if g.name == n.gateway)
         nodes = [g] + [x for x in [failover.partner(s, g)] if x is not None]
         gw = result.element(g.name)
-        path = _path(s, n, g)
+        path = _path(s, n, g, result)
         # The busiest server of each element: one core saturates first (an IPsec tunnel).
         util = {e: result.element(e).get("utilization_max", 0.0) for e in path}
         worst = max(util, key=lambda e: util[e])
@@ -174,7 +175,7 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
             "bottleneck": worst, "bottleneck_util": util[worst],
             "public_ipv4": bill[n.name]["public_ipv4"], "gateway_vms": len(nodes),
             "gateway_hosts": len({x.host for x in nodes}),
-            "recovery_s": _recovery(result, g.name),
+            "recovery_s": _recovery(result, g.name), "wan_delay_ms": wan_delay_ms(n, g),
         })  # fmt: skip
     return out
 
@@ -190,35 +191,45 @@ def _ms(ns: float | None) -> float | None:
     return None if ns is None else ns / 1e6
 
 
-def _path(s: Scenario, n, g) -> list[str]:
-    """The queueing elements a VM network's packets cross."""
+def _path(s: Scenario, n, g, result: Result) -> list[str]:
+    """The queueing elements a VM network's packets cross (its WAN links included)."""
     hosts = sorted({vm.host for vm in n.vms})
     names = [
         f"{h}.{part}" for h in hosts for part in ("vswitch.tx", "nic.tx", "nic.rx", "vswitch.rx")
     ]
     names += [f"{g.host}.{part}" for part in ("nic.rx", "vswitch.rx", "vswitch.tx", "nic.tx")]
-    return names + [g.name, f"{g.name}.uplink", f"{g.name}.downlink"]
+    wan = [e["name"] for e in result.elements if e["name"].endswith((".wan.out", ".wan.in"))
+           and e["name"].startswith((f"{n.name}.", f"{g.name}.internet."))]  # fmt: skip
+    return names + [g.name, f"{g.name}.uplink", f"{g.name}.downlink", *wan]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The side-by-side comparison, one line per VM network."""
     head = (f"{'VM network':<18}{'pattern':<14}{'Mbit/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
-            f"{'loss':>8}{'gw vCPU':>9}  {'bottleneck (utilization)':<32}{'IPv4':>5}"
+            f"{'WAN ms':>8}{'loss':>8}{'gw vCPU':>9}  {'bottleneck (utilization)':<32}{'IPv4':>5}"
             f"{'GW VMs':>7}{'GW hosts':>9}")  # fmt: skip
     lines = [head]
     for r in rows:
         neck = f"{r['bottleneck']} {r['bottleneck_util']:.0%}"
         lines.append(
             f"{r['vm_network']:<18}{r['pattern']:<14}{r['throughput_mbps']:>9.1f}"
-            f"{_f(r['latency_p50_ms'])}{_f(r['latency_p99_ms'])}{r['loss']:>8.2%}"
+            f"{_f(r['latency_p50_ms'])}{_f(r['latency_p99_ms'])}{_f(r['wan_delay_ms'], 1)}"
+            f"{r['loss']:>8.2%}"
             f"{r['gateway_vcpu_util']:>9.1%}  {neck:<32}"
             f"{r['public_ipv4']:>5}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", WAN_NOTE])
 
 
-def _f(x: float | None) -> str:
-    return f"{'-':>8}" if x is None else f"{x:>8.3f}"
+# What a reader of the table needs to know about the latencies in it.
+WAN_NOTE = ("Latencies include the WAN: \"WAN ms\" is the one-way delay of the far ends' WAN "
+            "links (the longest),\nset per site, per client population and per gateway for "
+            "the Internet (`wan`, `internet`); default\n1 Gbit/s, 1 ms one way, no loss "
+            "(assumed; docs/patterns.md).")  # fmt: skip
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    return f"{'-':>8}" if x is None else f"{x:>8.{digits}f}"
 
 
 def ids(sr: ScenarioRun) -> dict[str, Any]:

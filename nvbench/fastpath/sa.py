@@ -49,6 +49,12 @@ class SaTable:
             *(np.zeros(capacity, np.int64) for _ in range(10)),
             np.zeros(capacity, np.uint64),
         )
+        # The connection each SA belongs to: its SAs (both directions, every child SA) run
+        # on that connection's one vCPU [S23][S34]. Not a kernel column.
+        # Connections are numbered in the order they are set up; the gateway deals them to
+        # its vCPUs in turn (assumed: how Windows spreads tunnels over cores is NOT FOUND).
+        self.pin = np.zeros(capacity, np.int64)
+        self.connections = 0
         self.n = 0
 
     def add(
@@ -61,8 +67,13 @@ class SaTable:
         nat_t: bool = False,
         sport: int = NAT_T_PORT,
         dport: int = NAT_T_PORT,
+        pin: int | None = None,
     ) -> int:
-        """Add an SA; returns its index (the value for a batch's ``sa`` column)."""
+        """Add an SA; returns its index (the value for a batch's ``sa`` column).
+
+        ``pin``: the index of the SA whose connection this one belongs to (its vCPU is
+        chosen by it); by default the SA starts a connection of its own.
+        """
         if suite not in SUITE_BY_NAME:
             raise ValueError(f"suite {suite!r} is not one of {sorted(SUITE_BY_NAME)}")
         if not 256 <= spi <= 0xFFFFFFFF:  # RFC 4303: SPIs 1..255 are reserved by IANA
@@ -73,6 +84,11 @@ class SaTable:
         values = (spi, 0, SUITE_BY_NAME[suite], src, dst, int(nat_t), sport, dport, tenant, 0, 0)
         for col, value in zip(self.cols, values, strict=True):
             col[sa] = value
+        if pin is None:
+            self.pin[sa] = self.connections
+            self.connections += 1
+        else:
+            self.pin[sa] = self.pin[pin]
         self.n = max(self.n, sa + 1)
         return sa
 

@@ -13,6 +13,7 @@ from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.endpoints import Sink
+from nvbench.model.merge import merged_frames
 from nvbench.model.station import Station
 from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.packet.batch import PacketBatch
@@ -22,10 +23,13 @@ if TYPE_CHECKING:
 
 
 class VpnPeer(Sink):
-    """A remote site's VPN device: decrypts the tunnel (its SAs) and takes the packets.
+    """A remote site's VPN device, or a remote-access client population: decrypts the
+    tunnels (their SAs) and takes the packets.
 
-    A packet that fails ESP validation (unknown SA, replay, bad ICV) is dropped here
-    with its verdict; the rest are delivered.
+    The packets are decrypted in arrival order across all the views of a quantum, as the
+    device receives them: its 64-packet anti-replay window (RFC 4303 3.4.3) would drop
+    packets merely processed out of order. A packet that fails ESP validation (unknown
+    SA, replay, bad ICV) is dropped here with its verdict; the rest are delivered.
     """
 
     def __init__(self, sim: Simulation, name: str, sas: SaTable) -> None:
@@ -34,6 +38,7 @@ class VpnPeer(Sink):
         self.counts = new_counts()
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        views = merged_frames(self.sim, views)
         for v in views:
             before = v.verdict[: v.n] == 0
             esp.decapsulate(v, self.sas, self.counts)
@@ -108,14 +113,34 @@ class VpnSource(PacketSource):
         self.sa_of_flow = np.asarray(sa_of_flow, np.int32)
         self.counts = new_counts()
 
+        self._moved: tuple[int, SaTable, np.ndarray] | None = None
+
+    def move(self, sas: SaTable, at_ns: int, spi_bit: int) -> None:
+        """The tunnels move to ``sas`` (another gateway node's) for the packets sent from
+        ``at_ns`` on; their SPIs there differ by ``spi_bit``."""
+        spis = self.sas.cols[0][self.sa_of_flow] ^ spi_bit
+        self._moved = (int(at_ns), sas, sas.spi_index.find(spis).astype(np.int32))
+
     def send(self, batch: PacketBatch) -> None:
         n = batch.n
-        batch.sa[:n] = self.sa_of_flow[batch.flow[:n] % self.sa_of_flow.shape[0]]
-        esp.encapsulate(batch, self.sas, self.counts, mtu=9000)
+        rows = np.arange(n)
+        if self._moved is not None:  # by each packet's send time, whatever the quantum
+            at, sas, sa_of_flow = self._moved
+            late = batch.time[:n] >= at
+            self._seal(batch, rows[~late], self.sas, self.sa_of_flow)
+            self._seal(batch, rows[late], sas, sa_of_flow)
+        else:
+            self._seal(batch, rows, self.sas, self.sa_of_flow)
         gone = np.flatnonzero(batch.verdict[:n] != 0)
         if gone.shape[0]:
             self.dropped(batch, gone)
         super().send(batch)
+
+    def _seal(self, batch: PacketBatch, rows: np.ndarray, sas: SaTable,
+              sa_of_flow: np.ndarray) -> None:  # fmt: skip
+        """ESP-encapsulate packets ``rows`` with their flows' SAs of ``sas``."""
+        batch.sa[rows] = sa_of_flow[batch.flow[rows] % sa_of_flow.shape[0]]
+        esp.encapsulate(batch, sas, self.counts, mtu=9000, rows=rows)
 
 
 def remote_access_clients(

@@ -12,6 +12,7 @@ import numpy as np
 from nvbench.fastpath import esp
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
+from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model.nat_books import NatNotes, translate_outbound
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.layouts import ETHERNET, IPPROTO_ESP, IPPROTO_UDP, IPV4, NAT_T_PORT, UDP
@@ -35,15 +36,16 @@ class TenantFunctions:
         FORWARD, NAT or ESP by routing domain.
     nat : NatTable, optional
         For NAT.
-    sas, tunnel_sa : SaTable and int32 array, optional
-        For ESP: the SAs, and the outbound SA of each routing domain (-1 for none).
+    sas, routes : SaTable and TunnelRoutes, optional
+        For ESP: the SAs, and which outbound SA each tenant's packet goes into (by its
+        inner destination: a site's prefix, a remote-access client's address).
     """
 
     def __init__(
         self, codes: np.ndarray, nat: NatTable | None = None, sas: SaTable | None = None,
-        tunnel_sa: np.ndarray | None = None,
+        routes: TunnelRoutes | None = None,
     ) -> None:  # fmt: skip
-        self.codes, self.nat, self.sas, self.tunnel_sa = codes, nat, sas, tunnel_sa
+        self.codes, self.nat, self.sas, self.routes = codes, nat, sas, routes
 
     def of_tenants(self, v: PacketBatch) -> np.ndarray:
         """The function code of each packet's tenant."""
@@ -78,10 +80,8 @@ class TenantFunctions:
                 notes.hairpin &= mine
             return notes
         if code == ESP:
-            assert self.sas is not None and self.tunnel_sa is not None
-            r = np.arange(v.n) if rows is None else rows
-            live = r[v.verdict[r] == 0]
-            v.sa[live] = self.tunnel_sa[v.rd[live]]
+            assert self.sas is not None and self.routes is not None
+            self.routes.assign(v, counts, rows)
             esp.encapsulate(v, self.sas, counts, mtu=TUNNEL_MTU, rows=rows)
         return None
 

@@ -37,6 +37,7 @@ from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
+from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.fastpath.verdict import GATEWAY_FAILOVER, MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
@@ -110,9 +111,9 @@ class GatewayVM(Station):
         Packets the VM holds, waiting and in service.
     nat : NatTable
         For mode "nat".
-    sas : SaTable, tunnel_sa, suite
-        For mode "esp" (S2S and remote-access tunnels): the SAs, the outbound SA of each
-        tenant (``tunnel_sa[rd]``, -1 for none) and the cipher suite for costs.
+    sas : SaTable, routes, suite
+        For mode "esp" (S2S and remote-access tunnels): the SAs, the routes that choose a
+        packet's outbound SA, and the cipher suite for costs.
     """
 
     kind = "gateway"
@@ -128,20 +129,20 @@ class GatewayVM(Station):
         queue_pkts: int | None = 4096,
         nat: NatTable | None = None,
         sas: SaTable | None = None,
-        tunnel_sa: np.ndarray | None = None,
+        routes: TunnelRoutes | None = None,
         suite: str = "aes-gcm-128",
         dispatch: str = PINNED,
         nat_sweep_ns: int = 1_000_000_000,
         modes: dict[int, str] | None = None,
     ) -> None:
         every = {mode, *(modes or {}).values()}
-        _check(name, every, nat, sas, tunnel_sa, dispatch)
+        _check(name, every, nat, sas, routes, dispatch)
         super().__init__(sim, name, servers=vcpus, cap_pkts=queue_pkts, dispatch=dispatch)
         self.mode, self.costs, self.clock_hz, self.suite = mode, costs, clock_hz, suite
         codes = np.full(sim.max_tenants, CODE[mode], np.int8)
         for rd, m in (modes or {}).items():
             codes[rd] = CODE[m]
-        self.fns = TenantFunctions(codes, nat, sas, tunnel_sa)
+        self.fns = TenantFunctions(codes, nat, sas, routes)
         self.nat, self.sas = nat, sas
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
@@ -205,14 +206,17 @@ class GatewayVM(Station):
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def servers_of(self, views: list[PacketBatch], rows: list[np.ndarray]) -> np.ndarray:
-        """RSS: a tunnel's packets to the SA's vCPU, the others by flow [S23][S34]."""
+        """RSS: a tunnel's packets, both ways, to its connection's vCPU; the others by
+        flow [S23][S34]."""
         parts = []
         for v, r, side in zip(views, rows, self._q.sides, strict=True):
             if self._one_fn is not None:  # no tunnels
                 parts.append(v.flow[r] % self.servers)
                 continue
             tunnel = self.fns.of(v, r, side) == ESP
-            parts.append(np.where(tunnel, np.maximum(v.sa[r], 0), v.flow[r]) % self.servers)
+            assert self.sas is not None
+            pin = self.sas.pin[np.maximum(v.sa[r], 0)]
+            parts.append(np.where(tunnel, pin, v.flow[r]) % self.servers)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def outputs(self, views, rows, d, order) -> list[PacketBatch]:
@@ -331,14 +335,14 @@ class GatewayVM(Station):
             self.expired += self.nat.expire(int(self.sim.env.now))
 
 
-def _check(name: str, every: set[str], nat, sas, tunnel_sa, dispatch: str) -> None:
+def _check(name: str, every: set[str], nat, sas, routes, dispatch: str) -> None:
     """What the functions of a gateway need of its configuration."""
     if not every <= set(MODES):
         raise ValueError(f"{name}: modes must be among {MODES}, got {sorted(every)}")
     if "nat" in every and nat is None:
         raise ValueError(f"{name}: mode 'nat' needs a NatTable")
-    if "esp" in every and (sas is None or tunnel_sa is None):
-        raise ValueError(f"{name}: mode 'esp' needs sas and tunnel_sa")
+    if "esp" in every and (sas is None or routes is None):
+        raise ValueError(f"{name}: mode 'esp' needs sas and routes")
     if "esp" in every and dispatch == SHARED:
         raise ValueError(f"{name}: an IPsec tunnel runs on one vCPU; use dispatch='pinned'")
 

@@ -20,14 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-import numpy as np
-
 from nvbench.fastpath import nvgre
 from nvbench.fastpath.ipv4 import ETH_LEN
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
+from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model.costs import Profile
 from nvbench.model.demux import TenantDemux
 from nvbench.model.devices import VpnSource
@@ -42,13 +41,16 @@ from nvbench.model.switch import ProviderSwitch
 from nvbench.model.tap import Tap
 from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.patterns import failover, table
+from nvbench.patterns.edge import Edge, wan_link
 from nvbench.patterns.failover import Selector
 from nvbench.scenario.schema import Fault, GatewayHost, Host, Scenario, Traffic, VMNetwork
 from nvbench.scenario.schema import Gateway as GatewayConfig
 
 GHZ = 1e9
 GBPS = 1e9
-EXTERNAL_DELAY_NS = 1_000_000  # the gateway's uplink and downlink to the outside (assumed)
+# The gateway's uplink and downlink reach the datacenter's edge router: no distance worth
+# a delay (assumed); the distance to each far end is its WAN link's (scenario ``wan``).
+EXTERNAL_DELAY_NS = 0
 
 Tapped = Callable[[str, Element], Element]  # (tap point, where the wire leads) -> its new end
 SharedNics = tuple[ProviderSwitch, TenantDemux, TenantDemux]  # see _shared_nics
@@ -71,10 +73,8 @@ class Built:
     downlinks: dict[str, Element] = field(default_factory=dict)  # by gateway
     selectors: dict[str, Selector] = field(default_factory=dict)  # by active gateway
     vpn_sources: dict[str, list[VpnSource]] = field(default_factory=dict)  # by gateway
-    downlink_links: dict[str, Link] = field(default_factory=dict)  # by gateway
-
-    def downlinks_delay(self, gateway: str) -> int:
-        return self.downlink_links[gateway].delay_ns
+    # The longest round trip over a gateway's WAN links (IKE's two exchanges at a takeover).
+    wan_rtt_ns: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -216,41 +216,6 @@ def _policy(s: Scenario, rd: dict[str, int]) -> tuple[PolicyTable, VsidTable]:
     return policy, vsids
 
 
-@dataclass
-class Edge:
-    """One gateway VM's external side, where its VM networks' far ends and inbound traffic
-    attach (what a pattern module builds on)."""
-
-    built: Built
-    g: GatewayConfig
-    sas: SaTable
-    tunnel_sa: np.ndarray  # the outbound SA of each routing domain, -1 for none
-    internet: Sink
-    entry: Element  # where inbound traffic enters: the downlink, or the failover selector
-
-    @property
-    def sim(self) -> Simulation:
-        return self.built.sim
-
-    def rd(self, n: VMNetwork) -> int:
-        return self.built.rd[n.name]
-
-    @property
-    def nat_t(self) -> bool:
-        """IKE moves to UDP 4500 behind a NAT [S31]."""
-        return self.g.upstream_nat is not None
-
-    @property
-    def front(self) -> int:
-        """The address the outside world sees for the gateway (its upstream NAT's, if any)."""
-        return _ip(self.g.upstream_nat or self.g.front_end)
-
-    @property
-    def at(self) -> str:
-        """The suffix of a passive node's own far ends."""
-        return "" if self.g.role == "active" else f"@{self.g.name}"
-
-
 def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
              gw_host: HyperVHost, profile: Profile, tapped: Tapped | None = None,
              shared: SharedNics | None = None) -> None:  # fmt: skip
@@ -258,11 +223,11 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
     sim, rd = built.sim, built.rd
     mine = [n for n in s.vm_networks if n.gateway == _serves(s, g)]
     nat = _nat_table(sim, g, mine, rd)
-    sas = SaTable(max(16, 2 * len(mine) + sum(n.clients.count for n in mine if n.clients)))
-    tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
+    sas = SaTable(max(16, sum(_tunnel_sas(n) for n in mine)))
+    routes = TunnelRoutes(sim.max_tenants)
     gw = GatewayVM(
         sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
-        queue_pkts=g.queue_packets, nat=nat, sas=sas, tunnel_sa=tunnel_sa,
+        queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
     )  # fmt: skip
     built.gateways[g.name] = gw
@@ -273,7 +238,6 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
                              delay_ns=EXTERNAL_DELAY_NS, buffer_bytes=1 << 22)
                         for way in ("uplink", "downlink"))  # fmt: skip
     built.uplinks[g.name] = uplink
-    built.downlink_links[g.name] = downlink
     entry: Element = downlink
     if shared is None:
         gw.outside.connect(uplink)
@@ -291,15 +255,23 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
     else:
         uplink.connect(tapped(f"{g.name}.external.out", far))
         entry = tapped(f"{g.name}.external.in", downlink)  # the sources feed the tap
-    internet = Sink(sim, f"{g.name}.internet")
     built.downlinks[g.name] = entry
     if failover.partner(s, g) is not None:  # the remote ends switch to the partner at takeover
         selector = built.selectors[g.name] = failover.Selector(sim, f"{g.name}.selector")
         selector.connect(entry)
         entry = selector
-    edge = Edge(built, g, sas, tunnel_sa, internet, entry)
+    internet = wan_link(built, g, f"{g.name}.internet.wan.out", g.internet,
+                        Sink(sim, f"{g.name}.internet"))  # fmt: skip
+    edge = Edge(built, g, sas, routes, internet, entry)
     for n in mine:
         _pattern(s, edge, n, far)
+
+
+def _tunnel_sas(n: VMNetwork) -> int:
+    """The SAs of a VM network's tunnels: per site or client, one out and one per inbound
+    traffic."""
+    ends = len(n.remote_sites) + (n.clients.count if n.clients else 0)
+    return ends * (1 + sum(1 for t in n.traffic if t.direction == "inbound"))
 
 
 def _serves(s: Scenario, g: GatewayConfig) -> str:
@@ -316,17 +288,17 @@ def _pattern(s: Scenario, edge: Edge, n: VMNetwork, far: TenantDemux) -> None:
     built, mod = edge.built, table.module(n.pattern)
     end = mod.far_end(edge, n)
     far.route(edge.rd(n), end)
+    inbound = [x for x in n.traffic if x.direction == "inbound"]
     if edge.g.role == "passive":
-        for k in range(sum(1 for x in n.traffic if x.direction == "inbound")):
-            mod.standby(edge, n, k)
+        for k, t in enumerate(inbound):
+            mod.standby(edge, n, k, t)
         return
     built.far_ends[n.name] = end
     hosts = sorted({vm.host for vm in n.vms})
-    for k, t in enumerate(x for x in n.traffic if x.direction == "inbound"):
+    for k, t in enumerate(inbound):
         src = mod.inbound(edge, n, k, t, _guest_sizes(n, t, built, hosts))
         if isinstance(src, VpnSource):  # its tunnels move to the partner at takeover
             built.vpn_sources.setdefault(edge.g.name, []).append(src)
-        src.connect(edge.entry)
 
 
 def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],

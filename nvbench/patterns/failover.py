@@ -14,30 +14,54 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-import numpy as np
 import simpy
 
+from nvbench.fastpath.scan import live_totals
 from nvbench.fastpath.verdict import GATEWAY_FAILOVER
 from nvbench.model.element import Element
 from nvbench.scenario.schema import Cluster, Gateway, Scenario
 
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
+    from nvbench.packet.batch import PacketBatch
     from nvbench.patterns.fabric import Built
 
 
+# The passive node's SAs are negotiated anew at a takeover: their SPIs differ from the
+# active node's by this bit, so that a packet sealed for the old node is no valid packet of
+# the new one's SAs (ESP_UNKNOWN_SA), however late it arrives.
+PASSIVE_SPI = 1 << 30
+
+
 class Selector(Element):
-    """Passes packets on, in zero time, to whichever next element is current: the
-    active node's downlink, until a takeover switches it to the passive node's."""
+    """Passes packets on, in zero time, to the active node's downlink; after a takeover,
+    the packets that reach it from the takeover on (by their own time, whatever the
+    quantum) go to the passive node's."""
 
     kind = "selector"
 
     def __init__(self, sim: Simulation, name: str) -> None:
         super().__init__(sim, name)
         self.standby: list[Element] = []
+        self._switch: tuple[int, Element] | None = None
 
     def successors(self) -> list[Element]:
         return [e for e in (self.out, *self.standby) if e is not None]
+
+    def switch(self, at_ns: int, to: Element) -> None:
+        """Packets that arrive from ``at_ns`` on go to ``to``."""
+        self._switch = (int(at_ns), to)
+
+    def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        before, after = self.split(views, self._switch[0]) if self._switch else (views, [])
+        for v in before:
+            self.send(v)
+        for v in after:
+            assert self._switch is not None
+            live, nbytes = live_totals(v.verdict, v.length, v.n)
+            self.stats.delivered += live
+            self.stats.delivered_bytes += nbytes
+            self._switch[1].put(v)
 
 
 def detection_ns(cluster: Cluster, failed_at_ns: int) -> int:
@@ -78,18 +102,15 @@ def _takeover(s: Scenario, built: Built, g: Gateway, other: Gateway, failed_at: 
     assert built.policy is not None
     for n in (n for n in s.vm_networks if n.gateway == g.name):
         built.policy.add(built.rd[n.name], 0, pa, 0x00155D0FFFFF, n.gateway_subnet.vsid)
-    selector = built.selectors[g.name]
-    selector.out = built.downlinks[other.name]
+    built.selectors[g.name].switch(at, built.downlinks[other.name])
     new_sas = built.gateways[other.name].sas
     assert new_sas is not None
-    for src in built.vpn_sources.get(g.name, []):
-        spis = src.sas.cols[0][src.sa_of_flow]
-        src.sas = new_sas  # the tunnels are set up again on the new node
-        src.sa_of_flow = new_sas.spi_index.find(np.asarray(spis)).astype(np.int32)
+    for src in built.vpn_sources.get(g.name, []):  # the tunnels are set up again on the new node
+        src.move(new_sas, at, PASSIVE_SPI)
     # IKEv2 sets an SA up in two round trips (IKE_SA_INIT, IKE_AUTH; RFC 7296) across the
-    # uplink and downlink; until then the tunnels carry nothing. (Derived: the Windows
-    # gateway's own re-establishment time is NOT FOUND.)
-    ike = 2 * (built.uplinks[other.name].delay_ns + built.downlinks_delay(other.name))
+    # WAN (the farthest tunnel end's); until then the tunnels carry nothing. (Derived: the
+    # Windows gateway's own re-establishment time is NOT FOUND.)
+    ike = 2 * built.wan_rtt_ns.get(other.name, 0)
     built.gateways[other.name].tunnels_down(at, at + ike)
     sim.log(
         at, "takeover", other.name, f"from {g.name}, {(at - failed_at) / 1e9:g} s after it failed"

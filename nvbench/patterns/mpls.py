@@ -16,7 +16,7 @@ from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.scenario.schema import Traffic, VMNetwork
 
 if TYPE_CHECKING:
-    from nvbench.patterns.fabric import Edge
+    from nvbench.patterns.edge import Edge
 
 
 def far_end(edge: Edge, n: VMNetwork) -> Element:
@@ -27,11 +27,13 @@ def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Eleme
     """From the PE router, straight to the VMs' addresses."""
     vm_ips = tuple(int(vm.address) for vm in n.vms)
     flows = Flows((int(t.destination),), vm_ips, count=t.flows, mix=tuple(t.protocols.items()))
-    return PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
-                        t.process, direction="inbound")  # fmt: skip
+    src = PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
+                       t.process, direction="inbound")  # fmt: skip
+    src.connect(edge.entry)  # the PE router is at the provider's edge: no WAN between
+    return src
 
 
-def standby(edge: Edge, n: VMNetwork, k: int) -> None:
+def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
     """Nothing to set up: forwarding keeps no per-tenant state."""
 
 

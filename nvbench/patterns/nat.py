@@ -15,12 +15,13 @@ from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.scenario.schema import Traffic, VMNetwork
 
 if TYPE_CHECKING:
-    from nvbench.patterns.fabric import Edge
+    from nvbench.patterns.edge import Edge
 
 UNPUBLISHED_PORT = 1024  # inbound traffic's port when nothing is published
 
 
 def far_end(edge: Edge, n: VMNetwork) -> Element:
+    """The Internet, across the gateway's Internet WAN link."""
     return edge.internet
 
 
@@ -31,11 +32,13 @@ def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Eleme
     mix = tuple((p, w) for p, w in t.protocols.items() if p != "icmp") or (("tcp", 1.0),)
     flows = Flows((int(t.destination),), (int(n.public_addresses[0]),), count=t.flows, mix=mix,
                   dport=port)  # fmt: skip
-    return PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
-                        t.process, direction="inbound")  # fmt: skip
+    src = PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
+                       t.process, direction="inbound")  # fmt: skip
+    src.connect(edge.wan_in(f"{n.name}.in{k}", edge.g.internet))
+    return src
 
 
-def standby(edge: Edge, n: VMNetwork, k: int) -> None:
+def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
     """Nothing to set up: a takeover starts with an empty NAT table."""
 
 

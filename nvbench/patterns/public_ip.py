@@ -18,7 +18,7 @@ from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.scenario.schema import Traffic, VMNetwork
 
 if TYPE_CHECKING:
-    from nvbench.patterns.fabric import Edge
+    from nvbench.patterns.edge import Edge
 
 
 def far_end(edge: Edge, n: VMNetwork) -> Element:
@@ -37,18 +37,20 @@ def far_end(edge: Edge, n: VMNetwork) -> Element:
 
 
 def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Element:
-    """Internet hosts sending to the VMs' public addresses, through the inbound 1:1 NAT."""
+    """Internet hosts sending to the VMs' public addresses, across the Internet WAN link and
+    through the inbound 1:1 NAT."""
     publics = tuple(int(vm.public) for vm in n.vms if vm.public is not None)
     flows = Flows((int(t.destination),), publics, count=t.flows, mix=tuple(t.protocols.items()))
     src = PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
                        t.process, direction="inbound")  # fmt: skip
     costs = edge.built.gateways[edge.g.name].costs
     device = NatDevice(edge.sim, f"{n.name}.nat-in", edge.built.one_to_one[n.name], False, costs)
-    src.connect(device)
-    return device
+    src.connect(edge.wan_in(f"{n.name}.in{k}", edge.g.internet, to=device))
+    device.connect(edge.entry)
+    return src
 
 
-def standby(edge: Edge, n: VMNetwork, k: int) -> None:
+def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
     """Nothing to set up: the 1:1 NAT device is not part of the gateway."""
 
 

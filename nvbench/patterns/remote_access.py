@@ -1,10 +1,12 @@
-"""Remote-access (point-to-site) VPN: clients on the Internet each hold an IKEv2 SA to the
-multi-tenant gateway's front end [S14], and reach the VM network through it.
+"""Remote-access (point-to-site) VPN: clients on the Internet each hold an IKEv2 connection
+to the multi-tenant gateway's front end [S14], and reach the VM network through it.
 
-In: each client sends through its own SA to the gateway, which decrypts into the tenant's
-compartment. Out: the VMs' answers leave the gateway toward the clients' population (a
-sink: the clients' own side of the tunnel). Public IPv4: none of its own; the gateway's
-front-end address is shared by every tenant of the gateway.
+In: each client sends through its own SA, across the clients' WAN link, to the gateway,
+which decrypts into the tenant's compartment. Out: a VM's packet to a client's address
+(from the tenant's client pool) goes into that client's outbound SA and crosses the WAN
+link to the clients, who decrypt it. Each client's SAs, both ways, run on one vCPU of the
+gateway; the population's many connections spread over the vCPUs. Public IPv4: none of
+its own; the gateway's front-end address is shared by every tenant of the gateway.
 """
 
 from __future__ import annotations
@@ -13,45 +15,61 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nvbench.model.devices import VpnSource
+from nvbench.model.devices import VpnPeer, VpnSource
 from nvbench.model.element import Element
-from nvbench.model.endpoints import Sink
 from nvbench.model.traffic import Flows, Sizes
 from nvbench.scenario.schema import Traffic, VMNetwork
 
 if TYPE_CHECKING:
-    from nvbench.patterns.fabric import Edge
+    from nvbench.patterns.edge import Edge
 
 CLIENT_PUBLIC = 0xC6336400  # 198.51.100.0 (TEST-NET-2): the clients' own addresses
 
 
+def pool_start(n: VMNetwork) -> int:
+    """Client ``c`` holds the address ``pool_start + c`` of the tenant's client pool."""
+    assert n.clients is not None
+    return int(n.clients.pool.network_address) + 1
+
+
 def far_end(edge: Edge, n: VMNetwork) -> Element:
-    return Sink(edge.sim, f"{n.name}.clients{edge.at}")
+    """The clients behind their WAN link, and each client's outbound SA and route."""
+    assert n.clients is not None
+    r, c = edge.rd(n), n.clients
+    out = np.array([edge.sas.add(edge.spi(r, 0, j), c.suite, int(edge.g.front_end),
+                                 CLIENT_PUBLIC + j, tenant=r, nat_t=edge.nat_t)
+                    for j in range(c.count)], np.int32)  # fmt: skip
+    edge.routes.add_pool(r, pool_start(n), out)
+    clients = VpnPeer(edge.sim, f"{n.name}.clients{edge.at}", edge.sas)
+    return edge.wan_out(f"{n.name}.clients", c.wan, clients)
 
 
 def sas(edge: Edge, n: VMNetwork, k: int) -> np.ndarray:
-    """One inbound SA per client for the ``k``-th inbound traffic (the same SPIs on both
-    nodes of a cluster)."""
+    """One inbound SA per client for the ``k``-th inbound traffic, each a child SA of the
+    client's connection (the same SPIs on both nodes of a cluster)."""
     assert n.clients is not None
-    r = edge.rd(n)
-    first = 0x10000 * (r + 1) + 0x1000000 * k
-    return np.array([edge.sas.add(first + c, n.clients.suite, CLIENT_PUBLIC + c, edge.front,
-                                  tenant=r, nat_t=edge.nat_t)
-                     for c in range(n.clients.count)], np.int32)  # fmt: skip
+    r, c = edge.rd(n), n.clients
+    out = edge.sas.spi_index.find(np.array([edge.spi(r, 0, j) for j in range(c.count)]))
+    return np.array([edge.sas.add(edge.spi(r, k + 1, j), c.suite, CLIENT_PUBLIC + j, edge.front,
+                                  tenant=r, nat_t=edge.nat_t, pin=int(out[j]))
+                     for j in range(c.count)], np.int32)  # fmt: skip
 
 
 def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Element:
-    """The clients (addresses from their pool, inside the tunnel) sending to the VMs."""
+    """The clients (addresses from their pool, inside the tunnel) sending to the VMs, over
+    the clients' WAN link."""
     assert n.clients is not None
     vm_ips = tuple(int(vm.address) for vm in n.vms)
-    pool = int(n.clients.pool.network_address) + 1
-    flows = Flows(tuple(pool + c for c in range(n.clients.count)), vm_ips,
+    first = pool_start(n)
+    flows = Flows(tuple(first + c for c in range(n.clients.count)), vm_ips,
                   count=n.clients.count * len(vm_ips), mix=tuple(t.protocols.items()))  # fmt: skip
-    return VpnSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
-                     edge.sas, sas(edge, n, k))  # fmt: skip
+    src = VpnSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
+                    edge.sas, sas(edge, n, k))  # fmt: skip
+    src.connect(edge.wan_in(f"{n.name}.in{k}", n.clients.wan))
+    return src
 
 
-def standby(edge: Edge, n: VMNetwork, k: int) -> None:
+def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
     sas(edge, n, k)
 
 

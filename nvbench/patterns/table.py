@@ -27,6 +27,9 @@ SHARED_FRONT_END = "the gateway's front-end address, shared"
 NONE = "none"
 POOL = "the VM network's pool"
 PER_VM = "one per exposed VM"
+# What a VPN pattern's tunnels end at: each its own connection, with its own routes.
+SITES = "sites"  # a site's prefix is its connection's route
+CLIENTS = "clients"  # a client's address from the pool is its connection's route
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Pattern:
     one_core : bool
         Its tunnel is confined to a single vCPU ("IPsec traffic is confined to a single
         core" [S23]); a remote-access population's many SAs spread over the cores.
+    tunnel_ends : SITES, CLIENTS or None
+        Where its tunnels end, each a connection whose routes choose a packet's tunnel.
     """
 
     name: str
@@ -65,6 +70,7 @@ class Pattern:
     needs: tuple[str, str] | None
     s2s_connection: bool = False
     one_core: bool = False
+    tunnel_ends: str | None = None
 
     @property
     def multi_tenant(self) -> bool:
@@ -76,7 +82,7 @@ _ROWS = (
         name="s2s", title="site-to-site IPsec VPN", gateway=MULTI_TENANT, function=ESP,
         far_end="the remote site's VPN peer", public_ipv4=SHARED_FRONT_END,
         needs=("site", "an s2s VM network needs its remote site (peer, prefix)"),
-        s2s_connection=True, one_core=True,
+        s2s_connection=True, one_core=True, tunnel_ends=SITES,
     ),
     Pattern(
         name="mpls", title="MPLS or equivalent", gateway=FORWARDING, function=FORWARD,
@@ -96,6 +102,7 @@ _ROWS = (
         name="remote_access", title="remote-access (point-to-site) VPN", gateway=MULTI_TENANT,
         function=ESP, far_end="the clients, across the Internet", public_ipv4=SHARED_FRONT_END,
         needs=("clients", "a remote_access VM network needs its clients (count, pool)"),
+        tunnel_ends=CLIENTS,
     ),
 )  # fmt: skip
 PATTERNS: dict[str, Pattern] = {p.name: p for p in _ROWS}

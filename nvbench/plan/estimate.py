@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from nvbench.model import costs
 from nvbench.model.host import HostSpec
 from nvbench.patterns import table
+from nvbench.patterns.edge import wan_delay_ms
 from nvbench.patterns.fabric import EXTERNAL_DELAY_NS, sizes_of
 from nvbench.scenario.schema import Host, Scenario, VMNetwork
 
@@ -140,10 +141,10 @@ def worst(fs: list[Figures]) -> Figures:
                    max((f.loss for f in fs), default=0.0))  # fmt: skip
 
 
-def along(fs: list[Figures]) -> Figures:
-    """A packet's figures across stations in series, plus the external links' fixed delay.
+def along(fs: list[Figures], wan_ms: float = 0.0) -> Figures:
+    """A packet's figures across stations in series, plus the WAN's one-way delay.
     Quantiles are added (an upper bound for the p99 of the sum); survivals multiply."""
-    base = EXTERNAL_DELAY_NS / 1e6
+    base = EXTERNAL_DELAY_NS / 1e6 + wan_ms
     survive = math.prod(1 - f.loss for f in fs)
     return Figures(base + sum(f.p50_ms for f in fs), base + sum(f.p99_ms for f in fs),
                    1 - survive)  # fmt: skip
@@ -182,7 +183,8 @@ def figures(s: Scenario, profile: costs.Profile, factor: float = 1.0) -> Figures
         streams_ = [w for n in s.vm_networks if n.gateway == name
                     for w in streams(n, profile, g.clock_ghz * 1e9)]  # fmt: skip
         gw[name] = gateway_figures(scaled_streams(streams_, factor), g.vcpus, g.queue_packets)
-    tenants = [along([gw[n.gateway], *(station[k] for k in paths.get(n.name, ()))])
+    tenants = [along([gw[n.gateway], *(station[k] for k in paths.get(n.name, ()))],
+                     wan_delay_ms(n, gateways[n.gateway]) or 0.0)
                for n in s.vm_networks]  # fmt: skip
     return worst(tenants)
 

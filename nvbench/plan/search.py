@@ -31,6 +31,7 @@ from typing import Any
 
 from nvbench.model import costs
 from nvbench.patterns import addresses, placement
+from nvbench.patterns.edge import wan_delay_ms
 from nvbench.plan.estimate import Figures, along, figures, gateway_figures, streams
 from nvbench.plan.slo import Slo
 from nvbench.scenario.loader import from_dict
@@ -284,8 +285,9 @@ class Planner:
         median = per[len(per) // 2]
         limit = MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else 1
         fits = 0
+        wan = max((wan_delay_ms(n, g) or 0.0 for n in s.vm_networks), default=0.0)
         for m in range(1, limit + 1):  # tenants on one gateway
-            if not self._ok(along([gateway_figures(median * m, g.vcpus, g.queue_packets)])):
+            if not self._ok(along([gateway_figures(median * m, g.vcpus, g.queue_packets)], wan)):
                 break
             fits = m
         sides = 2 if g.cluster is not None else 1  # an active/passive pair per gateway

@@ -31,7 +31,8 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "2"  # 2: run/compare/plan files typed and with a sweep's provenance
+SCHEMA_VERSION = "3"  # 2: run/compare/plan files typed and with a sweep's provenance;
+# 3: the patterns table's wan_delay_ms
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -86,6 +87,7 @@ TENANT_COLUMNS = [
     ("gateway_vms", pa.int64()),
     ("gateway_hosts", pa.int64()),
     ("recovery_s", pa.float64()),
+    ("wan_delay_ms", pa.float64()),  # the longest one-way WAN delay to the far ends
 ]
 SERIES_COLUMNS = [
     ("t_ns", pa.int64()),

@@ -221,7 +221,7 @@ def _network_gateway(p: str, n: VMNetwork, gateways: dict, conns: dict) -> Itera
 
 # What a pattern's ``needs`` (nvbench.patterns.table) asks of a VM network.
 _HAS = {
-    "site": lambda n: n.site is not None,
+    "site": lambda n: bool(n.remote_sites),
     "clients": lambda n: n.clients is not None,
     "public_addresses": lambda n: bool(n.public_addresses),
     "vms": lambda n: any(vm.public for vm in n.vms),
@@ -244,6 +244,48 @@ def _network_pattern(p: str, n: VMNetwork) -> Iterator[Problem]:
     for j, m in enumerate(n.static_mappings):
         if m.vm not in vms:
             yield f"{p}.static_mappings[{j}].vm", f"{m.vm!r} is not a VM of this VM network"
+    yield from _tunnel_ends(p, n)
+
+
+MAX_INBOUND = 15  # inbound traffics of a VM network: child SAs 1..15 of a connection
+
+
+def _tunnel_ends(p: str, n: VMNetwork) -> Iterator[Problem]:
+    """A VPN tenant's traffic must have a tunnel: an S2S address lies in a site's prefix,
+    a remote-access destination is a client's address from the pool."""
+    ends = table.get(n.pattern).tunnel_ends
+    if ends is None:
+        return
+    inbound = sum(1 for t in n.traffic if t.direction == "inbound")
+    if inbound > MAX_INBOUND:
+        yield f"{p}.traffic", f"{inbound} inbound traffics; a tunnel takes at most {MAX_INBOUND}"
+    if ends == table.SITES:
+        yield from _sites(p, n)
+        return
+    if n.clients is None:
+        return
+    first = n.clients.pool.network_address + 1
+    last = first + n.clients.count - 1
+    if last >= n.clients.pool.broadcast_address:
+        yield (f"{p}.clients.count", f"{n.clients.count} clients do not fit the pool "
+               f"{n.clients.pool}")  # fmt: skip
+    for j, t in enumerate(n.traffic):
+        if t.direction == "outbound" and not first <= t.destination <= last:
+            yield (f"{p}.traffic[{j}].destination", f"{t.destination} is no client's address;"
+                   f" the clients hold {first}..{last}")  # fmt: skip
+
+
+def _sites(p: str, n: VMNetwork) -> Iterator[Problem]:
+    sites = n.remote_sites
+    prefixes = ", ".join(str(s.prefix) for s in sites)
+    for j, t in enumerate(n.traffic):
+        if sites and not any(t.destination in s.prefix for s in sites):
+            yield (f"{p}.traffic[{j}].destination", f"{t.destination} lies in no site's prefix"
+                   f" ({prefixes}); it has no tunnel")  # fmt: skip
+    for peer in _duplicates([str(s.peer) for s in sites]):
+        yield f"{p}.sites", f"two sites have the VPN peer {peer}; each site has its own"
+    for name in _duplicates([n.site_name(k) for k in range(len(sites))]):
+        yield f"{p}.sites", f"two sites are named {name!r}"
 
 
 def _limits(s: Scenario) -> Iterator[Problem]:
@@ -254,7 +296,7 @@ def _limits(s: Scenario) -> Iterator[Problem]:
             continue
         mine = [n for n in s.vm_networks if n.gateway == g.name]
         limit = LIMITS[conn.direct_routing]
-        s2s = sum(1 for n in mine if table.get(n.pattern).s2s_connection)
+        s2s = sum(len(n.remote_sites) for n in mine if table.get(n.pattern).s2s_connection)
         subnets = sum(len(n.subnets) + 1 for n in mine)
         p = f"gateways[{i}]"
         if conn.direct_routing and len(mine) != 1:

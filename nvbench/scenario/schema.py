@@ -59,6 +59,16 @@ class GatewayHost(Host):
     shared_nics: bool = True  # front end and back end on the same NICs
 
 
+class Wan(Model):
+    """The Internet path between the gateway's edge and a far end (a site, a client
+    population, the Internet hosts), each direction alike. Defaults (assumed, stated in
+    docs/patterns.md and in ``compare``'s output): 1 Gbit/s, 1 ms one way, no loss."""
+
+    gbps: Positive = 1.0
+    delay_ms: Annotated[float, Field(ge=0, le=10_000)] = 1.0
+    loss: Annotated[float, Field(ge=0, lt=1)] = 0.0
+
+
 class Gateway(Model):
     """A Windows Server Gateway VM, registered in SCVMM with a connection string [S16]."""
 
@@ -71,6 +81,7 @@ class Gateway(Model):
     clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
     queue_packets: Annotated[int, Field(ge=1)] = 4096
     uplink_gbps: Positive = 10.0
+    internet: Wan = Wan()  # to and from Internet hosts (the NAT and public-IP patterns)
     cluster: Name | None = None
     role: Literal["active", "passive"] = "active"
 
@@ -120,11 +131,14 @@ class Traffic(Model):
 
 
 class Site(Model):
-    """The remote site of an S2S tunnel (IKEv2, PSK) [S12]."""
+    """A remote site of an S2S VM network: one IKEv2 connection (PSK) to its VPN peer, with
+    the site's prefix as the connection's route [S12]."""
 
+    name: Name | None = None  # "site<k>" by default
     peer: IPv4Address
     prefix: IPv4Network
     suite: Suite = "aes-gcm-128"
+    wan: Wan = Wan()
 
 
 class Clients(Model):
@@ -133,6 +147,7 @@ class Clients(Model):
     count: Annotated[int, Field(ge=1, le=100_000)]
     pool: IPv4Network
     suite: Suite = "aes-gcm-128"
+    wan: Wan = Wan()
 
 
 class StaticMapping(Model):
@@ -155,12 +170,21 @@ class VMNetwork(Model):
     vms: list[VM] = []
     public_addresses: list[IPv4Address] = []  # the NAT pool
     static_mappings: list[StaticMapping] = []
-    site: Site | None = None
+    site: Site | None = None  # one remote site, or:
+    sites: list[Site] = []  # several, each its own S2S connection
     clients: Clients | None = None
     traffic: list[Traffic] = []
     # Windows guests lower their MTU by the 42 bytes of NVGRE when the provider network has
     # no jumbo frames [S4]; Linux guests did not [S5] and send frames that get dropped.
     guest_mtu_reduction: bool = True
+
+    @property
+    def remote_sites(self) -> list[Site]:
+        """``site`` and ``sites`` together, in that order."""
+        return [*([self.site] if self.site else []), *self.sites]
+
+    def site_name(self, k: int) -> str:
+        return self.remote_sites[k].name or f"site{k}"
 
 
 class Fault(Model):

@@ -24,8 +24,10 @@ from tests.helpers import SHIPPED
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE / "tables"
-# Simulated seconds per case: long enough to pass every fault, warm-up and takeover.
-DURATION = {"hosting": 0.1, "failover": 4.0}
+# Simulated seconds per case: long enough to pass every fault and warm-up (failover: its
+# failure at 2.3 s and the drops that follow); short enough for CI.
+DURATION = {"hosting": 0.1, "failover": 2.5, "outage": 0.8}
+DEFAULT_DURATION = 0.3
 CAPTURE = ("default", 400)  # the scenario whose first frames are fingerprinted too
 
 
@@ -39,7 +41,7 @@ def tables(case: str) -> dict[str, pa.Table]:
         r = simulate(lambda sim: nat_cloud(sim, offered_pps=2e5), 50_000_000, seed=7)
         return r.to_arrow()
     s = load(SHIPPED / f"{case}.toml")
-    sr = run.run(s, duration_s=DURATION.get(case, s.run.duration_s))
+    sr = run.run(s, duration_s=DURATION.get(case, DEFAULT_DURATION))
     out = dict(sr.result.to_arrow())
     out["patterns"] = pa.Table.from_pylist(sr.rows)
     if case == CAPTURE[0]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from ipaddress import IPv4Network
+
 import pytest
 
 from nvbench.fastpath.sa import SaTable
+from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model import costs
 from nvbench.model.devices import PeRouter, VpnPeer
 from nvbench.model.gateway import GatewayVM
@@ -21,11 +23,12 @@ def _gateway(mode: str, tunnels: int):
     """A WS2016-sized gateway VM (8 vCPUs, 2.6 GHz [S18]) offered 2 Gbit/s of 1400-byte frames."""
     sim = Simulation(seed=1, quantum_ns=5_000_000)
     sas = SaTable(16)
-    tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
+    routes = TunnelRoutes(sim.max_tenants)
     for t in range(tunnels):
-        tunnel_sa[t] = sas.add(0x1000 + t, "aes-gcm-128", 0x836B000A, 0xC6336400 + t, tenant=t)
+        sa = sas.add(0x1000 + t, "aes-gcm-128", 0x836B000A, 0xC6336400 + t, tenant=t)
+        routes.add_prefix(t, IPv4Network("0.0.0.0/0"), sa)
     gw = GatewayVM(sim, "gw", mode, PROFILE, vcpus=8, clock_hz=2.6e9, queue_pkts=512,
-                   sas=sas, tunnel_sa=tunnel_sa)  # fmt: skip
+                   sas=sas, routes=routes)  # fmt: skip
     pps = OFFERED_BPS / (FRAME * 8) / tunnels
     for t in range(tunnels):
         flows = Flows((0x0A000104,), (0x0A640005,), count=64)

@@ -48,11 +48,16 @@ def test_shipped_scenario(path):
     r = sr.result
     assert r.accounting_problems() == []
     seconds = r.summary["duration_ns"] / 1e9
+    # A tenant's offered packets include those in flight at the warm-up's end (a WAN link of
+    # 20 ms holds hundreds): at most all carried in, of every tenant.
+    carried = r.summary["carried_in"]
     for row, n in zip(sr.rows, s.vm_networks, strict=True):
         rate = sum(t.rate_pps for t in n.traffic)
-        assert _poisson_ok(row["offered"], rate * seconds), (n.name, row["offered"], rate * seconds)
-        if path.stem != "outage":
-            assert row["loss"] == 0, n.name
+        extra = min(carried, max(0, row["offered"] - round(rate * seconds)))
+        assert _poisson_ok(row["offered"] - extra, rate * seconds), (n.name, row["offered"])
+    if path.stem != "outage":  # nothing is lost but what the WAN links' loss rates lose
+        lost = [d for d in r.drops if d["verdict"] != "LINK_LOSS" or ".wan." not in d["element"]]
+        assert lost == []
     bill = {row["vm_network"]: row["public_ipv4"] for row in sr.rows}
     for n in s.vm_networks:  # the closed form, from the file alone
         own = len(n.public_addresses) + sum(vm.public is not None for vm in n.vms)

@@ -3,6 +3,8 @@ real frames with scapy and against the gateway facts (one IPsec tunnel, one core
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network
+
 import numpy as np
 import pytest
 from scapy.layers.inet import IP, UDP
@@ -11,6 +13,7 @@ from scapy.layers.l2 import GRE, Ether
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.sa import SaTable
+from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model import costs
 from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, remote_access_clients
 from nvbench.model.endpoints import Sink
@@ -146,12 +149,13 @@ def test_unknown_provider_address_is_dropped_no_route():
 
 def _s2s(tenants, rate, sim):
     gw_sas, peer_sas = SaTable(16), SaTable(16)
-    tunnel_sa = np.full(sim.max_tenants, -1, np.int32)
+    routes = TunnelRoutes(sim.max_tenants)
     for t in range(tenants):
-        tunnel_sa[t] = gw_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
+        sa = gw_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
+        routes.add_prefix(t, IPv4Network("10.100.0.0/16"), sa)
         peer_sas.add(0x1000 + t, "aes-gcm-128", GW_FRONT, PEER + t, tenant=t)
     gw = GatewayVM(sim, "gw", "esp", PROFILE, vcpus=8, clock_hz=2.1e9, queue_pkts=256,
-                   sas=gw_sas, tunnel_sa=tunnel_sa)  # fmt: skip
+                   sas=gw_sas, routes=routes)  # fmt: skip
     for t in range(tenants):
         flows = Flows((0x0A000105,), (0x0A640005,), count=64)
         PacketSource(sim, f"t{t}", t, flows, Sizes.fixed(400), rate_pps=rate).connect(gw.inside)
@@ -193,7 +197,7 @@ def test_remote_access_clients_reach_their_tenant():
     clients = remote_access_clients(sim, "clients", 4, clients=20, pool=0x0AC80000,
                                     vms=(VM,), gateway_address=GW_FRONT, sas=gw_sas,
                                     rate_pps=20_000, sizes=Sizes.imix())  # fmt: skip
-    gw = GatewayVM(sim, "gw", "esp", PROFILE, sas=gw_sas, tunnel_sa=np.full(256, -1, np.int32))
+    gw = GatewayVM(sim, "gw", "esp", PROFILE, sas=gw_sas, routes=TunnelRoutes(sim.max_tenants))
     cap = Capture(sim, "vms")
     clients.connect(gw.outside)
     gw.inside.connect(cap)

@@ -35,7 +35,7 @@ def test_every_pattern_carries_its_traffic():
     for n in s.vm_networks:
         t = by_rd[b.rd[n.name]]
         assert t["delivered"] > 1000, n.name
-    assert r.element("contoso-s2s.site")["delivered"] > 0  # decrypted by the peer
+    assert r.element("contoso-s2s.site0")["delivered"] > 0  # decrypted by the peer
     assert r.element("fabrikam-mpls.pe")["delivered"] > 0
     assert r.element("tailspin-public.nat-out")["delivered"] > 0
 

@@ -4,7 +4,7 @@ index."""
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 import numpy as np
 import pytest
@@ -17,13 +17,15 @@ from nvbench.fastpath import hashtable, scan, sketch
 from nvbench.fastpath.ecmp import choose
 from nvbench.fastpath.gather import copy_back_heads, copy_packets, heads_batch
 from nvbench.fastpath.nat1to1 import StaticNat
-from nvbench.fastpath.verdict import BUFFER_FULL, new_counts
+from nvbench.fastpath.tunnels import TunnelRoutes
+from nvbench.fastpath.verdict import BUFFER_FULL, Verdict, new_counts
 from tests.helpers import assert_checksums_valid, batch_of
 from tests.oracle import ecmp as ecmp_twin
 from tests.oracle import hashtable as hashtable_twin
 from tests.oracle import nat1to1 as nat1to1_twin
 from tests.oracle import scan as scan_twin
 from tests.oracle import sketch as sketch_twin
+from tests.oracle import tunnels as tunnels_twin
 from tests.property.test_nat_span_props import frames
 
 ADDRS = (0x0A000104, 0x0A000105, 0xC0A8000A, 0xC0A8000B, 0x08080808)
@@ -222,3 +224,46 @@ def test_removal_keeps_every_other_key_findable(ops):
             present.discard(r)
         found = {r for r in range(31) if hashtable.find(slots, keys, keys[r]) == r}
         assert found == present
+
+
+@st.composite
+def tunnel_routes(draw):
+    """Sites' prefixes (one SA each) and client pools (an SA per address) of a few routing
+    domains, overlapping at will."""
+    out = []
+    for _ in range(draw(st.integers(0, 6))):
+        rd = draw(st.integers(0, 3))
+        if draw(st.booleans()):
+            plen = draw(st.integers(8, 32))
+            net = draw(st.integers(0, 2**32 - 1)) >> (32 - plen) << (32 - plen) if plen else 0
+            out.append((rd, net, net + (1 << (32 - plen)) - 1, [draw(st.integers(0, 99))], plen))
+        else:
+            first, n = draw(st.integers(0, 2**32 - 9)), draw(st.integers(1, 8))
+            sas = draw(st.lists(st.integers(0, 99), min_size=n, max_size=n))
+            out.append((rd, first, first + n - 1, sas, None))
+    return out
+
+
+PACKETS = st.tuples(st.integers(0, 4), st.integers(0, 2**32 - 1), st.integers(0, 40))
+
+
+@given(tunnel_routes(), st.lists(PACKETS, min_size=1, max_size=10))
+def test_tunnel_routes_equal_twin(routes, packets):
+    table = TunnelRoutes(4)
+    for rd, lo, _, sas, plen in routes:
+        if plen is None:
+            table.add_pool(rd, lo, np.array(sas))
+        else:
+            table.add_prefix(rd, IPv4Network((lo, plen)), sas[0])
+    routes = [r[:4] for r in routes]
+    ok_rd = [min(rd, 3) for rd, _, _ in packets]
+    frames = [bytes(Ether() / IP(src="10.0.0.1", dst=str(IPv4Address(dst))) / UDP())[: 34 + cut]
+              if cut < 30 else bytes(Ether() / IP(dst=str(IPv4Address(dst))))[:cut]
+              for _, dst, cut in packets]  # fmt: skip
+    b = batch_of(frames, rd=ok_rd)
+    counts = new_counts()
+    table.assign(b, counts)
+    for i, (f, rd) in enumerate(zip(frames, ok_rd, strict=True)):
+        want = tunnels_twin.choose(f, rd, routes)
+        got = int(b.sa[i]) if b.verdict[i] == 0 else Verdict(int(b.verdict[i])).name
+        assert got == want, (i, rd, f.hex())

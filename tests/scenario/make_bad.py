@@ -153,6 +153,25 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         "",
         ["vm_networks[0].site: an s2s VM network needs its remote site"],
     ),
+    "s2s_destination_outside_sites": (
+        'traffic = [{ rate_pps = 20000, destination = "10.100.0.5" }]',
+        'traffic = [{ rate_pps = 20000, destination = "8.8.8.8" }]',
+        ["vm_networks[0].traffic[0].destination: 8.8.8.8 lies in no site's prefix (10.100.0.0/16)"],
+    ),
+    "ra_answer_to_no_client": (
+        'traffic = [{ direction = "inbound", rate_pps = 20000 }]',
+        'traffic = [{ direction = "inbound", rate_pps = 20000 }, '
+        '{ rate_pps = 100, destination = "10.200.0.51" }]',
+        [
+            "vm_networks[4].traffic[1].destination: 10.200.0.51 is no client's address; the "
+            "clients hold 10.200.0.1..10.200.0.50"
+        ],
+    ),
+    "two_sites_one_peer": (
+        SITE,
+        SITE + '\nsites = [{ peer = "198.51.100.10", prefix = "10.101.0.0/16" }]',
+        ["vm_networks[0].sites: two sites have the VPN peer 198.51.100.10"],
+    ),
     "ra_without_clients": (
         'clients = { count = 50, pool = "10.200.0.0/24" }\n',
         "",
