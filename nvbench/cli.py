@@ -99,14 +99,18 @@ def _progress(enabled: bool):
 def _load(path: str):
     """The scenario, or None after printing every problem to stderr."""
     from nvbench.scenario.loader import ScenarioError, load
+    from nvbench.scenario.rules import warnings
 
     try:
-        return load(path)
+        scenario = load(path)
     except ScenarioError as e:
         print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
         for problem in e.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
+    for key, message in warnings(scenario):
+        print(f"nvbench: warning: {path}: {key}: {message}", file=sys.stderr)
+    return scenario
 
 
 def default_scenario() -> Path:

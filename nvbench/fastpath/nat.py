@@ -9,8 +9,11 @@ Behaviour, with the requirement each line meets:
   protocol), whatever the destination (RFC 4787 REQ-1, RFC 5382 REQ-1).
 - No port overloading: a public (address, port, protocol) belongs to one mapping at a
   time (RFC 4787 REQ-3); ports 1024..65535, 64,512 per address [S38].
-- Paired pooling: an inside address always uses the same address of its tenant's pool,
-  chosen by a hash (RFC 4787 REQ-2, RFC 6888 REQ-2, the "subscriber" read as tenant).
+- Paired pooling: an inside address uses one address of its tenant's pool for all its
+  dynamic mappings at once (RFC 4787 REQ-2, RFC 6888 REQ-2); at its first mapping it
+  takes the pool's least-loaded address (fewest ports in use; the first on a tie), so a
+  pool's addresses are used evenly. The pairing ends with the host's last mapping.
+  Static (published) mappings stand apart from the pairing.
 - Filtering endpoint-independent or address-dependent, configurable (RFC 4787 REQ-8);
   static (published) mappings accept any remote.
 - Hairpinning, the hairpinned source being the external address and port (REQ-9, 9a).
@@ -32,7 +35,46 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
-from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, PC_UDP, TCP_FIN, TCP_RST, parse, rewrite
+from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, parse, rewrite
+from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-exported)
+    ACTIVE,
+    ADDR_KEYS,
+    ADDR_SLOTS,
+    CFG_ADF,
+    FREE,
+    FREE_HEAD,
+    IN_KEY,
+    IN_SLOTS,
+    LAST,
+    MAX_TENANTS,
+    N_STATE,
+    N_STATS,
+    NS,
+    OUT_KEY,
+    OUT_SLOTS,
+    PORT_FIRST,
+    REMOTE,
+    RING,
+    RING_AVAIL,
+    RING_COUNT,
+    RING_HEAD,
+    RING_PORT,
+    ST_CREATED,
+    ST_EXPIRED,
+    ST_HAIRPIN,
+    STATE,
+    STATIC,
+    STATS,
+    T_POOL_LEN,
+    TCP_EST,
+    create_session,
+    expired,
+    free_session,
+    inside_key,
+    outside_key,
+    release,
+    tcp_next,
+)
 from nvbench.packet.layouts import ETHERNET, TCP
 from nvbench.packet.wire import ix, rd32
 
@@ -41,152 +83,6 @@ from nvbench.packet.wire import ix, rd32
 # longest transport header they touch (TCP without options; UDP and ICMP echo are 8).
 # The gateway runs NAT on copies of just these bytes when it must reorder packets.
 SPAN = ETHERNET.length + 4 + 15 * 4 + TCP.length
-
-PORT_FIRST = 1024
-RING = 65536 - PORT_FIRST  # 64,512 ports per address and protocol [S38]
-MAX_TENANTS = 1 << 13  # the tenant index takes 13 bits of the inside key
-NS = 1_000_000_000
-
-# Session state byte: base state in the low 3 bits, flags above.
-FREE, ACTIVE, TCP_TRANS, TCP_EST, TCP_CLOSING = 0, 1, 2, 3, 4
-BASE = 0x07
-FIN_OUT = 0x08
-FIN_IN = 0x10
-STATIC = 0x80
-
-# Positions in the state tuple (see nat_table for the layout); numba takes these module
-# constants as literal tuple indices.
-IN_KEY = 0
-OUT_KEY = 1
-LAST = 2
-STATE = 3
-REMOTE = 4
-IN_SLOTS = 5
-OUT_SLOTS = 6
-FREE_HEAD = 7
-CLOCK = 8
-T_USED = 9
-T_QUOTA = 10
-T_POOL_START = 11
-T_POOL_LEN = 12
-POOL_AIDX = 13
-ADDR_SLOTS = 14
-ADDR_KEYS = 15
-RING_PORT = 16
-RING_AVAIL = 17
-RING_HEAD = 18
-RING_COUNT = 19
-STATS = 20
-N_STATE = 21
-
-# Positions in the config tuple (NatConfig.as_tuple).
-CFG_ADF, CFG_UDP, CFG_ICMP, CFG_EST, CFG_TRANS, CFG_HOLD = 0, 1, 2, 3, 4, 5
-
-# Counters in the NAT's stats array.
-ST_CREATED, ST_EXPIRED, ST_HAIRPIN = 0, 1, 2
-N_STATS = 3
-
-
-@kernel
-def inside_key(t, pc, addr, port):
-    return (np.int64(t) << 50) | (np.int64(pc) << 48) | (np.int64(addr) << 16) | port
-
-
-@kernel
-def outside_key(pc, addr, port):
-    return (np.int64(pc) << 48) | (np.int64(addr) << 16) | port
-
-
-@kernel
-def timeout_ns(b, pc, cfg):
-    """Idle timeout of a mapping whose state byte is ``b``; -1 for static mappings."""
-    adf, to_udp, to_icmp, to_est, to_trans, hold = cfg
-    if b & STATIC:
-        return -1
-    if pc == PC_UDP:
-        return to_udp
-    if pc == PC_ICMP:
-        return to_icmp
-    return to_est if (b & BASE) == TCP_EST else to_trans
-
-
-@kernel
-def expired(st, cfg, s, now):
-    b = np.int64(st[STATE][s])
-    tmo = timeout_ns(b, (st[OUT_KEY][s] >> 48) & 3, cfg)
-    return tmo >= 0 and now - st[LAST][s] > tmo
-
-
-@kernel
-def tcp_next(b, flags, outbound):
-    """Next TCP state byte (a simplified RFC 7857 / RFC 6146 machine, per mapping)."""
-    base = b & BASE
-    keep = b & STATIC
-    if flags & TCP_RST:
-        return keep | TCP_CLOSING
-    if outbound and (flags & 0x12) == 0x02 and base == TCP_CLOSING:  # a new SYN reopens
-        return keep | TCP_TRANS
-    if not outbound and base == TCP_TRANS:  # the other side answered
-        base = TCP_EST
-    b = b | (FIN_OUT if (flags & TCP_FIN) and outbound else 0)
-    b = b | (FIN_IN if (flags & TCP_FIN) and not outbound else 0)
-    if (b & FIN_OUT) and (b & FIN_IN):
-        base = TCP_CLOSING
-    return (b & ~BASE) | base
-
-
-@kernel
-def free_session(st, cfg, s, now):
-    """Release mapping ``s``: unindex it, queue its port for hold-down, recycle the slot."""
-    release(st, s, (now + cfg[CFG_HOLD] + NS - 1) // NS)  # whole seconds, rounded up
-
-
-@kernel
-def release(st, s, avail_s):
-    """Free mapping ``s``; its port is queued to be handed out again from ``avail_s``."""
-    ok = st[OUT_KEY][s]
-    pc = (ok >> 48) & 3
-    hashtable.remove(st[IN_SLOTS], st[IN_KEY], s)
-    hashtable.remove(st[OUT_SLOTS], st[OUT_KEY], s)
-    ring = hashtable.find(st[ADDR_SLOTS], st[ADDR_KEYS], (ok >> 16) & 0xFFFFFFFF) * N_PCODES + pc
-    tail = (st[RING_HEAD][ring] + st[RING_COUNT][ring]) % RING
-    st[RING_PORT][ring, tail] = ok & 0xFFFF
-    st[RING_AVAIL][ring, tail] = avail_s
-    st[RING_COUNT][ring] += 1
-    st[T_USED][st[IN_KEY][s] >> 50] -= 1
-    st[STATE][s] = FREE
-    st[REMOTE][s % st[REMOTE].shape[0], :] = 0
-    st[IN_KEY][s] = -1
-    st[OUT_KEY][s] = st[FREE_HEAD][0]  # the free list is threaded through out_key
-    st[FREE_HEAD][0] = s
-
-
-@kernel
-def create_session(st, cfg, t, pc, addr, port, now):
-    """(verdict, session) of a new mapping for (t, pc, addr, port); never evicts."""
-    if st[FREE_HEAD][0] < 0:
-        return V.NAT_STATE_FULL, -1
-    if st[T_USED][t] >= st[T_QUOTA][t]:
-        return V.NAT_QUOTA_EXCEEDED, -1
-    pick = hashtable.hash64((np.int64(t) << 32) | addr) % np.int64(st[T_POOL_LEN][t])  # paired
-    a = st[POOL_AIDX][st[T_POOL_START][t] + pick]
-    ring = a * N_PCODES + pc
-    h = st[RING_HEAD][ring]
-    if st[RING_COUNT][ring] == 0 or np.int64(st[RING_AVAIL][ring, h]) * NS > now:
-        return V.NAT_PORTS_EXHAUSTED, -1
-    st[RING_HEAD][ring] = (h + 1) % RING
-    st[RING_COUNT][ring] -= 1
-    s = st[FREE_HEAD][0]
-    st[FREE_HEAD][0] = st[OUT_KEY][s]
-    st[IN_KEY][s] = inside_key(t, pc, addr, port)
-    st[OUT_KEY][s] = outside_key(pc, st[ADDR_KEYS][a], np.int64(st[RING_PORT][ring, h]))
-    hashtable.insert(st[IN_SLOTS], st[IN_KEY], s)
-    hashtable.insert(st[OUT_SLOTS], st[OUT_KEY], s)
-    st[STATE][s] = TCP_TRANS if pc == PC_TCP else ACTIVE
-    st[LAST][s] = now
-    st[T_USED][t] += 1
-    st[STATS][ST_CREATED] += 1
-    return V.OK, s
 
 
 @kernel

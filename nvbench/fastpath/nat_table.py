@@ -27,12 +27,18 @@ State layout (the tuple handed to the kernels in :mod:`nvbench.fastpath.nat`):
 18   ring_head     int64[3A]                 ring read position
 19   ring_count    int64[3A]                 ports in the ring
 20   stats         int64[3]                  created, expired, hairpinned
+21   pair_key      int64[H]                  paired inside hosts: tenant<<32 | address
+22   pair_slots    int32[~1.43 H]            hash index over pair_key
+23   pair_aidx     int32[H]                  each host's pool address
+24   pair_refs     int32[H]                  its dynamic mappings (free: the next free)
+25   pair_head     int64[1]                  first free pair entry, -1 when full
 ===  ============  ========================  ==========================================
 
 Memory: 8+8+8+1 bytes per slot, about 11.4 bytes of hash slots, and 6 bytes per port
 per protocol per public address (1.16 MB an address). With the default endpoint-
 independent filtering that is 59.7 bytes per session at one million sessions on 20
-addresses (tests/unit/test_memory.py). Address-dependent filtering adds 16 bytes per
+addresses (tests/unit/test_memory.py), plus 22 bytes per inside host remembered for paired
+pooling (65,536 hosts by default). Address-dependent filtering adds 16 bytes per
 slot for the 4 remembered remotes (older remotes are forgotten, so an old peer is
 filtered once 4 newer ones were contacted).
 """
@@ -55,6 +61,17 @@ _NO_SESSIONS = np.zeros(0, np.int64)  # outbound() when the caller tracks no ses
 _NO_OPENED = np.zeros(0, np.bool_)
 
 
+# The RFC minimums of the NAT timers, s: RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508, RFC 6888
+# REQ-8.
+MINIMUMS = {
+    "udp_timeout": 120.0,
+    "tcp_established_timeout": 7440.0,
+    "tcp_transitory_timeout": 240.0,
+    "icmp_timeout": 60.0,
+    "port_hold_down": 120.0,
+}
+
+
 @dataclass(frozen=True)
 class NatConfig:
     """NAT44 behaviour. Timeouts in seconds; minimums per the RFCs.
@@ -73,6 +90,9 @@ class NatConfig:
         >= 60 s (RFC 5508).
     port_hold_down : float
         A freed port is not reused for this long: 120 s (RFC 6888 REQ-8).
+    strict : bool
+        Refuse timers below the RFC minimums (True), or take them as given (a device such
+        as Windows' NAT may run shorter ones; the scenario rules warn about them).
     """
 
     filtering: str = "endpoint-independent"
@@ -81,6 +101,7 @@ class NatConfig:
     tcp_transitory_timeout: float = 240.0
     icmp_timeout: float = 60.0
     port_hold_down: float = 120.0
+    strict: bool = True
 
     def __post_init__(self) -> None:
         if self.filtering not in ("endpoint-independent", "address-dependent"):
@@ -88,15 +109,10 @@ class NatConfig:
                 f"filtering: {self.filtering!r} is not one of "
                 "'endpoint-independent', 'address-dependent'"
             )
-        for name, floor in (
-            ("udp_timeout", 120.0),
-            ("tcp_established_timeout", 7440.0),
-            ("tcp_transitory_timeout", 240.0),
-            ("icmp_timeout", 60.0),
-            ("port_hold_down", 120.0),
-        ):
-            if getattr(self, name) < floor:
-                raise ValueError(f"{name}: {getattr(self, name)} s is below the {floor} s minimum")
+        for name, floor in MINIMUMS.items():
+            value = getattr(self, name)
+            if value < 0 or (self.strict and value < floor):
+                raise ValueError(f"{name}: {value} s is below the {floor} s minimum")
 
     def as_tuple(self) -> tuple[int, ...]:
         adf = int(self.filtering == "address-dependent")
@@ -122,6 +138,9 @@ class NatTable:
         Tenant (routing domain) indices must be below this, at most 8192.
     seed : int or numpy.random.SeedSequence
         Seeds the per-address port permutations (RFC 6056-style unguessable ports).
+    hosts : int, optional
+        Inside hosts with dynamic mappings at once (paired pooling); a new host beyond
+        them is refused as NAT_STATE_FULL. Default: ``min(capacity, 65536)``.
     """
 
     def __init__(
@@ -130,6 +149,7 @@ class NatTable:
         config: NatConfig | None = None,
         max_tenants: int = 1024,
         seed: int | np.random.SeedSequence = 0,
+        hosts: int | None = None,
     ) -> None:
         if not 1 <= max_tenants <= K.MAX_TENANTS:
             raise ValueError(f"max_tenants must be 1..{K.MAX_TENANTS}, got {max_tenants}")
@@ -161,6 +181,16 @@ class NatTable:
             np.zeros(1, np.int64),
         )
         self.stats = np.zeros(K.N_STATS, np.int64)
+        h = min(capacity, 1 << 16) if hosts is None else hosts
+        if h < 1:
+            raise ValueError(f"hosts must be >= 1, got {h}")
+        self._pairs = (
+            np.full(h, -1, np.int64),
+            np.full(hashtable.slots_for(h), -1, np.int32),
+            np.zeros(h, np.int32),
+            np.append(np.arange(1, h, dtype=np.int32), -1),  # free list 0 -> 1 -> ...
+            np.zeros(1, np.int64),
+        )
         self._rebuild()
 
     # -- configuration (setup time, not a hot path) ---------------------------------
@@ -227,6 +257,7 @@ class NatTable:
             self.addr.keys,
             *self.rings,
             self.stats,
+            *self._pairs,
         )
         assert len(self.state) == K.N_STATE  # the layout the kernels index by position
 

@@ -24,7 +24,7 @@ from nvbench.fastpath import nvgre
 from nvbench.fastpath.ipv4 import ETH_LEN
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
-from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.nat_table import NatConfig, NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model.costs import Profile
@@ -48,6 +48,7 @@ from nvbench.scenario.schema import Gateway as GatewayConfig
 
 GHZ = 1e9
 GBPS = 1e9
+NAT_MAPPINGS_PER_ADDRESS = 2 * 65536  # TCP + UDP per public address, WS2008 R2 RRAS [S39]
 # The gateway's uplink and downlink reach the datacenter's edge router: no distance worth
 # a delay (assumed); the distance to each far end is its WAN link's (scenario ``wan``).
 EXTERNAL_DELAY_NS = 0
@@ -306,9 +307,21 @@ def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],
     nats = [n for n in mine if table.get(n.pattern).function == table.NAT]
     if not nats:
         return None
-    table_ = NatTable(1 << 16, max_tenants=sim.max_tenants, seed=sim.seed_for(f"{g.name}.nat"))
+    addresses = len({a for n in nats for a in n.public_addresses})
+    c = g.nat
+    config = NatConfig(
+        filtering=c.filtering,
+        udp_timeout=c.udp_timeout,
+        tcp_established_timeout=c.tcp_established_timeout,
+        tcp_transitory_timeout=c.tcp_transitory_timeout,
+        icmp_timeout=c.icmp_timeout,
+        port_hold_down=c.port_hold_down,
+        strict=False,
+    )  # below the RFC minimums: a warning (scenario rules)
+    table_ = NatTable(c.mappings or NAT_MAPPINGS_PER_ADDRESS * addresses, config,
+                      max_tenants=sim.max_tenants, seed=sim.seed_for(f"{g.name}.nat"))  # fmt: skip
     for n in nats:
-        table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses])
+        table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses], n.nat_port_quota)
         vms = {vm.name: vm for vm in n.vms}
         for m in n.static_mappings:
             proto = 6 if m.protocol == "tcp" else 17

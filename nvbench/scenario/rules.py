@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
+from nvbench.fastpath.nat_table import MINIMUMS
 from nvbench.patterns import table
 from nvbench.scenario import connection
 from nvbench.scenario.schema import Scenario, VMNetwork
@@ -29,6 +30,18 @@ def check(s: Scenario) -> list[Problem]:
     out: list[Problem] = []
     for rule in (_names, _fabric, _gateways, _vsids, _networks, _limits, _addresses, _faults):
         out.extend(rule(s))
+    return out
+
+
+def warnings(s: Scenario) -> list[Problem]:
+    """What ``s`` asks that is allowed but not what the RFCs require (the run goes on)."""
+    out = []
+    for i, g in enumerate(s.gateways):
+        for name, floor in MINIMUMS.items():
+            value = getattr(g.nat, name)
+            if value < floor:
+                out.append((f"gateways[{i}].nat.{name}", f"{value:g} s is below the RFC "
+                            f"minimum of {floor:g} s; taken as given"))  # fmt: skip
     return out
 
 

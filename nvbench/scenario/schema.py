@@ -69,6 +69,22 @@ class Wan(Model):
     loss: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
+class Nat(Model):
+    """The gateway VM's NAT44: behaviour and timers (s). Defaults: the RFC values (FACTS
+    "NAT44 requirements checklist"); a timer below its RFC minimum is taken with a
+    warning (Windows' own NAT may be set so)."""
+
+    filtering: Literal["endpoint-independent", "address-dependent"] = "endpoint-independent"
+    udp_timeout: Positive = 300.0
+    tcp_established_timeout: Positive = 7440.0
+    tcp_transitory_timeout: Positive = 240.0
+    icmp_timeout: Positive = 60.0
+    port_hold_down: Annotated[float, Field(ge=0)] = 120.0
+    # Most mappings at once; default 131,072 (65,536 TCP + 65,536 UDP) per public address
+    # of the gateway's NAT tenants, WS2008 R2 RRAS NAT's figure [S39] (the nearest source).
+    mappings: Annotated[int, Field(ge=1, le=1 << 26)] | None = None
+
+
 class Gateway(Model):
     """A Windows Server Gateway VM, registered in SCVMM with a connection string [S16]."""
 
@@ -82,6 +98,7 @@ class Gateway(Model):
     queue_packets: Annotated[int, Field(ge=1)] = 4096
     uplink_gbps: Positive = 10.0
     internet: Wan = Wan()  # to and from Internet hosts (the NAT and public-IP patterns)
+    nat: Nat = Nat()
     cluster: Name | None = None
     role: Literal["active", "passive"] = "active"
 
@@ -169,6 +186,7 @@ class VMNetwork(Model):
     gateway_subnet: GatewaySubnet
     vms: list[VM] = []
     public_addresses: list[IPv4Address] = []  # the NAT pool
+    nat_port_quota: Annotated[int, Field(ge=1)] | None = None  # its mappings at most (RFC 6888)
     static_mappings: list[StaticMapping] = []
     site: Site | None = None  # one remote site, or:
     sites: list[Site] = []  # several, each its own S2S connection

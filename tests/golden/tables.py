@@ -5,7 +5,8 @@ behaviour fingerprint: a restructuring of the code must leave them identical (sa
 ``test_unchanged.py`` recomputes them and compares. Regenerate only for a change that is
 meant to alter the results, and say in the commit why and from which commit they came.
 Last made by a198012 (issue 13: VPN time order, RA both ways, SA pinning, sites, WAN
-links), which changed the S2S, remote-access, MPLS and failover figures on purpose.
+links), which changed the S2S, remote-access, MPLS and failover figures on purpose; nat_pool
+again by the commit after it (a host takes its pool's least-loaded address).
 """
 
 from __future__ import annotations

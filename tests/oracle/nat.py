@@ -16,9 +16,9 @@ from nvbench.fastpath.verdict import Verdict as V
 from nvbench.packet.layouts import ICMP_ECHO, IPV4, TCP, UDP
 from tests.oracle.checksum import checksum, pseudo_header
 from tests.oracle.frames import check_ipv4, l3_start
-from tests.oracle.hashing import hash64
 
 NS = 1_000_000_000
+RING = 65536 - 1024  # ports per address and protocol
 PROTOS = (17, 6, 1)  # protocol code 0, 1, 2
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 TRANS, EST, CLOSING = "transitory", "established", "closing"
@@ -59,6 +59,9 @@ class NatModel:
         ]
         self.clock = 0
         self.created = self.expired_count = self.hairpinned = 0
+        # Paired pooling: (tenant, inside address) -> [pool address index, dynamic mappings].
+        self.pairs: dict[tuple[int, int], list[int]] = {}
+        self.max_hosts = min(capacity, 1 << 16)
 
     # -- configuration, in the same order as the NatTable was given it ------------------
     def add_address(self, addr: int) -> int:
@@ -108,6 +111,11 @@ class NatModel:
         avail = -(-(now + int(self.cfg.port_hold_down * NS)) // NS)
         self.rings[self.addresses.index(m.pub) * 3 + m.pc].append((m.pport, avail))
         self.used[m.tenant] -= 1
+        if not m.static:
+            pair = self.pairs[(m.tenant, m.in_addr)]
+            pair[1] -= 1
+            if pair[1] == 0:
+                del self.pairs[(m.tenant, m.in_addr)]
         self.free.append(s)
 
     def expire(self, now: int) -> int:
@@ -145,16 +153,24 @@ class NatModel:
             return V.NAT_STATE_FULL, None
         if self.used[t] >= self.quota[t]:
             return V.NAT_QUOTA_EXCEEDED, None
-        pool = self.pools[t]
-        a = pool[hash64((t << 32) | addr) % len(pool)]
+        pair = self.pairs.get((t, addr))
+        if pair is None and len(self.pairs) >= self.max_hosts:
+            return V.NAT_STATE_FULL, None
+        a = pair[0] if pair else self.least_loaded(self.pools[t])
         ring = self.rings[a * 3 + pc]
         if not ring or ring[0][1] * NS > now:
             return V.NAT_PORTS_EXHAUSTED, None
         pport, _ = ring.popleft()
+        self.pairs.setdefault((t, addr), [a, 0])[1] += 1
         s = self._new(Mapping(t, pc, addr, port, self.addresses[a], pport, last=now))
         self.used[t] += 1
         self.created += 1
         return V.OK, s
+
+    def least_loaded(self, pool: list[int]) -> int:
+        """The pool address with the fewest ports in use, the first on a tie."""
+        in_use = [sum(RING - len(self.rings[a * 3 + pc]) for pc in range(3)) for a in pool]
+        return pool[in_use.index(min(in_use))]
 
     def outbound(self, frame: bytes, t: int, now: int):
         """(verdict, frame, tenant) for one packet leaving tenant ``t``."""

@@ -375,3 +375,60 @@ def test_setup_errors():
     out(n, packets())
     with pytest.raises(RuntimeError):
         n.add_static(0, 17, (VM, 1), (PUB, 2000))
+
+
+def _hosts_flows(n_hosts: int, flows: int):
+    """UDP from ``n_hosts`` inside hosts (10.0.1.10 on), ``flows`` source ports each."""
+    host = np.repeat(np.arange(n_hosts, dtype=np.int64), flows)
+    port = np.tile(np.arange(flows, dtype=np.int64), n_hosts) % 60000 + 1024
+    b = PacketBatch(host.shape[0], max_frame=128)
+    build_frames(b, host.shape[0], src_ip=0x0A00010A + host, dst_ip=REMOTE, sport=port,
+                 dport=53, size=80)  # fmt: skip
+    b.rd[: b.n] = 0
+    return b, host
+
+
+def test_a_pool_is_used_evenly_and_a_host_keeps_its_address():
+    """Least-loaded at a host's first mapping: 2 hosts on 4 addresses use 2 of them, 8 hosts
+    use each address for 2 (at main, a hash put both of 2 hosts on one address)."""
+    pool = [PUB + k for k in range(4)]
+    for hosts, per_address in ((2, {0: 1, 1: 1}), (8, {0: 2, 1: 2, 2: 2, 3: 2})):
+        n = nat(pool=pool)
+        b, host = _hosts_flows(hosts, 50)
+        counts = new_counts()
+        n.outbound(b, counts)
+        assert counts[V.OK] == b.n
+        m = np.array(n.mapping_array())
+        by_host = {h: set(m[m[:, 2] == 0x0A00010A + h, 4].tolist()) for h in range(hosts)}
+        assert all(len(a) == 1 for a in by_host.values())  # paired (RFC 4787 REQ-2)
+        used = {}
+        for a in by_host.values():
+            k = pool.index(a.pop())
+            used[k] = used.get(k, 0) + 1
+        assert used == per_address
+
+
+def test_four_addresses_carry_four_times_the_sessions_of_one():
+    """8 hosts x 40,000 flows: one address runs out at 64,512 ports; four take 4 x 64,512."""
+    created = {}
+    for size in (1, 4):
+        n = nat(pool=[PUB + k for k in range(size)], capacity=400_000)
+        b, _ = _hosts_flows(8, 40_000)
+        counts = new_counts()
+        n.outbound(b, counts)
+        created[size] = n.active()
+        assert counts[V.NAT_PORTS_EXHAUSTED] == b.n - created[size]
+    assert created[1] == RING and created[4] == 4 * RING
+
+
+def test_a_pairing_ends_with_the_hosts_last_mapping():
+    n = nat(pool=[PUB, PUB + 1], udp_timeout=120)
+    b, _ = _hosts_flows(1, 10)
+    n.outbound(b, new_counts())
+    first = {row[4] for row in n.mappings()}
+    n.expire(1000 * S)  # every mapping idle past 120 s
+    assert n.active() == 0
+    b, _ = _hosts_flows(2, 10)  # host 0 again, and host 1
+    n.outbound(b, new_counts())
+    m = n.mapping_array()
+    assert len(first) == 1 and len(set(m[:, 4].tolist())) == 2

@@ -1,0 +1,65 @@
+"""The gateway's NAT as a scenario sets it: table size, per-tenant quota, filtering, timers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from nvbench import run
+from nvbench.fastpath.verdict import Verdict as V
+from nvbench.scenario.loader import loads
+from nvbench.scenario.rules import warnings
+from tests.helpers import SHIPPED
+
+NAT_POOL = (SHIPPED / "nat_pool.toml").read_text()
+
+
+def _with_gateway_nat(text: str, settings: str) -> str:
+    """The scenario with ``settings`` under its first gateway's ``nat`` table."""
+    return text.replace("[[gateways]]", f"[[gateways]]\nnat = {{ {settings} }}", 1)
+
+
+def test_the_table_holds_131072_mappings_per_public_address_by_default():
+    """[S39]: 65,536 TCP + 65,536 UDP mappings per public address (at main: 65,536 for a
+    whole gateway VM, unsourced, which two tenants' 50 k flows each overran)."""
+    s = loads(NAT_POOL)
+    _, built, _ = run.simulation(s)
+    nats = [n for n in s.vm_networks if n.public_addresses]
+    for g, gw in built.gateways.items():
+        if gw.nat is None:
+            continue
+        mine = {str(a) for n in nats if n.gateway == g for a in n.public_addresses}
+        assert gw.nat.capacity == 131_072 * len(mine)
+
+
+def test_size_quota_filtering_and_timers_come_from_the_scenario():
+    text = _with_gateway_nat(NAT_POOL, 'mappings = 5000, filtering = "address-dependent", '
+                             "udp_timeout = 30, port_hold_down = 0")  # fmt: skip
+    text = text.replace("public_addresses = [", "nat_port_quota = 7\npublic_addresses = [", 1)
+    s = loads(text)
+    _, built, _ = run.simulation(s)
+    nat = next(gw.nat for gw in built.gateways.values() if gw.nat is not None)
+    assert nat.capacity == 5000
+    assert nat.config.filtering == "address-dependent" and nat.config.udp_timeout == 30
+    assert nat.config.port_hold_down == 0
+    r = run.run(s, duration_s=0.2).result
+    quota = [d for d in r.drops if d["verdict"] == V.NAT_QUOTA_EXCEEDED.name]
+    rd = next(i for i, n in enumerate(s.vm_networks) if n.nat_port_quota)
+    assert quota and {d["tenant"] for d in quota} == {rd}  # the tenant with the quota of 7
+
+
+def test_timers_below_the_rfc_minimums_warn_and_run():
+    text = _with_gateway_nat(NAT_POOL, "udp_timeout = 30, tcp_established_timeout = 3600")
+    s = loads(text)
+    found = dict(warnings(s))
+    assert set(found) == {"gateways[0].nat.udp_timeout", "gateways[0].nat.tcp_established_timeout"}
+    assert "below the RFC minimum of 120 s" in found["gateways[0].nat.udp_timeout"]
+
+
+def test_the_command_line_prints_the_warning_and_goes_on(tmp_path):
+    path = tmp_path / "short.toml"
+    path.write_text(_with_gateway_nat(NAT_POOL, "udp_timeout = 30"))
+    done = subprocess.run([sys.executable, "-m", "nvbench.cli", "check", str(path)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "warning" in done.stderr and "gateways[0].nat.udp_timeout: 30 s" in done.stderr
