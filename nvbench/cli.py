@@ -315,9 +315,11 @@ def parser() -> argparse.ArgumentParser:
         r.add_argument("--pattern", choices=PATTERNS, help="report only this pattern")
         _simulation_options(r, "simulated seconds (override)")
         r.set_defaults(fn=_run)
-    pc = sub.add_parser("pcap", help="write the frames of a scenario's run to a pcap file")
+    pc = sub.add_parser("pcap", help="write the frames of a scenario's run to a pcapng file, "
+                        "each frame on the interface named after its capture point")  # fmt: skip
     pc.add_argument("scenario", help="a scenario TOML file")
-    pc.add_argument("out", help="the pcap file to write")
+    pc.add_argument("out", help="the pcapng file to write (Wireshark, tshark: "
+                    "frame.interface_name is the capture point)")  # fmt: skip
     pc.add_argument("--pattern", choices=PATTERNS, help="only this pattern's VM networks")
     pc.add_argument("--packets", type=int, default=1000, help="frames to write (default 1000)")
     pc.add_argument("--duration", type=float, help="simulated seconds (override)")

@@ -15,7 +15,7 @@ import pyarrow as pa
 from nvbench.model import costs
 from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
-from nvbench.packet.pcap import PcapWriter
+from nvbench.packet.pcapng import PcapngWriter
 from nvbench.patterns import addresses, failover, placement
 from nvbench.patterns.edge import wan_delay_ms
 from nvbench.patterns.fabric import Built, TapSpec, build
@@ -27,7 +27,7 @@ COLUMNS = ("vm_network", "pattern", "load_pps", "offered", "delivered", "dropped
            "delivered_pps", "loss", "throughput_mbps",
            "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_util", "bottleneck",
            "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts",
-           "recovery_s", "wan_delay_ms")  # fmt: skip
+           "recovery_s", "wan_delay_ms", "public_ipv4_shared")  # fmt: skip
 
 
 @dataclass
@@ -112,17 +112,19 @@ def placement_table(rows: list[dict[str, Any]]) -> str:
 
 def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
             duration_s: float | None = None, seed: int | None = None) -> int:  # fmt: skip
-    """Write to ``path`` the first ``packets`` frames (in time order) of the VM networks of
-    ``pattern`` (all if None) as they cross the provider network and the external side;
-    returns how many were written."""
+    """Write to ``path`` (pcapng) the first ``packets`` frames (in time order) of the VM
+    networks of ``pattern`` (all if None) as they cross the provider network and the
+    external side, each with its capture point as its interface; returns how many were
+    written."""
     nets = [i for i, n in enumerate(s.vm_networks) if pattern in (None, n.pattern)]
     sim, built, duration = simulation(s, seed, duration_s, TapSpec(packets, set(nets)))
     sim.run(duration)
-    frames = sorted((f for tap in built.taps for f in tap.frames), key=lambda f: f[0])[:packets]
+    frames = sorted(((t, f, tap.name) for tap in built.taps for t, f in tap.frames),
+                    key=lambda x: x[0])[:packets]  # fmt: skip
     tmp = path.with_name(f".{path.name}.tmp")
-    with PcapWriter(tmp) as pcap:
-        for t, frame in frames:
-            pcap.write_frame(frame, t)
+    with PcapngWriter(tmp, [tap.name for tap in built.taps]) as pcap:
+        for t, frame, point in frames:
+            pcap.write_frame(frame, t, point)
     os.replace(tmp, path)
     return len(frames)
 
@@ -176,6 +178,7 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
             "public_ipv4": bill[n.name]["public_ipv4"], "gateway_vms": len(nodes),
             "gateway_hosts": len({x.host for x in nodes}),
             "recovery_s": _recovery(result, g.name), "wan_delay_ms": wan_delay_ms(n, g),
+            "public_ipv4_shared": bill[n.name]["shared"],
         })  # fmt: skip
     return out
 
@@ -218,7 +221,11 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{r['gateway_vcpu_util']:>9.1%}  {neck:<32}"
             f"{r['public_ipv4']:>5}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
         )
-    return "\n".join([*lines, "", WAN_NOTE])
+    own = sum(r["public_ipv4"] - (r["public_ipv4_shared"] is not None) for r in rows)
+    shared = sorted({r["public_ipv4_shared"] for r in rows} - {None})
+    total = (f"Public IPv4 addresses in all: {own + len(shared)} ({own} of the VM networks' "
+             f"own, {len(shared)} shared: {', '.join(shared) or 'none'})")  # fmt: skip
+    return "\n".join([*lines, "", total, WAN_NOTE])
 
 
 # What a reader of the table needs to know about the latencies in it.

@@ -156,12 +156,12 @@ def remote_access_clients(
     sizes: Sizes,
     suite: str = "aes-gcm-128",
     first_spi: int = 0x10000,
-    first_public: int = 0xC6336400,
+    first_public: int = 0xC6120001,
 ) -> VpnSource:
     """A population of ``clients`` remote-access clients of ``tenant`` (IKEv2, one SA each).
 
     Client ``k`` has the inner address ``pool + k`` (the tenant's client address pool [S14])
-    and the public address ``first_public + k`` (198.51.100.0/24 onward by default); its
+    and the public address ``first_public + k`` (198.18.0.1 onward by default); its
     tunnel ends at the gateway's shared front-end address.
     """
     sa = np.array(

@@ -9,6 +9,7 @@ holds 4 MiB.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING
@@ -44,6 +45,8 @@ class Edge:
     routes: TunnelRoutes  # which outbound SA a tenant's packet goes into
     internet: Element  # the Internet hosts, across the gateway's Internet WAN link
     entry: Element  # where inbound traffic enters: the downlink, or the failover selector
+    from_internet: Element  # where it enters from the Internet: the upstream NAT, or entry
+    tap: Callable[[str, Element], Element] = lambda _name, target: target  # a capture point
 
     @property
     def sim(self) -> Simulation:
@@ -79,8 +82,9 @@ class Edge:
         return self._wan(f"{name}.wan.out", wan, to)
 
     def wan_in(self, name: str, wan: Wan, to: Element | None = None) -> Link:
-        """A WAN link from a far end to the gateway's edge (or to ``to`` on the way)."""
-        return self._wan(f"{name}.wan.in", wan, to or self.entry)
+        """A WAN link from a far end across the Internet to the gateway's edge (or to
+        ``to`` on the way)."""
+        return self._wan(f"{name}.wan.in", wan, to or self.from_internet)
 
     def _wan(self, name: str, wan: Wan, to: Element) -> Link:
         return wan_link(self.built, self.g, name + self.at, wan, to)

@@ -40,7 +40,7 @@ from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
 from nvbench.model.tap import Tap
 from nvbench.model.traffic import Flows, PacketSource, Sizes
-from nvbench.patterns import failover, table
+from nvbench.patterns import failover, table, upstream
 from nvbench.patterns.edge import Edge, wan_link
 from nvbench.patterns.failover import Selector
 from nvbench.scenario.schema import Fault, GatewayHost, Host, Scenario, Traffic, VMNetwork
@@ -251,19 +251,26 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
             ext.route(rd[n.name], uplink)
             ins.route(rd[n.name], gw.outside)
     far = TenantDemux(sim, f"{g.name}.far")
-    if tapped is None:
-        uplink.connect(far)
-    else:
-        uplink.connect(tapped(f"{g.name}.external.out", far))
-        entry = tapped(f"{g.name}.external.in", downlink)  # the sources feed the tap
+    tap: Tapped = tapped or (lambda _name, target: target)
+    nat_device = upstream.device(sim, g, mine)
+    if nat_device is None:
+        uplink.connect(tap(f"{g.name}.external.out", far))
+    else:  # the upstream NAT between the gateway's edge and the Internet
+        uplink.connect(tap(f"{g.name}.external.out", nat_device[0]))
+        nat_device[0].connect(tap(f"{g.name}.internet.out", far))
+    entry = tap(f"{g.name}.external.in", downlink)  # the sources feed the tap
     built.downlinks[g.name] = entry
     if failover.partner(s, g) is not None:  # the remote ends switch to the partner at takeover
         selector = built.selectors[g.name] = failover.Selector(sim, f"{g.name}.selector")
         selector.connect(entry)
         entry = selector
+    from_internet = entry
+    if nat_device is not None:
+        nat_device[1].connect(entry)
+        from_internet = tap(f"{g.name}.internet.in", nat_device[1])
     internet = wan_link(built, g, f"{g.name}.internet.wan.out", g.internet,
                         Sink(sim, f"{g.name}.internet"))  # fmt: skip
-    edge = Edge(built, g, sas, routes, internet, entry)
+    edge = Edge(built, g, sas, routes, internet, entry, from_internet, tap)
     for n in mine:
         _pattern(s, edge, n, far)
 

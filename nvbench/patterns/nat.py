@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from nvbench.model.element import Element
 from nvbench.model.traffic import Flows, PacketSource, Sizes
+from nvbench.patterns import upstream
 from nvbench.scenario.schema import Traffic, VMNetwork
 
 if TYPE_CHECKING:
@@ -26,11 +27,13 @@ def far_end(edge: Edge, n: VMNetwork) -> Element:
 
 
 def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Element:
-    """Internet hosts sending to the pool's first address, on the first published port
-    (TCP or UDP: ICMP has no port to publish)."""
+    """Internet hosts sending to the pool's first address (the upstream NAT's, for a private
+    pool behind one), on the first published port (TCP or UDP: ICMP has no port to
+    publish)."""
     port = n.static_mappings[0].public_port if n.static_mappings else UNPUBLISHED_PORT
     mix = tuple((p, w) for p, w in t.protocols.items() if p != "icmp") or (("tcp", 1.0),)
-    flows = Flows((int(t.destination),), (int(n.public_addresses[0]),), count=t.flows, mix=mix,
+    to = upstream.public_of(edge.g, n.public_addresses[0])  # behind a double NAT: the upstream's
+    flows = Flows((int(t.destination),), (int(to),), count=t.flows, mix=mix,
                   dport=port)  # fmt: skip
     src = PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
                        t.process, direction="inbound")  # fmt: skip

@@ -32,7 +32,7 @@ def far_end(edge: Edge, n: VMNetwork) -> Element:
     edge.built.one_to_one.setdefault(n.name, table)
     costs = edge.built.gateways[edge.g.name].costs
     device = NatDevice(edge.sim, f"{n.name}.nat-out{edge.at}", table, True, costs)
-    device.connect(edge.internet)
+    device.connect(edge.tap(f"{n.name}.internet.out{edge.at}", edge.internet))  # public side
     return device
 
 
@@ -45,7 +45,8 @@ def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Eleme
                        t.process, direction="inbound")  # fmt: skip
     costs = edge.built.gateways[edge.g.name].costs
     device = NatDevice(edge.sim, f"{n.name}.nat-in", edge.built.one_to_one[n.name], False, costs)
-    src.connect(edge.wan_in(f"{n.name}.in{k}", edge.g.internet, to=device))
+    src.connect(edge.wan_in(f"{n.name}.in{k}", edge.g.internet,
+                            to=edge.tap(f"{n.name}.internet.in{k}", device)))  # fmt: skip
     device.connect(edge.entry)
     return src
 

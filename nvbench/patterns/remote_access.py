@@ -23,7 +23,8 @@ from nvbench.scenario.schema import Traffic, VMNetwork
 if TYPE_CHECKING:
     from nvbench.patterns.edge import Edge
 
-CLIENT_PUBLIC = 0xC6336400  # 198.51.100.0 (TEST-NET-2): the clients' own addresses
+# The clients' own addresses: 198.18.0.1 on (RFC 2544's test range, 131,072 addresses).
+CLIENT_PUBLIC = 0xC6120001
 
 
 def pool_start(n: VMNetwork) -> int:

@@ -32,7 +32,7 @@ import pyarrow as pa
 from nvbench.version import __version__
 
 SCHEMA_VERSION = "3"  # 2: run/compare/plan files typed and with a sweep's provenance;
-# 3: the patterns table's wan_delay_ms
+# 3: the patterns table's wan_delay_ms and public_ipv4_shared
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -88,6 +88,7 @@ TENANT_COLUMNS = [
     ("gateway_hosts", pa.int64()),
     ("recovery_s", pa.float64()),
     ("wan_delay_ms", pa.float64()),  # the longest one-way WAN delay to the far ends
+    ("public_ipv4_shared", pa.string()),  # the shared public address it uses, if any
 ]
 SERIES_COLUMNS = [
     ("t_ns", pa.int64()),

@@ -8,6 +8,11 @@ case; values may be double-quoted (a quoted value may hold ``;``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nvbench.scenario.schema import Scenario
+
 import ipaddress
 from dataclasses import dataclass
 
@@ -109,3 +114,13 @@ def parse(text: str) -> tuple[Connection | None, list[str]]:
         ),  # fmt: skip
         [],
     )
+
+
+def of_gateways(s: Scenario) -> dict[str, Connection]:
+    """The parsed connection string of every gateway whose string is valid."""
+    out = {}
+    for g in s.gateways:
+        conn, _ = parse(g.connection)
+        if conn is not None:
+            out[g.name] = conn
+    return out

@@ -12,7 +12,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from nvbench.fastpath.nat_table import MINIMUMS
 from nvbench.patterns import table
-from nvbench.scenario import connection
+from nvbench.scenario import connection, far_ends
 from nvbench.scenario.schema import Scenario, VMNetwork
 
 Problem = tuple[str, str]
@@ -28,7 +28,9 @@ ONE_NETWORK = "a forwarding gateway (DirectRoutingMode=true) serves exactly one 
 def check(s: Scenario) -> list[Problem]:
     """Every rule broken by ``s`` (empty when the scenario is valid)."""
     out: list[Problem] = []
-    for rule in (_names, _fabric, _gateways, _vsids, _networks, _limits, _addresses, _faults):
+    rules = (_names, _fabric, _gateways, _vsids, _networks, _limits, _addresses, _faults,
+             far_ends.double_nat)  # fmt: skip
+    for rule in rules:
         out.extend(rule(s))
     return out
 
@@ -45,14 +47,7 @@ def warnings(s: Scenario) -> list[Problem]:
     return out
 
 
-def connections(s: Scenario) -> dict[str, connection.Connection]:
-    """The parsed connection string of every gateway whose string is valid."""
-    out = {}
-    for g in s.gateways:
-        conn, _ = connection.parse(g.connection)
-        if conn is not None:
-            out[g.name] = conn
-    return out
+connections = connection.of_gateways
 
 
 def _duplicates(items: list[str]) -> set[str]:
@@ -257,48 +252,7 @@ def _network_pattern(p: str, n: VMNetwork) -> Iterator[Problem]:
     for j, m in enumerate(n.static_mappings):
         if m.vm not in vms:
             yield f"{p}.static_mappings[{j}].vm", f"{m.vm!r} is not a VM of this VM network"
-    yield from _tunnel_ends(p, n)
-
-
-MAX_INBOUND = 15  # inbound traffics of a VM network: child SAs 1..15 of a connection
-
-
-def _tunnel_ends(p: str, n: VMNetwork) -> Iterator[Problem]:
-    """A VPN tenant's traffic must have a tunnel: an S2S address lies in a site's prefix,
-    a remote-access destination is a client's address from the pool."""
-    ends = table.get(n.pattern).tunnel_ends
-    if ends is None:
-        return
-    inbound = sum(1 for t in n.traffic if t.direction == "inbound")
-    if inbound > MAX_INBOUND:
-        yield f"{p}.traffic", f"{inbound} inbound traffics; a tunnel takes at most {MAX_INBOUND}"
-    if ends == table.SITES:
-        yield from _sites(p, n)
-        return
-    if n.clients is None:
-        return
-    first = n.clients.pool.network_address + 1
-    last = first + n.clients.count - 1
-    if last >= n.clients.pool.broadcast_address:
-        yield (f"{p}.clients.count", f"{n.clients.count} clients do not fit the pool "
-               f"{n.clients.pool}")  # fmt: skip
-    for j, t in enumerate(n.traffic):
-        if t.direction == "outbound" and not first <= t.destination <= last:
-            yield (f"{p}.traffic[{j}].destination", f"{t.destination} is no client's address;"
-                   f" the clients hold {first}..{last}")  # fmt: skip
-
-
-def _sites(p: str, n: VMNetwork) -> Iterator[Problem]:
-    sites = n.remote_sites
-    prefixes = ", ".join(str(s.prefix) for s in sites)
-    for j, t in enumerate(n.traffic):
-        if sites and not any(t.destination in s.prefix for s in sites):
-            yield (f"{p}.traffic[{j}].destination", f"{t.destination} lies in no site's prefix"
-                   f" ({prefixes}); it has no tunnel")  # fmt: skip
-    for peer in _duplicates([str(s.peer) for s in sites]):
-        yield f"{p}.sites", f"two sites have the VPN peer {peer}; each site has its own"
-    for name in _duplicates([n.site_name(k) for k in range(len(sites))]):
-        yield f"{p}.sites", f"two sites are named {name!r}"
+    yield from far_ends.tunnel_ends(p, n)
 
 
 def _limits(s: Scenario) -> Iterator[Problem]:

@@ -6,7 +6,9 @@ behaviour fingerprint: a restructuring of the code must leave them identical (sa
 meant to alter the results, and say in the commit why and from which commit they came.
 Last made by a198012 (issue 13: VPN time order, RA both ways, SA pinning, sites, WAN
 links), which changed the S2S, remote-access, MPLS and failover figures on purpose; nat_pool
-again by the commit after it (a host takes its pool's least-loaded address).
+again by the commit after it (a host takes its pool's least-loaded address); all again by the
+upstream-NAT commit (the patterns table's public_ipv4_shared column, the double_nat
+scenario's private pools, the capture as pcapng).
 """
 
 from __future__ import annotations

@@ -172,6 +172,14 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         SITE + '\nsites = [{ peer = "198.51.100.10", prefix = "10.101.0.0/16" }]',
         ["vm_networks[0].sites: two sites have the VPN peer 198.51.100.10"],
     ),
+    "private_pool_without_upstream_nat": (
+        'public_addresses = ["203.0.113.1"]',
+        'public_addresses = ["10.20.1.1"]',
+        [
+            "vm_networks[2].public_addresses[0]: 10.20.1.1 is private; a private pool needs an "
+            "upstream NAT in front of 'mtgw01'"
+        ],
+    ),
     "ra_without_clients": (
         'clients = { count = 50, pool = "10.200.0.0/24" }\n',
         "",

@@ -33,3 +33,21 @@ def test_write_all_including_drops(tmp_path):
     with PcapWriter(tmp_path / "y.pcap") as w:
         w.write_batch(b, only_ok=False)
         assert w.count == 2
+
+
+def test_pcapng_names_each_capture_point_and_keeps_nanoseconds(tmp_path):
+    """Read back by scapy's own pcapng reader: the point of each frame, its exact time."""
+    from scapy.utils import PcapNgReader
+
+    from nvbench.packet.pcapng import PcapngWriter
+
+    frames = [bytes(range(60)), bytes(61), bytes(range(100))]
+    path = tmp_path / "c.pcapng"
+    with PcapngWriter(path, ["hv01.provider", "gw.internet.out"]) as w:
+        w.write_frame(frames[0], 1_000_000_001, "hv01.provider")
+        w.write_frame(frames[1], 5_000_000_000_123, "gw.internet.out")
+        w.write_frame(frames[2], 7, "hv01.provider")
+    got = list(PcapNgReader(str(path)))
+    assert [p.sniffed_on for p in got] == ["hv01.provider", "gw.internet.out", "hv01.provider"]
+    assert [bytes(p) for p in got] == frames
+    assert [int(round(p.time * 10**9)) for p in got] == [1_000_000_001, 5_000_000_000_123, 7]

@@ -1,0 +1,78 @@
+"""The upstream NAT device in the path (double NAT), and capture points on both sides of
+every translation, decoded with scapy from the pcapng file."""
+
+from __future__ import annotations
+
+import pytest
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+from scapy.utils import PcapNgReader
+
+from nvbench import run
+from nvbench.patterns import addresses
+from nvbench.scenario.loader import load
+from tests.helpers import SHIPPED, assert_checksums_valid
+
+UPSTREAM = "198.51.100.200"
+
+
+def _points(s, tmp_path, packets=4000, pattern=None) -> dict[str, list[Ether]]:
+    path = tmp_path / "c.pcapng"
+    run.capture(s, path, pattern, packets, duration_s=0.2)
+    out: dict[str, list[Ether]] = {}
+    for p in PcapNgReader(str(path)):
+        out.setdefault(p.sniffed_on, []).append(Ether(bytes(p)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def double_nat():
+    return load(SHIPPED / "double_nat.toml")
+
+
+def test_beyond_the_upstream_nat_everything_has_its_public_address(double_nat, tmp_path):
+    """At main the gateway's ESP left for the Internet from its private front end, and a
+    NAT tenant's private pool was billed as public."""
+    at = _points(double_nat, tmp_path)
+    out, beyond = at["mtgw01.external.out"], at["mtgw01.internet.out"]
+    assert {f[IP].src for f in out} >= {"10.20.0.10", "10.20.1.1"}  # front end, a pool
+    assert len(beyond) == len(out) and {f[IP].src for f in beyond} == {UPSTREAM}
+    for f in beyond[:200]:
+        assert_checksums_valid(bytes(f))
+    tunnels = [f for f in beyond if UDP in f and f[UDP].dport == 4500]
+    assert tunnels and all(f[UDP].sport == 4500 for f in tunnels)  # NAT-T, forwarded [S31]
+    arriving, inside = at["mtgw01.internet.in"], at["mtgw01.external.in"]
+    assert {f[IP].dst for f in arriving} == {UPSTREAM}
+    assert {f[IP].dst for f in inside} == {"10.20.0.10", "10.20.1.1"}  # NAT-T, port 8443
+
+
+def test_a_run_behind_the_upstream_nat_loses_nothing(double_nat):
+    r = run.run(double_nat, duration_s=0.3).result
+    assert r.accounting_problems() == [] and r.summary["dropped"] == 0, r.drops
+    assert r.element("mtgw01.upstream-nat.in")["delivered"] > 300  # the published port's
+    assert r.element("mtgw01.upstream-nat.out")["delivered"] > 3000
+
+
+def test_the_bill_counts_what_is_public_on_the_wire(double_nat):
+    bill = addresses.bill(double_nat)
+    for name in ("northwind-nat", "litware-nat", "contoso-s2s", "wingtip-ra"):
+        assert bill[name]["own"] == [] and bill[name]["shared"] == UPSTREAM, name
+    # Two public addresses of the public-IP tenant, and the upstream NAT's for the rest; the
+    # same NAT tenant with a public pool (nat.toml) owns its address.
+    assert addresses.total(double_nat) == 3
+    nat = load(SHIPPED / "nat.toml")
+    assert addresses.bill(nat)["northwind-nat"] == {"pattern": "nat", "own": ["203.0.113.1"],
+                                                   "shared": None, "public_ipv4": 1}  # fmt: skip
+
+
+def test_public_ip_captures_show_the_public_address_after_the_1to1_nat(tmp_path):
+    s = load(SHIPPED / "public_ip.toml")
+    at = _points(s, tmp_path, pattern="public_ip")
+    publics = {str(vm.public) for n in s.vm_networks for vm in n.vms if vm.public}
+    private = {str(vm.address) for n in s.vm_networks for vm in n.vms}
+    out = at["tailspin-public.internet.out"]
+    assert out and {f[IP].src for f in out} <= publics
+    assert {f[IP].src for f in at["fwdgw02.external.out"]} <= private
+    inbound = [k for k in at if k.startswith("tailspin-public.internet.in")]
+    for k in inbound:
+        assert {f[IP].dst for f in at[k]} <= publics
