@@ -23,13 +23,13 @@ def shared_front_end(s: Scenario, n: VMNetwork) -> str | None:
     upstream NAT's), a private NAT pool's upstream NAT; None for the rest."""
     g = next(g for g in s.gateways if g.name == n.gateway)
     if any(upstream.translated(g, a) for a in n.public_addresses):
-        return str(g.upstream_nat)
+        return str(upstream.address(g))
     if table.get(n.pattern).public_ipv4 != table.SHARED_FRONT_END:
         return None
     key = g.cluster or g.name  # a cluster's nodes share one endpoint
     front = [x for x in s.gateways if (x.cluster or x.name) == key and x.role == "active"]
     chosen = front[0] if front else g
-    return str(chosen.upstream_nat or chosen.front_end)
+    return str(upstream.public_of(chosen, chosen.front_end))
 
 
 def own_addresses(s: Scenario, n: VMNetwork) -> list[str]:

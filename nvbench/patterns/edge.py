@@ -19,7 +19,7 @@ from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model.element import Element
 from nvbench.model.link import Link
 from nvbench.model.simulation import Simulation
-from nvbench.patterns import failover, table
+from nvbench.patterns import failover, table, upstream
 from nvbench.scenario.schema import Gateway as GatewayConfig
 from nvbench.scenario.schema import VMNetwork, Wan
 
@@ -58,12 +58,12 @@ class Edge:
     @property
     def nat_t(self) -> bool:
         """IKE moves to UDP 4500 behind a NAT [S31]."""
-        return self.g.upstream_nat is not None
+        return upstream.address(self.g) is not None
 
     @property
     def front(self) -> int:
         """The address the outside world sees for the gateway (its upstream NAT's, if any)."""
-        return _ip(self.g.upstream_nat or self.g.front_end)
+        return _ip(upstream.public_of(self.g, self.g.front_end))
 
     @property
     def at(self) -> str:

@@ -1,7 +1,9 @@
 """The upstream NAT device of a gateway whose front end is a private address (double NAT):
 what it translates, which ports it forwards, and what is public on the wire.
 
-A gateway with ``upstream_nat`` sits behind a NAPT device whose public address that is.
+A gateway with ``upstream_nat`` sits behind a NAPT device whose public address that is; a
+connection string's ``VPNServerAddress`` other than the front end names the same kind of
+device (the endpoint the tenants are told to use [S16]).
 The device translates the gateway's front end and every private pool address of the
 gateway's NAT tenants to its public address; it forwards UDP 4500 (IKE's NAT-T port
 [S29][S31]) to the front end and each NAT tenant's published ports to the tenant's first
@@ -17,6 +19,7 @@ from nvbench.model.simulation import Simulation
 from nvbench.model.upstream import UpstreamNat
 from nvbench.packet.layouts import NAT_T_PORT
 from nvbench.patterns import table
+from nvbench.scenario import connection
 from nvbench.scenario.schema import Gateway, VMNetwork
 
 # Mappings of the device: 65,536 TCP + 65,536 UDP per public address, as WS2008 R2 RRAS NAT
@@ -35,24 +38,35 @@ def private(a: IPv4Address) -> bool:
     return any(a in n for n in PRIVATE)
 
 
+def address(g: Gateway) -> IPv4Address | None:
+    """The public address of ``g``'s upstream NAT: ``upstream_nat``, else a
+    VPNServerAddress other than the front end; None: no upstream NAT."""
+    reported = connection.vpn_server_address(g)
+    if g.upstream_nat is not None:
+        return g.upstream_nat
+    return reported if reported is not None and reported != g.front_end else None
+
+
 def translated(g: Gateway, a: IPv4Address) -> bool:
     """Whether ``a`` (an address of gateway ``g``'s side) leaves through the upstream NAT
-    as the NAT's public address."""
-    return g.upstream_nat is not None and private(a)
+    as the NAT's public address: the front end, a private pool address."""
+    return address(g) is not None and (a == g.front_end or private(a))
 
 
 def public_of(g: Gateway, a: IPv4Address) -> IPv4Address:
     """The address the Internet sees for ``a``: the upstream NAT's, or ``a`` itself."""
-    return g.upstream_nat if g.upstream_nat is not None and translated(g, a) else a
+    up = address(g)
+    return up if up is not None and translated(g, a) else a
 
 
 def device(sim: Simulation, g: Gateway,
            mine: list[VMNetwork]) -> tuple[UpstreamNat, UpstreamNat] | None:  # fmt: skip
     """The upstream NAT device of ``g`` (its VM networks ``mine``): its way out and its way
     in; None if ``g`` has none."""
-    if g.upstream_nat is None:
+    up = address(g)
+    if up is None:
         return None
-    public = int(g.upstream_nat)
+    public = int(up)
     nats = [n for n in mine if table.get(n.pattern).function == table.NAT]
     inside = [int(g.front_end)] + [int(a) for n in nats for a in n.public_addresses
                                    if translated(g, a)]  # fmt: skip

@@ -8,13 +8,12 @@ case; values may be double-quoted (a quoted value may hold ``;``).
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nvbench.scenario.schema import Scenario
-
-import ipaddress
-from dataclasses import dataclass
+    from nvbench.scenario.schema import Gateway, Scenario
 
 KEYS = {
     "vmhost": "VMHost",
@@ -124,3 +123,12 @@ def of_gateways(s: Scenario) -> dict[str, Connection]:
         if conn is not None:
             out[g.name] = conn
     return out
+
+
+def vpn_server_address(g: Gateway) -> ipaddress.IPv4Address | None:
+    """The address the gateway's connection string reports to tenants (VPNServerAddress:
+    another endpoint in front of the gateway, such as a load balancer [S16]), if any."""
+    conn, _ = parse(g.connection)
+    if conn is None or conn.vpn_server_address is None:
+        return None
+    return ipaddress.IPv4Address(conn.vpn_server_address)

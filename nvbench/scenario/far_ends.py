@@ -61,16 +61,20 @@ def double_nat(s: Scenario) -> Iterator[Problem]:
     conns, gateways = connection.of_gateways(s), {g.name: g for g in s.gateways}
     for i, x in enumerate(s.gateways):
         conn = conns.get(x.name)
-        if x.upstream_nat is not None and conn is not None and conn.direct_routing:
+        if upstream.address(x) is not None and conn is not None and conn.direct_routing:
             yield (f"gateways[{i}].upstream_nat", "an upstream NAT is modelled in front of a "
                    "multi-tenant gateway only")  # fmt: skip
+        reported = connection.vpn_server_address(x)
+        if x.upstream_nat is not None and reported not in (None, x.upstream_nat):
+            yield (f"gateways[{i}].connection", f"VPNServerAddress={reported} is not the "
+                   f"upstream NAT's address {x.upstream_nat}, which the tenants reach")  # fmt: skip
     ports: dict[str, set[tuple[str, int]]] = {}
     for i, n in enumerate(s.vm_networks):
         g = gateways.get(n.gateway)
         if g is None:
             continue
         for j, a in enumerate(n.public_addresses):
-            if upstream.private(a) and g.upstream_nat is None:
+            if upstream.private(a) and upstream.address(g) is None:
                 yield (f"vm_networks[{i}].public_addresses[{j}]", f"{a} is private; a "
                        f"private pool needs an upstream NAT in front of {g.name!r}")  # fmt: skip
         if not n.public_addresses or not upstream.translated(g, n.public_addresses[0]):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
 from nvbench.fastpath.nat_table import MINIMUMS
-from nvbench.patterns import table
+from nvbench.patterns import table, upstream
 from nvbench.scenario import connection, far_ends
 from nvbench.scenario.schema import Scenario, VMNetwork
 
@@ -104,8 +104,9 @@ def _gateways(s: Scenario) -> Iterator[Problem]:
         _, problems = connection.parse(g.connection)
         for msg in problems:
             yield f"{p}.connection", msg
-        if g.upstream_nat is None and g.front_end not in front:
-            yield f"{p}.front_end", f"{g.front_end} is outside the front-end network {front}"
+        net = g.front_end_network or front
+        if upstream.address(g) is None and g.front_end not in net:
+            yield f"{p}.front_end", f"{g.front_end} is outside the front-end network {net}"
         if g.cluster is not None and g.cluster not in clusters:
             yield f"{p}.cluster", f"{g.cluster!r} is not a cluster; one of {sorted(clusters)}"
     for i, h in enumerate(s.gateway_hosts):

@@ -93,6 +93,8 @@ class Gateway(Model):
     connection: str
     front_end: IPv4Address  # its external address (private behind an upstream NAT)
     upstream_nat: IPv4Address | None = None  # the public address of that NAT (double NAT)
+    # The front-end network it sits on, when not the scenario's (a forwarding gateway's own).
+    front_end_network: IPv4Network | None = None
     vcpus: Annotated[int, Field(ge=1, le=64)] = 8  # 8 or 4 in the WS2012 R2 guidance [S18]
     clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
     queue_packets: Annotated[int, Field(ge=1)] = 4096

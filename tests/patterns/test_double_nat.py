@@ -10,7 +10,7 @@ from scapy.utils import PcapNgReader
 
 from nvbench import run
 from nvbench.patterns import addresses
-from nvbench.scenario.loader import load
+from nvbench.scenario.loader import ScenarioError, load, loads
 from tests.helpers import SHIPPED, assert_checksums_valid
 
 UPSTREAM = "198.51.100.200"
@@ -76,3 +76,34 @@ def test_public_ip_captures_show_the_public_address_after_the_1to1_nat(tmp_path)
     inbound = [k for k in at if k.startswith("tailspin-public.internet.in")]
     for k in inbound:
         assert {f[IP].dst for f in at[k]} <= publics
+
+
+def _default_with(old: str, new: str):
+    text = (SHIPPED / "default.toml").read_text()
+    assert old in text
+    return loads(text.replace(old, new, 1))
+
+
+def test_vpn_server_address_is_what_the_peers_reach(tmp_path):
+    """[S16]: VPNServerAddress reports another endpoint to the tenants; the tunnels end
+    there and reach the front end through it (at main it was parsed and never used)."""
+    s = _default_with("DirectRoutingMode=false'", "DirectRoutingMode=false;"
+                      "VPNServerAddress=198.51.100.201'")  # fmt: skip
+    at = _points(s, tmp_path, pattern="remote_access")
+    assert {f[IP].dst for f in at["mtgw01.internet.in"]} == {"198.51.100.201"}
+    assert {f[IP].dst for f in at["mtgw01.external.in"]} == {"131.107.0.10"}
+    bill = addresses.bill(s)
+    assert bill["wingtip-ra"]["shared"] == bill["contoso-s2s"]["shared"] == "198.51.100.201"
+
+
+def test_a_forwarding_gateway_may_sit_on_its_own_front_end_network():
+    old = (
+        'front_end = "131.107.0.20"\nconnection = \'VMHost=EdgeCluster02.contoso.com;'
+        'GatewayVM=FWD01.contoso.com;BackEndSwitch="ESU Switch";DirectRoutingMode=true;'
+        "FrontEndServerAddress=131.107.0.20'"
+    )
+    own = old.replace("131.107.0.20", "10.30.0.4")
+    with pytest.raises(ScenarioError, match=r"gateways\[1\].front_end: 10.30.0.4 is outside"):
+        _default_with(old, own)
+    s = _default_with(old, own + '\nfront_end_network = "10.30.0.0/24"')
+    assert str(s.gateways[1].front_end) == "10.30.0.4"
