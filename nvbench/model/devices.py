@@ -107,9 +107,10 @@ class VpnSource(PacketSource):
         sas: SaTable,
         sa_of_flow: np.ndarray,
         process: str = "poisson",
+        mtu: int = 1500,
     ) -> None:
         super().__init__(sim, name, tenant, flows, sizes, rate_pps, process, direction="inbound")
-        self.sas = sas
+        self.sas, self.mtu = sas, mtu  # the path MTU its ESP packets must fit
         self.sa_of_flow = np.asarray(sa_of_flow, np.int32)
         self.counts = new_counts()
 
@@ -140,7 +141,7 @@ class VpnSource(PacketSource):
               sa_of_flow: np.ndarray) -> None:  # fmt: skip
         """ESP-encapsulate packets ``rows`` with their flows' SAs of ``sas``."""
         batch.sa[rows] = sa_of_flow[batch.flow[rows] % sa_of_flow.shape[0]]
-        esp.encapsulate(batch, sas, self.counts, mtu=9000, rows=rows)
+        esp.encapsulate(batch, sas, self.counts, mtu=self.mtu, rows=rows)
 
 
 def remote_access_clients(

@@ -24,7 +24,6 @@ INSIDE, OUTSIDE = 0, 1  # the port a packet came in by
 # Where a frame shows ESP: its IPv4 protocol, or a UDP destination port of 4500 (NAT-T).
 PROTO_AT = ETHERNET.length + IPV4.offset("proto")
 DPORT_AT = ETHERNET.length + IPV4.length + UDP.offset("dport")
-TUNNEL_MTU = 9000  # ESP leaves unfragmented: no external path MTU is modelled yet (assumed)
 
 
 class TenantFunctions:
@@ -39,13 +38,17 @@ class TenantFunctions:
     sas, routes : SaTable and TunnelRoutes, optional
         For ESP: the SAs, and which outbound SA each tenant's packet goes into (by its
         inner destination: a site's prefix, a remote-access client's address).
+    mtu : int
+        The external path MTU: an ESP packet over it is dropped as TOO_BIG (the DF bit is
+        set; the ICMP "fragmentation needed" it would cause is not modelled).
     """
 
     def __init__(
         self, codes: np.ndarray, nat: NatTable | None = None, sas: SaTable | None = None,
-        routes: TunnelRoutes | None = None,
+        routes: TunnelRoutes | None = None, mtu: int = 1500,
     ) -> None:  # fmt: skip
         self.codes, self.nat, self.sas, self.routes = codes, nat, sas, routes
+        self.mtu = mtu  # the external path's: a larger ESP packet is TOO_BIG
 
     def of_tenants(self, v: PacketBatch) -> np.ndarray:
         """The function code of each packet's tenant."""
@@ -82,7 +85,7 @@ class TenantFunctions:
         if code == ESP:
             assert self.sas is not None and self.routes is not None
             self.routes.assign(v, counts, rows)
-            esp.encapsulate(v, self.sas, counts, mtu=TUNNEL_MTU, rows=rows)
+            esp.encapsulate(v, self.sas, counts, mtu=self.mtu, rows=rows)
         return None
 
     def inbound(self, v: PacketBatch, counts: np.ndarray) -> None:

@@ -114,6 +114,8 @@ class GatewayVM(Station):
     sas : SaTable, routes, suite
         For mode "esp" (S2S and remote-access tunnels): the SAs, the routes that choose a
         packet's outbound SA, and the cipher suite for costs.
+    tunnel_mtu : int
+        The external path MTU the ESP packets must fit (else TOO_BIG).
     """
 
     kind = "gateway"
@@ -134,6 +136,7 @@ class GatewayVM(Station):
         dispatch: str = PINNED,
         nat_sweep_ns: int = 1_000_000_000,
         modes: dict[int, str] | None = None,
+        tunnel_mtu: int = 1500,
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -142,7 +145,7 @@ class GatewayVM(Station):
         codes = np.full(sim.max_tenants, CODE[mode], np.int8)
         for rd, m in (modes or {}).items():
             codes[rd] = CODE[m]
-        self.fns = TenantFunctions(codes, nat, sas, routes)
+        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu)
         self.nat, self.sas = nat, sas
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)

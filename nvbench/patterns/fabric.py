@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from nvbench.fastpath import nvgre
+from nvbench.fastpath import esp, nvgre
 from nvbench.fastpath.ipv4 import ETH_LEN
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
@@ -230,6 +230,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
+        tunnel_mtu=g.external_mtu,
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:
@@ -304,7 +305,7 @@ def _pattern(s: Scenario, edge: Edge, n: VMNetwork, far: TenantDemux) -> None:
     built.far_ends[n.name] = end
     hosts = sorted({vm.host for vm in n.vms})
     for k, t in enumerate(inbound):
-        src = mod.inbound(edge, n, k, t, _guest_sizes(n, t, built, hosts))
+        src = mod.inbound(edge, n, k, t, _guest_sizes(n, t, built, hosts, edge.g))
         if isinstance(src, VpnSource):  # its tunnels move to the partner at takeover
             built.vpn_sources.setdefault(edge.g.name, []).append(src)
 
@@ -339,12 +340,13 @@ def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],
 
 def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:
     r = built.rd[n.name]
+    g = next(g for g in s.gateways if g.name == n.gateway)
     for k, t in enumerate(x for x in n.traffic if x.direction == "outbound"):
         by_host: dict[str, list] = {}
         for vm in n.vms:
             by_host.setdefault(vm.host, []).append(vm)
         for host, vms in by_host.items():
-            sizes = _guest_sizes(n, t, built, [host])
+            sizes = _guest_sizes(n, t, built, [host], g)
             flows = Flows(tuple(_ip(vm.address) for vm in vms), (_ip(t.destination),),
                           count=t.flows, mix=tuple(t.protocols.items()))  # fmt: skip
             rate = t.rate_pps * len(vms) / len(n.vms)
@@ -353,12 +355,19 @@ def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:
             src.connect(built.hosts[host].egress)
 
 
-def _guest_sizes(n: VMNetwork, t: Traffic, built: Built, hosts: list[str]) -> Sizes:
+def _guest_sizes(n: VMNetwork, t: Traffic, built: Built, hosts: list[str],
+                 g: GatewayConfig) -> Sizes:  # fmt: skip
     """The traffic's frame sizes, capped at the guests' MTU where they lower it by NVGRE's
-    42 bytes (1458 at a 1500-byte provider MTU [S4]). Inbound traffic meets the same path
-    MTU to the VM (TCP's MSS follows it)."""
+    42 bytes (1458 at a 1500-byte provider MTU [S4]), and for a tunnel at the inner MTU it
+    carries over gateway ``g``'s external MTU (:func:`esp.inner_mtu`: 1446 for AES-GCM-128
+    at 1500; the gateway's tunnel interface tells its side, the peer its own). Inbound
+    traffic meets the same path MTU to the VM (TCP's MSS follows it)."""
     sizes = sizes_of(t)
     if not n.guest_mtu_reduction or not hosts:
         return sizes
     mtu = min(built.hosts[h].spec.provider_mtu for h in hosts) - nvgre.OVERHEAD
+    if table.get(n.pattern).function == table.ESP:
+        suites = [x.suite for x in n.remote_sites] + ([n.clients.suite] if n.clients else [])
+        nat_t = upstream.address(g) is not None
+        mtu = min([mtu] + [esp.inner_mtu(x, g.external_mtu, nat_t) for x in suites])
     return sizes.capped(mtu + ETH_LEN)

@@ -99,6 +99,10 @@ class Gateway(Model):
     clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
     queue_packets: Annotated[int, Field(ge=1)] = 4096
     uplink_gbps: Positive = 10.0
+    # The IP MTU of its external side (Ethernet's 1500 unless the path is known to carry
+    # more): an ESP packet over it is dropped as TOO_BIG, and the tenants' tunnels carry
+    # inner packets that fit (esp.inner_mtu).
+    external_mtu: Annotated[int, Field(ge=576, le=9000)] = 1500
     internet: Wan = Wan()  # to and from Internet hosts (the NAT and public-IP patterns)
     nat: Nat = Nat()
     cluster: Name | None = None

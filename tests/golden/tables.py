@@ -8,7 +8,8 @@ Last made by a198012 (issue 13: VPN time order, RA both ways, SA pinning, sites,
 links), which changed the S2S, remote-access, MPLS and failover figures on purpose; nat_pool
 again by the commit after it (a host takes its pool's least-loaded address); all again by the
 upstream-NAT commit (the patterns table's public_ipv4_shared column, the double_nat
-scenario's private pools, the capture as pcapng).
+scenario's private pools, the capture as pcapng); and by the MTU commit (tunnel tenants'
+frames capped at the inner MTU over the 1500-byte external path).
 """
 
 from __future__ import annotations

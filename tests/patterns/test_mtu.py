@@ -1,0 +1,70 @@
+"""The external path MTU: what a tunnel carries inside, and what happens to a packet too
+big for it."""
+
+from __future__ import annotations
+
+import pytest
+from scapy.layers.inet import IP, UDP
+from scapy.layers.ipsec import ESP, SecurityAssociation
+
+from nvbench import run
+from nvbench.fastpath.esp import inner_mtu
+from nvbench.fastpath.verdict import Verdict as V
+from nvbench.scenario.loader import loads
+from tests.helpers import SHIPPED
+
+# scapy's ESP (with the cryptography package) as the independent sizer [S27][S28]
+SCAPY = {
+    "aes-gcm-128": {"crypt_algo": "AES-GCM", "crypt_key": b"k" * 20, "auth_algo": None},
+    "aes-cbc-hmac-sha1-96": {"crypt_algo": "AES-CBC", "crypt_key": b"k" * 16,
+                             "auth_algo": "HMAC-SHA1-96", "auth_key": b"a" * 20},
+    "aes-cbc-hmac-sha256-128": {"crypt_algo": "AES-CBC", "crypt_key": b"k" * 16,
+                                "auth_algo": "SHA2-256-128", "auth_key": b"a" * 32},
+}  # fmt: skip
+
+
+def _sealed_len(suite: str, inner: int, nat_t: bool) -> int:
+    sa = SecurityAssociation(ESP, spi=0x1000, tunnel_header=IP(src="1.1.1.1", dst="2.2.2.2"),
+                             nat_t_header=UDP(sport=4500, dport=4500) if nat_t else None,
+                             **SCAPY[suite])  # fmt: skip
+    p = IP(src="10.0.0.1", dst="10.0.0.2") / UDP() / (b"x" * (inner - 28))
+    return len(bytes(sa.encrypt(p)))
+
+
+@pytest.mark.parametrize("suite", sorted(SCAPY))
+@pytest.mark.parametrize("nat_t", [False, True])
+@pytest.mark.parametrize("mtu", [1500, 1400, 9000])
+def test_the_inner_mtu_is_the_largest_packet_whose_esp_fits(suite, nat_t, mtu):
+    x = inner_mtu(suite, mtu, nat_t)
+    assert _sealed_len(suite, x, nat_t) <= mtu
+    assert _sealed_len(suite, x + 1, nat_t) > mtu or _sealed_len(suite, x + 16, nat_t) > mtu
+
+
+S2S = (SHIPPED / "s2s.toml").read_text()
+BIG = 'traffic = [\n  { rate_pps = 20000, destination = "10.100.0.5" },'
+BIG_NEW = 'traffic = [\n  { rate_pps = 20000, destination = "10.100.0.5", sizes = 1514 },'
+
+
+def _run(text: str):
+    assert BIG in S2S
+    return run.run(loads(text), duration_s=0.2).result
+
+
+def test_guests_that_follow_the_tunnel_mtu_lose_nothing_to_it():
+    r = _run(S2S.replace(BIG, BIG_NEW))
+    assert not [d for d in r.drops if d["verdict"] == V.TOO_BIG.name]
+
+
+def test_a_packet_too_big_for_the_external_mtu_is_dropped_and_counted():
+    """Guests that keep 1500 (no MTU reduction) on a jumbo provider network: ESP makes their
+    1500-byte packets too big for the 1500-byte external path, at the gateway and at the
+    sites' peers (at main, 9000 was assumed and they left whole)."""
+    text = (S2S.replace(BIG, BIG_NEW)
+            .replace("[[vm_networks]]", "[[vm_networks]]\nguest_mtu_reduction = false")
+            .replace("[[hosts]]", "[[hosts]]\nprovider_mtu = 9000")
+            .replace("[[gateway_hosts]]", "[[gateway_hosts]]\nprovider_mtu = 9000"))  # fmt: skip
+    r = _run(text)
+    big = [d for d in r.drops if d["verdict"] == V.TOO_BIG.name]
+    assert {d["element"] for d in big} == {"mtgw01", "contoso-s2s.in0", "contoso-s2s.in1"}
+    jumbo = _run(text.replace("[[gateways]]", "[[gateways]]\nexternal_mtu = 9000"))
+    assert not [d for d in jumbo.drops if d["verdict"] == V.TOO_BIG.name]
