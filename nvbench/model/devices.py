@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nvbench.fastpath import esp
+from nvbench.fastpath import esp, vlan
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.model.costs import Profile
+from nvbench.model.element import Element
 from nvbench.model.endpoints import Sink
 from nvbench.model.merge import merged_frames
 from nvbench.model.station import Station
@@ -50,7 +51,40 @@ class VpnPeer(Sink):
 
 class PeRouter(Sink):
     """The MPLS provider-edge router behind a forwarding gateway: takes the tenant's frames
-    as they are (direct routing: no tunnel, no translation)."""
+    as they are (direct routing: no tunnel, no translation), on the tenant's VLAN if it has
+    one (``vlans[rd]``, 0 for none; a frame on another is dropped as NO_ROUTE)."""
+
+    def __init__(self, sim: Simulation, name: str, vlans: np.ndarray | None = None) -> None:
+        super().__init__(sim, name)
+        self.vlans = vlans
+        self.counts = new_counts()
+
+    def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        if self.vlans is not None:
+            for v in views:
+                before = v.verdict[: v.n] == 0
+                vlan.pop(v, self.vlans, self.counts)
+                gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
+                if gone.shape[0]:
+                    self.dropped(v, gone)
+        super().process(views, t0, t1)
+
+
+class VlanTagger(Element):
+    """Where a tenant's VLAN trunk starts: tags each frame with its tenant's VLAN
+    (``vlans[rd]``), in zero time (the PE router's side of a forwarding gateway)."""
+
+    kind = "tagger"
+
+    def __init__(self, sim: Simulation, name: str, vlans: np.ndarray) -> None:
+        super().__init__(sim, name)
+        self.vlans = vlans
+        self.counts = new_counts()
+
+    def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
+        for v in views:
+            vlan.push(v, self.vlans, self.counts)
+            self.send(v)
 
 
 class NatDevice(Station):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nvbench.fastpath import esp
+from nvbench.fastpath import esp, vlan
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
@@ -41,14 +41,17 @@ class TenantFunctions:
     mtu : int
         The external path MTU: an ESP packet over it is dropped as TOO_BIG (the DF bit is
         set; the ICMP "fragmentation needed" it would cause is not modelled).
+    vlans : int array, optional
+        The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged).
     """
 
     def __init__(
         self, codes: np.ndarray, nat: NatTable | None = None, sas: SaTable | None = None,
-        routes: TunnelRoutes | None = None, mtu: int = 1500,
+        routes: TunnelRoutes | None = None, mtu: int = 1500, vlans: np.ndarray | None = None,
     ) -> None:  # fmt: skip
         self.codes, self.nat, self.sas, self.routes = codes, nat, sas, routes
         self.mtu = mtu  # the external path's: a larger ESP packet is TOO_BIG
+        self.vlans = vlans if vlans is not None and vlans.any() else None
 
     def of_tenants(self, v: PacketBatch) -> np.ndarray:
         """The function code of each packet's tenant."""
@@ -98,6 +101,16 @@ class TenantFunctions:
             nat = ~is_esp & (self.of_tenants(v) == NAT)
             if nat.any():
                 self.nat.inbound(v, counts, rows=np.flatnonzero(nat))
+
+    def tag(self, v: PacketBatch, counts: np.ndarray) -> None:
+        """Outbound: each forwarded packet onto its tenant's VLAN."""
+        assert self.vlans is not None
+        vlan.push(v, self.vlans, counts, rows=np.flatnonzero(self.of_tenants(v) == FORWARD))
+
+    def untag(self, v: PacketBatch, counts: np.ndarray) -> None:
+        """Inbound: each forwarded packet off its tenant's VLAN (another VLAN: NO_ROUTE)."""
+        assert self.vlans is not None
+        vlan.pop(v, self.vlans, counts, rows=np.flatnonzero(self.of_tenants(v) == FORWARD))
 
 
 def esp_frames(v: PacketBatch) -> np.ndarray:

@@ -116,6 +116,9 @@ class GatewayVM(Station):
         packet's outbound SA, and the cipher suite for costs.
     tunnel_mtu : int
         The external path MTU the ESP packets must fit (else TOO_BIG).
+    vlans : int array, optional
+        The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged):
+        tagged on the way out, untagged (and checked) on the way in.
     """
 
     kind = "gateway"
@@ -137,6 +140,7 @@ class GatewayVM(Station):
         nat_sweep_ns: int = 1_000_000_000,
         modes: dict[int, str] | None = None,
         tunnel_mtu: int = 1500,
+        vlans: np.ndarray | None = None,
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -145,7 +149,7 @@ class GatewayVM(Station):
         codes = np.full(sim.max_tenants, CODE[mode], np.int8)
         for rd, m in (modes or {}).items():
             codes[rd] = CODE[m]
-        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu)
+        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans)
         self.nat, self.sas = nat, sas
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
@@ -199,8 +203,14 @@ class GatewayVM(Station):
         for lo, hi in self._no_tunnels:
             for v, side in zip(q.views, q.sides, strict=True):
                 self._drop_tunnel_packets(v, side, lo, hi)
+        if self.fns.vlans is not None:  # stateless: view by view
+            for v in q.views[k:]:
+                self.apply_one(v, self.fns.untag, self.counts)
         q.nat[:k] = self._in_order(q.views[:k], self.fns.outbound)
         self._in_order(q.views[k:], self.fns.inbound)
+        if self.fns.vlans is not None:
+            for v in q.views[:k]:
+                self.apply_one(v, self.fns.tag, self.counts)
 
     def service_times(self, views: list[PacketBatch], rows: list[np.ndarray]) -> np.ndarray:
         q = self._q

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
+import numpy as np
+
 from nvbench.fastpath import esp, nvgre
 from nvbench.fastpath.ipv4 import ETH_LEN
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
@@ -230,7 +232,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
-        tunnel_mtu=g.external_mtu,
+        tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd),
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:
@@ -274,6 +276,14 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
     edge = Edge(built, g, sas, routes, internet, entry, from_internet, tap)
     for n in mine:
         _pattern(s, edge, n, far)
+
+
+def _vlans(sim: Simulation, mine: list[VMNetwork], rd: dict[str, int]) -> np.ndarray:
+    """The VLAN of each VM network's external traffic by routing domain (0: untagged)."""
+    out = np.zeros(sim.max_tenants, np.int64)
+    for n in mine:
+        out[rd[n.name]] = n.vlan or 0
+    return out
 
 
 def _tunnel_sas(n: VMNetwork) -> int:

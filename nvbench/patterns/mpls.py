@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nvbench.model.devices import PeRouter
+import numpy as np
+
+from nvbench.model.devices import PeRouter, VlanTagger
 from nvbench.model.element import Element
 from nvbench.model.traffic import Flows, PacketSource, Sizes
 from nvbench.scenario.schema import Traffic, VMNetwork
@@ -19,8 +21,18 @@ if TYPE_CHECKING:
     from nvbench.patterns.edge import Edge
 
 
+def _vlans(edge: Edge, n: VMNetwork) -> np.ndarray | None:
+    """The VM network's VLAN by routing domain, if it has one."""
+    if n.vlan is None:
+        return None
+    out = np.zeros(edge.sim.max_tenants, np.int64)
+    out[edge.rd(n)] = n.vlan
+    return out
+
+
 def far_end(edge: Edge, n: VMNetwork) -> Element:
-    return PeRouter(edge.sim, f"{n.name}.pe{edge.at}")
+    """The PE router, on the VM network's VLAN."""
+    return PeRouter(edge.sim, f"{n.name}.pe{edge.at}", _vlans(edge, n))
 
 
 def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Element:
@@ -29,7 +41,12 @@ def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Eleme
     flows = Flows((int(t.destination),), vm_ips, count=t.flows, mix=tuple(t.protocols.items()))
     src = PacketSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
                        t.process, direction="inbound")  # fmt: skip
-    src.connect(edge.entry)  # the PE router is at the provider's edge: no WAN between
+    vlans = _vlans(edge, n)
+    to: Element = edge.entry  # the PE router is at the provider's edge: no WAN between
+    if vlans is not None:
+        to = VlanTagger(edge.sim, f"{n.name}.pe.vlan{k}", vlans)
+        to.connect(edge.entry)
+    src.connect(to)
     return src
 
 

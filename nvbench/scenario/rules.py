@@ -249,6 +249,9 @@ def _network_pattern(p: str, n: VMNetwork) -> Iterator[Problem]:
         for j, vm in enumerate(n.vms):
             if vm.public is not None:
                 yield f"{p}.vms[{j}].public", f"only {own} VMs have their own; this is {n.pattern}"
+    trunked = table.named(gateway=table.FORWARDING, public_ipv4=table.NONE)
+    if n.vlan is not None and n.pattern not in trunked:
+        yield f"{p}.vlan", f"only {' or '.join(trunked)} VM networks are handed over on a VLAN"
     vms = {vm.name for vm in n.vms}
     for j, m in enumerate(n.static_mappings):
         if m.vm not in vms:

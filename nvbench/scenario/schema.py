@@ -194,6 +194,9 @@ class VMNetwork(Model):
     public_addresses: list[IPv4Address] = []  # the NAT pool
     nat_port_quota: Annotated[int, Field(ge=1)] | None = None  # its mappings at most (RFC 6888)
     static_mappings: list[StaticMapping] = []
+    # The 802.1Q VLAN its forwarding gateway's external traffic is tagged with (MPLS): None
+    # for an access port (untagged frames).
+    vlan: Annotated[int, Field(ge=1, le=4094)] | None = None
     site: Site | None = None  # one remote site, or:
     sites: list[Site] = []  # several, each its own S2S connection
     clients: Clients | None = None

@@ -9,7 +9,8 @@ links), which changed the S2S, remote-access, MPLS and failover figures on purpo
 again by the commit after it (a host takes its pool's least-loaded address); all again by the
 upstream-NAT commit (the patterns table's public_ipv4_shared column, the double_nat
 scenario's private pools, the capture as pcapng); and by the MTU commit (tunnel tenants'
-frames capped at the inner MTU over the 1500-byte external path).
+frames capped at the inner MTU over the 1500-byte external path); and by the VLAN commit
+(MPLS tenants on VLAN 100, mpls.toml two-way).
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ def test_every_pattern_two_way_at_light_load_loses_nothing():
     for n in s.vm_networks:
         rd = next(i for i, x in enumerate(s.vm_networks) if x is n)
         t = next(t for t in r.tenants if t["tenant"] == rd)
-        # Both directions arrived: more than one direction's worth of packets (2 kpps x 0.25 s).
-        assert t["delivered"] > 1.5 * 2000 * 0.25, n.name
+        # Both directions arrived: well over one direction's worth (2 kpps x 0.2 s measured).
+        assert t["delivered"] > 1.5 * 2000 * 0.2, n.name
     # Each far end received the VMs' packets, and the VMs received the far ends'.
     for far in ("contoso-s2s.site0", "fabrikam-mpls.pe", "wingtip-ra.clients", "mtgw01.internet",
                 "fwdgw02.internet"):  # fmt: skip

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scapy.layers.inet import GRE, IP, TCP, UDP
 from scapy.layers.l2 import Dot1Q, Ether
 
-from nvbench.fastpath import hashtable, scan, sketch
+from nvbench.fastpath import hashtable, scan, sketch, vlan
 from nvbench.fastpath.ecmp import choose
 from nvbench.fastpath.gather import copy_back_heads, copy_packets, heads_batch
 from nvbench.fastpath.nat1to1 import StaticNat
@@ -26,6 +26,7 @@ from tests.oracle import nat1to1 as nat1to1_twin
 from tests.oracle import scan as scan_twin
 from tests.oracle import sketch as sketch_twin
 from tests.oracle import tunnels as tunnels_twin
+from tests.oracle import vlan as vlan_twin
 from tests.property.test_nat_span_props import frames
 
 ADDRS = (0x0A000104, 0x0A000105, 0xC0A8000A, 0xC0A8000B, 0x08080808)
@@ -267,3 +268,21 @@ def test_tunnel_routes_equal_twin(routes, packets):
         want = tunnels_twin.choose(f, rd, routes)
         got = int(b.sa[i]) if b.verdict[i] == 0 else Verdict(int(b.verdict[i])).name
         assert got == want, (i, rd, f.hex())
+
+
+@given(st.lists(st.tuples(st.binary(min_size=14, max_size=80), st.integers(0, 3)), min_size=1,
+                max_size=8), st.lists(st.integers(0, 4094), min_size=4, max_size=4))  # fmt: skip
+def test_vlan_push_and_pop_equal_twin_and_scapy(frames, vids):
+    vid_of = np.array(vids, np.int64)
+    b = batch_of([f for f, _ in frames], rd=[t for _, t in frames])
+    vlan.push(b, vid_of, new_counts())
+    for i, (f, t) in enumerate(frames):
+        got = b.frame(i)
+        assert got == vlan_twin.push(f, vids[t])
+        if vids[t]:
+            assert Ether(got)[Dot1Q].vlan == vids[t]  # scapy reads the tag
+    vlan.pop(b, vid_of[::-1].copy(), new_counts())  # other VLANs expected: most are refused
+    for i, (f, t) in enumerate(frames):
+        want = vlan_twin.pop(vlan_twin.push(f, vids[t]), vids[::-1][t])
+        got = b.frame(i) if b.verdict[i] == 0 else Verdict(int(b.verdict[i])).name
+        assert got == want
