@@ -35,6 +35,7 @@ SIZES = 1  # frame sizes
 GAPS = 2  # inter-arrival gaps (packets; flows of a flow source)
 FLOW_CHOICE = 3  # which flow a packet belongs to
 FLOW_LENGTHS = 4  # packets per flow (flow sources)
+JITTER = 5  # a WAN link's extra delays
 STREAMS = 8  # at most
 
 

@@ -112,6 +112,11 @@ class Station(Element):
         not depend on the quantum; the default keeps :meth:`service_ns`'s times."""
         return s
 
+    def spread(self, d: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Departures after a random extra delay (a WAN link's jitter), ``order`` being the
+        arrival order; the default adds none."""
+        return d
+
     lossy = False  # True where :meth:`lose` may lose packets
 
     def lose(self, n: int) -> np.ndarray | None:
@@ -184,6 +189,7 @@ class Station(Element):
             d[order] = self._queue_serve(
                 a[order], s[order], size[order], None if server is None else server[order]
             )
+        d = self.spread(d, order)
         self._write_back(views, rows, a, d)
         self._apply_loss(views, rows, d, order)
         return rows, d, order

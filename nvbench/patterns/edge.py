@@ -96,7 +96,7 @@ def wan_link(built: Built, g: GatewayConfig, name: str, wan: Wan, to: Element) -
     rtt = built.wan_rtt_ns
     rtt[g.name] = max(rtt.get(g.name, 0), 2 * delay)
     link = Link(built.sim, name, wan.gbps * GBPS, delay_ns=delay, buffer_bytes=WAN_BUFFER_BYTES,
-                loss=wan.loss)  # fmt: skip
+                loss=wan.loss, jitter_ns=wan.jitter_ms * 1e6)  # fmt: skip
     link.connect(to)
     return link
 

@@ -61,11 +61,15 @@ class GatewayHost(Host):
 
 class Wan(Model):
     """The Internet path between the gateway's edge and a far end (a site, a client
-    population, the Internet hosts), each direction alike. Defaults (assumed, stated in
-    docs/patterns.md and in ``compare``'s output): 1 Gbit/s, 1 ms one way, no loss."""
+    population, the Internet hosts), each direction alike: bandwidth, one-way delay, jitter
+    (an extra delay of this mean, exponential, redrawn every 10 ms and smooth between,
+    never letting a packet overtake the one before) and loss. Defaults (assumed, stated in
+    docs/patterns.md and under ``compare``'s table): 1 Gbit/s, 1 ms one way, no jitter, no
+    loss."""
 
     gbps: Positive = 1.0
     delay_ms: Annotated[float, Field(ge=0, le=10_000)] = 1.0
+    jitter_ms: Annotated[float, Field(ge=0, le=10_000)] = 0.0  # mean extra delay, in order
     loss: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
