@@ -65,6 +65,14 @@ class PolicyTable:
     def nbytes(self) -> int:
         return self.index.nbytes + self.pa.nbytes + self.mac.nbytes + self.vsid.nbytes
 
+    def copy(self) -> PolicyTable:
+        """An independent copy (a later version of the policy starts from it)."""
+        out = PolicyTable(self.pa.shape[0])
+        out.index.keys[:], out.index.slots[:] = self.index.keys, self.index.slots
+        out.index.count[:] = self.index.count
+        out.pa[:], out.mac[:], out.vsid[:] = self.pa, self.mac, self.vsid
+        return out
+
     def add(self, domain, ca, pa, mac, vsid) -> None:
         """Add or replace records; each argument an int or an array of equal length.
 

@@ -14,10 +14,11 @@ import numpy as np
 
 from nvbench.fastpath import nvgre
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
-from nvbench.fastpath.verdict import new_counts
+from nvbench.fastpath.verdict import MOVED, new_counts
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.link import Link
+from nvbench.model.policy import PolicyBook
 from nvbench.model.station import PINNED, Station
 from nvbench.packet.batch import PacketBatch
 
@@ -68,16 +69,15 @@ class VSwitch(Station):
         name: str,
         spec: HostSpec,
         egress: bool,
-        policy: PolicyTable,
+        policy: PolicyTable | PolicyBook,
         vsids: VsidTable,
         costs: Profile,
     ) -> None:
         super().__init__(
             sim, name, servers=spec.vswitch_cores, cap_pkts=spec.queue_pkts, dispatch=PINNED
         )
-        self.spec, self.egress, self.policy, self.vsids, self.costs = (
-            spec, egress, policy, vsids, costs
-        )  # fmt: skip
+        self.book = policy if isinstance(policy, PolicyBook) else PolicyBook(policy)
+        self.spec, self.egress, self.vsids, self.costs = spec, egress, vsids, costs
         self.tunnel = nvgre.Tunnel(spec.pa, mtu=spec.provider_mtu)
         self.counts = new_counts()
         self._ident = np.zeros(1, np.int64)
@@ -91,7 +91,20 @@ class VSwitch(Station):
             self.apply(views, self._decap, self.counts)
 
     def _encap(self, v: PacketBatch, counts: np.ndarray) -> None:
-        nvgre.encapsulate(v, self.policy, self.tunnel, counts, self._ident)
+        book = self.book
+        if not book.changes:
+            nvgre.encapsulate(v, book.table, self.tunnel, counts, self._ident)
+            return
+        # Each packet with the policy in force at its own time: the packets of the other
+        # versions are set aside (a verdict the kernel skips) while one version runs.
+        live = v.verdict[: v.n] == 0
+        t = v.time[: v.n]
+        ends = [*book.starts[1:], np.iinfo(np.int64).max]
+        for start, end, table in zip(book.starts, ends, book.tables, strict=True):
+            aside = np.flatnonzero(live & ((t < start) | (t >= end)))
+            v.verdict[aside] = MOVED
+            nvgre.encapsulate(v, table, self.tunnel, counts, self._ident)
+            v.verdict[aside] = 0
 
     def _decap(self, v: PacketBatch, counts: np.ndarray) -> None:
         nvgre.decapsulate(v, self.vsids, counts)
@@ -115,7 +128,7 @@ class HyperVHost:
         sim: Simulation,
         name: str,
         spec: HostSpec,
-        policy: PolicyTable,
+        policy: PolicyTable | PolicyBook,
         vsids: VsidTable,
         costs: Profile,
     ) -> None:

@@ -37,6 +37,7 @@ from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
 from nvbench.model.host import HostSpec, HyperVHost
 from nvbench.model.link import Link
+from nvbench.model.policy import PolicyBook
 from nvbench.model.simulation import Simulation
 from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
@@ -72,7 +73,7 @@ class Built:
     far_ends: dict[str, Element] = field(default_factory=dict)  # by VM network
     one_to_one: dict[str, StaticNat] = field(default_factory=dict)  # public IP per VM
     taps: list[Tap] = field(default_factory=list)
-    policy: PolicyTable | None = None
+    policy: PolicyBook | None = None  # the HNV policy, with the changes takeovers schedule
     downlinks: dict[str, Element] = field(default_factory=dict)  # by gateway
     selectors: dict[str, Selector] = field(default_factory=dict)  # by active gateway
     vpn_sources: dict[str, list[VpnSource]] = field(default_factory=dict)  # by gateway
@@ -114,7 +115,8 @@ def build(s: Scenario, sim: Simulation, profile: Profile, taps: TapSpec | None =
     host's NIC) and the external side (the gateways' uplinks and downlinks).
     """
     rd = {n.name: i for i, n in enumerate(s.vm_networks)}
-    policy, vsids = _policy(s, rd)
+    table_, vsids = _policy(s, rd)
+    policy = PolicyBook(table_)
     hosts = {h.name: HyperVHost(sim, h.name, _spec(h), policy, vsids, profile) for h in s.hosts}
     gw_hosts = {
         h.name: HyperVHost(sim, h.name, _spec(h), policy, vsids, profile) for h in s.gateway_hosts

@@ -91,6 +91,13 @@ def fail_node(s: Scenario, built: Built, g: Gateway, at_ns: int, for_ns: int) ->
     detect = detection_ns(cluster, at_ns)
     gw.fail(at_ns, for_ns, GATEWAY_FAILOVER)
     if at_ns + for_ns > detect:  # back in time, and the cluster never noticed
+        # The VM networks' gateway records point to the partner's host from the takeover
+        # on, for every packet encapsulated from then (a version of the HNV policy).
+        pa = next(int(h.pa) for h in s.gateway_hosts if h.name == other.host)
+        assert built.policy is not None
+        for n in (n for n in s.vm_networks if n.gateway == g.name):
+            built.policy.schedule(detect, built.rd[n.name], 0, pa, 0x00155D0FFFFF,
+                                  n.gateway_subnet.vsid)  # fmt: skip
         built.sim.env.process(_takeover(s, built, g, other, at_ns, detect))
 
 
@@ -98,10 +105,6 @@ def _takeover(s: Scenario, built: Built, g: Gateway, other: Gateway, failed_at: 
               at: int) -> Generator[simpy.Event, None, None]:  # fmt: skip
     sim = built.sim
     yield sim.env.timeout(max(0, at - sim.env.now))
-    pa = next(int(h.pa) for h in s.gateway_hosts if h.name == other.host)
-    assert built.policy is not None
-    for n in (n for n in s.vm_networks if n.gateway == g.name):
-        built.policy.add(built.rd[n.name], 0, pa, 0x00155D0FFFFF, n.gateway_subnet.vsid)
     built.selectors[g.name].switch(at, built.downlinks[other.name])
     new_sas = built.gateways[other.name].sas
     assert new_sas is not None
