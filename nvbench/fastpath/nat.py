@@ -25,6 +25,8 @@ Behaviour, with the requirement each line meets:
   traffic (RFC 4787 REQ-6). A freed port is not reused for the hold-down time
   (RFC 6888 REQ-8), which the per-address FIFO port rings give for free.
 - Checksums updated incrementally (RFC 1624), see :mod:`nvbench.fastpath.l4`.
+- ICMP errors from the Internet about a packet the NAT sent out are translated back, the
+  quoted packet too (RFC 5508 REQ-3, REQ-4; :mod:`nvbench.fastpath.nat_icmp`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
 from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, parse, rewrite
+from nvbench.fastpath.nat_icmp import error_inbound
 from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-exported)
     ACTIVE,
     ADDR_KEYS,
@@ -233,6 +236,10 @@ def _inbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg):
             src = rd32(pkt, l3 + SRC)
             dst = rd32(pkt, l3 + DST)
             v, t = deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now)
+            if v == V.OK:
+                rd[i] = t
+        elif v == V.NAT_UNSUPPORTED:  # an ICMP error about a packet the NAT sent out?
+            v, t = error_inbound(st, cfg, pkt, offset[i], length[i], now)
             if v == V.OK:
                 rd[i] = t
         counts[v] += 1

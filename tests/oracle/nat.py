@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from nvbench.fastpath.nat_table import NatConfig
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.packet.layouts import ICMP_ECHO, IPV4, TCP, UDP
-from tests.oracle.checksum import checksum, pseudo_header
+from tests.oracle.checksum import checksum, pseudo_header, update16
 from tests.oracle.frames import check_ipv4, l3_start
 
 NS = 1_000_000_000
@@ -208,9 +208,64 @@ class NatModel:
         """(verdict, frame, tenant) for one packet arriving from outside."""
         now = self.tick(now)
         v, p = parse(frame)
+        if v == V.NAT_UNSUPPORTED:
+            return self.icmp_error(frame, now)
         if v != V.OK:
             return v, frame, -1
         return self.deliver(frame, p, now)
+
+    def icmp_error(self, frame: bytes, now: int):
+        """RFC 5508: an ICMP error about a packet the NAT sent out, translated back (the
+        quoted packet too); NAT_UNSUPPORTED if it is none."""
+        v, l3 = l3_start(frame)
+        v, ihl, total, proto = check_ipv4(frame, l3)
+        l4, end = l3 + ihl, l3 + total
+        if proto != 1 or end - l4 < 8:
+            return V.NAT_UNSUPPORTED, frame, -1
+        if frame[l4] not in (3, 11, 12):
+            return V.NAT_UNSUPPORTED, frame, -1
+        e3 = l4 + 8
+        if end - e3 < 20 or frame[e3] >> 4 != 4:
+            return V.BAD_L4, frame, -1
+        eihl = (frame[e3] & 0xF) * 4
+        e4 = e3 + eihl
+        if eihl < 20 or end - e4 < 8:
+            return V.BAD_L4, frame, -1
+        eproto = frame[e3 + 9]
+        if eproto == 1 and frame[e4] not in (0, 8) or eproto not in (1, 6, 17):
+            return V.NAT_UNSUPPORTED, frame, -1
+        pc = {17: 0, 6: 1, 1: 2}[eproto]
+        at = e4 + 4 if pc == 2 else e4
+        (public,) = struct.unpack_from("!I", frame, e3 + 12)
+        (port,) = struct.unpack_from("!H", frame, at)
+        if struct.unpack_from("!I", frame, l3 + 16)[0] != public:
+            return V.NAT_NO_SESSION, frame, -1
+        s = self.outside.get((pc, public, port))
+        if s is None:
+            return V.NAT_NO_SESSION, frame, -1
+        if self.is_expired(s, now):
+            self.release(s, now)
+            self.expired_count += 1
+            return V.NAT_NO_SESSION, frame, -1
+        m = self.slots[s]
+        b = bytearray(frame)
+        struct.pack_into("!I", b, l3 + 16, m.in_addr)
+        _reseal_ip(b, l3)
+        struct.pack_into("!I", b, e3 + 12, m.in_addr)
+        _reseal_ip(b, e3)
+        struct.pack_into("!H", b, at, m.in_port)
+        # The quoted transport checksum, where quoted: RFC 1624 over the changed words.
+        words = [(public >> 16, m.in_addr >> 16), (public & 0xFFFF, m.in_addr & 0xFFFF),
+                 (port, m.in_port)]  # fmt: skip
+        if pc == 0 and struct.unpack_from("!H", b, e4 + 6)[0] != 0:
+            _patch(b, e4 + 6, words, udp=True)
+        elif pc == 1 and end - e4 >= 18:
+            _patch(b, e4 + 16, words, udp=False)
+        elif pc == 2:
+            _patch(b, e4 + 2, words[2:], udp=False)
+        struct.pack_into("!H", b, l4 + 2, 0)
+        struct.pack_into("!H", b, l4 + 2, checksum(bytes(b[l4:end])))
+        return V.OK, bytes(b), m.tenant
 
     def deliver(self, frame: bytes, p, now: int):
         s = self.outside.get((p.pc, p.dst, p.dport))
@@ -233,6 +288,20 @@ class NatModel:
             (m.tenant, PROTOS[m.pc], m.in_addr, m.in_port, m.pub, m.pport)
             for m in self.slots.values()
         }
+
+
+def _reseal_ip(b: bytearray, l3: int) -> None:
+    """The IPv4 header checksum at ``l3``, computed anew."""
+    ihl = (b[l3] & 0xF) * 4
+    struct.pack_into("!H", b, l3 + 10, 0)
+    struct.pack_into("!H", b, l3 + 10, checksum(bytes(b[l3 : l3 + ihl])))
+
+
+def _patch(b: bytearray, at: int, words: list[tuple[int, int]], udp: bool) -> None:
+    hc = struct.unpack_from("!H", b, at)[0]
+    for old, new in words:
+        hc = update16(hc, old, new)
+    struct.pack_into("!H", b, at, 0xFFFF if udp and hc == 0 else hc)
 
 
 @dataclass

@@ -5,13 +5,18 @@ addresses; quotas, state limits and timers are all in play.
 """
 
 from collections import Counter
+from ipaddress import IPv4Address
 
 from hypothesis import event, given
 from hypothesis import strategies as st
+from scapy.layers.inet import ICMP, IP
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
 
 from nvbench.fastpath.nat_table import NatConfig, NatTable
 from nvbench.fastpath.verdict import Verdict, new_counts
 from tests.helpers import assert_checksums_valid, batch_of
+from tests.oracle.checksum import checksum as checksum_of
 from tests.oracle.frames import build_frame, echo_reply
 from tests.oracle.nat import NatModel
 
@@ -37,9 +42,19 @@ IN = st.tuples(
     st.sampled_from([0x12, 0x10, 0x11, 0x04]),
     st.sampled_from([False] * 4 + [True]),
 )
+# An ICMP error from a router about a packet sent out (RFC 5508): its type (5, a redirect,
+# is no error the NAT translates), how much of the packet it quotes after the IP header,
+# and whether it is addressed to the packet's public source.
+ERR = st.tuples(
+    st.just("err"),
+    st.integers(0, 30),
+    st.sampled_from([3, 11, 12, 5]),
+    st.sampled_from([0, 4, 8, 20, 40]),
+    st.sampled_from([False] * 4 + [True]),
+)
 WAIT = st.tuples(st.just("wait"), st.sampled_from([1, 59, 61, 119, 121, 241, 301, 7441]))
 EXPIRE = st.tuples(st.just("expire"))
-EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, WAIT, EXPIRE), min_size=5, max_size=40)
+EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, ERR, WAIT, EXPIRE), min_size=5, max_size=40)
 
 
 @st.composite
@@ -105,6 +120,27 @@ def check_invariants(nat, setup):
         assert pub in setup["pools"][t]
 
 
+def icmp_error(sent: bytes, kind: int, quote: int, to: int) -> bytes:
+    """A router's ICMP error to ``to`` quoting the IP header and ``quote`` more bytes of
+    ``sent`` (an Ethernet frame the NAT sent out), built by scapy."""
+    ip_end = 14 + (sent[14] & 0xF) * 4
+    quoted = sent[14 : ip_end + quote]
+    err = IP(src="192.0.2.254", dst=str(IPv4Address(to))) / ICMP(type=kind, code=1)
+    return bytes(Ether() / err / Raw(quoted))
+
+
+def check_translated_error(back: bytes, sent: bytes) -> None:
+    """scapy's view: valid outer checksums, the quoted header's checksum valid and its
+    source the inside host's (the one the outer destination is now)."""
+    assert_checksums_valid(back)
+    outer = Ether(back)[IP]
+    q = bytes(outer[ICMP].payload)
+    ihl = (q[0] & 0xF) * 4
+    assert q[12:16] == bytes(outer)[16:20]  # the quoted source is the new destination
+    assert checksum_of(q[:ihl]) == 0  # the quoted IP header checksums to zero
+    assert q[16:20] == sent[30:34]  # the remote it went to is kept
+
+
 @given(setups(), EVENTS)
 def test_nat_matches_twin(setup, events):
     nat, model = build(setup)
@@ -134,6 +170,15 @@ def test_nat_matches_twin(setup, events):
             else:
                 frame = build_frame(3, 4, remote, pub, proto, 53, port, 80, flags, 7)
             run_one(nat, model, frame, -1, now, inbound=True)
+        elif ev[0] == "err" and sent:
+            _, k, kind, quote, elsewhere = ev
+            o = sent[k % len(sent)]
+            to = int.from_bytes(o[26:30], "big") ^ (1 if elsewhere else 0)
+            frame = icmp_error(o, kind, quote, to)
+            v, back = run_one(nat, model, frame, -1, now, inbound=True)
+            event(f"ICMP error {kind}: {Verdict(v).name}")
+            if v == 0:
+                check_translated_error(back, o)
         elif ev[0] == "wait":
             now += ev[1] * S
         elif ev[0] == "expire":

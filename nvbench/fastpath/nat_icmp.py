@@ -1,0 +1,107 @@
+"""ICMP error messages through the NAT, inbound (RFC 5508 REQ-3, REQ-4).
+
+A router on the Internet that cannot deliver a packet the NAT sent out (Destination
+Unreachable, e.g. "fragmentation needed"; Time Exceeded; Parameter Problem) sends an ICMP
+error to the packet's source, the NAT's public address, quoting the packet's IP header and
+at least 8 bytes after it. The NAT finds the mapping by the quoted packet's source
+(address, port) and translates both the error's destination and the quoted source back to
+the inside host's, with every checksum kept valid: the outer IP header's, the quoted IP
+header's, the quoted transport checksum where its bytes are quoted (RFC 1624 updates), and
+the ICMP checksum over the whole message. An error never refreshes a mapping's timer, and
+is not filtered (it comes from a router, not from the remote the mapping talks to).
+"""
+
+from __future__ import annotations
+
+from nvbench.config import kernel
+from nvbench.fastpath import hashtable
+from nvbench.fastpath import verdict as V
+from nvbench.fastpath.ipv4 import CSUM, DST, check_ipv4, l3_start
+from nvbench.fastpath.l4 import PC_ICMP, PC_TCP, PC_UDP
+from nvbench.fastpath.nat_sessions import (
+    IN_KEY,
+    OUT_KEY,
+    OUT_SLOTS,
+    ST_EXPIRED,
+    STATS,
+    expired,
+    free_session,
+    outside_key,
+)
+from nvbench.packet.checksum import checksum, patch16, patch16_udp, patch32, patch32_udp
+from nvbench.packet.layouts import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
+from nvbench.packet.wire import rd8, rd16, rd32, wr16, wr32
+
+UNREACHABLE, TIME_EXCEEDED, PARAMETER_PROBLEM = 3, 11, 12
+ICMP_HEADER = 8  # type, code, checksum, 4 bytes (unused, or the next-hop MTU)
+
+
+@kernel
+def quoted(pkt, l4, end):
+    """(verdict, pcode, offset of the quoted IP header, offset of the quoted port) of an
+    ICMP error at ``l4``; BAD_L4 if the quote is short, NAT_UNSUPPORTED if it is not an error
+    or quotes a protocol the NAT does not translate."""
+    t = rd8(pkt, l4)
+    if t != UNREACHABLE and t != TIME_EXCEEDED and t != PARAMETER_PROBLEM:
+        return V.NAT_UNSUPPORTED, 0, 0, 0
+    e3 = l4 + ICMP_HEADER
+    if end - e3 < 20 or rd8(pkt, e3) >> 4 != 4:
+        return V.BAD_L4, 0, 0, 0
+    e4 = e3 + (rd8(pkt, e3) & 0xF) * 4
+    if (rd8(pkt, e3) & 0xF) < 5 or end - e4 < 8:
+        return V.BAD_L4, 0, 0, 0
+    proto = rd8(pkt, e3 + 9)
+    if proto == IPPROTO_UDP:
+        return V.OK, PC_UDP, e3, e4
+    if proto == IPPROTO_TCP:
+        return V.OK, PC_TCP, e3, e4
+    if proto == IPPROTO_ICMP and (rd8(pkt, e4) == 0 or rd8(pkt, e4) == 8):
+        return V.OK, PC_ICMP, e3, e4 + 4  # an echo's identifier is its "port"
+    return V.NAT_UNSUPPORTED, 0, 0, 0
+
+
+@kernel
+def error_inbound(st, cfg, pkt, o, n, now):
+    """(verdict, tenant) of an inbound frame that may be an ICMP error; NAT_UNSUPPORTED
+    (unchanged) if it is none."""
+    v, l3 = l3_start(pkt, o, n)
+    if v != V.OK:
+        return v, -1
+    v, ihl, total, proto = check_ipv4(pkt, l3, o + n - l3)
+    if v != V.OK:
+        return v, -1
+    l4, end = l3 + ihl, l3 + total
+    if proto != IPPROTO_ICMP or end - l4 < ICMP_HEADER:
+        return V.NAT_UNSUPPORTED, -1
+    v, pc, e3, at = quoted(pkt, l4, end)
+    if v != V.OK:
+        return v, -1
+    public, port = rd32(pkt, e3 + 12), rd16(pkt, at)
+    if rd32(pkt, l3 + DST) != public:  # an error goes to the quoted packet's sender
+        return V.NAT_NO_SESSION, -1
+    s = hashtable.find(st[OUT_SLOTS], st[OUT_KEY], outside_key(pc, public, port))
+    if s < 0:
+        return V.NAT_NO_SESSION, -1
+    if expired(st, cfg, s, now):
+        free_session(st, cfg, s, now)
+        st[STATS][ST_EXPIRED] += 1
+        return V.NAT_NO_SESSION, -1
+    ik = st[IN_KEY][s]
+    inside, inside_port = (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF
+    wr32(pkt, l3 + DST, inside)
+    patch32(pkt, l3 + CSUM, public, inside)
+    wr32(pkt, e3 + 12, inside)  # the quoted source, and its header's checksum
+    patch32(pkt, e3 + CSUM, public, inside)
+    wr16(pkt, at, inside_port)
+    e4 = e3 + (rd8(pkt, e3) & 0xF) * 4
+    if pc == PC_UDP:  # its checksum is in the 8 quoted bytes
+        patch32_udp(pkt, e4 + 6, public, inside)
+        patch16_udp(pkt, e4 + 6, port, inside_port)
+    elif pc == PC_TCP and end - e4 >= 18:  # quoted as far as its checksum
+        patch32(pkt, e4 + 16, public, inside)
+        patch16(pkt, e4 + 16, port, inside_port)
+    elif pc == PC_ICMP:
+        patch16(pkt, e4 + 2, port, inside_port)
+    wr16(pkt, l4 + 2, 0)
+    wr16(pkt, l4 + 2, checksum(pkt, l4, end - l4, 0))
+    return V.OK, ik >> 50
