@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
+import pytest
 
 from nvbench.cli import main
 from nvbench.scenario.loader import loads
 from tests.helpers import SHIPPED
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_compare_shows_placements_side_by_side(tmp_path, capsys):
     text = (SHIPPED / "default.toml").read_text() + (
         '\n[[placements]]\nname = "one"\ntenants_per_gateway = 3\n'

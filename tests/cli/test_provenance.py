@@ -8,6 +8,7 @@ import subprocess
 
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+import pytest
 
 from nvbench.cli import main
 from nvbench.records import schema
@@ -21,6 +22,7 @@ def _meta(path) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in (pq.read_schema(path).metadata or {}).items()}
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_run_plan_and_sweep_files_carry_the_same_provenance(tmp_path, capsys):
     run, plan, sweep = tmp_path / "run", tmp_path / "plan", tmp_path / "sweep"
     assert main(["compare", "--duration", "0.05", "--seed", "3", "--out", str(run)]) == 0

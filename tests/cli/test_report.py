@@ -14,6 +14,10 @@ from nvbench.cli import default_scenario, main
 from nvbench.report import figures
 from nvbench.report.sources import read
 
+# Scenario runs: minutes with the kernels as plain Python (CI's NUMBA_DISABLE_JIT pass
+# skips slow cases; the compiled pass runs them).
+pytestmark = pytest.mark.slow
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

@@ -36,12 +36,10 @@ def _poisson_ok(got: int, expected: float) -> bool:
     return abs(got - expected) <= max(5 * math.sqrt(expected), 0.02 * expected)
 
 
-# The 200-tenant scenario takes a while when the kernels run as Python (NUMBA_DISABLE_JIT).
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(p, marks=pytest.mark.slow) if p.stem == "hosting" else p for p in FILES],
-    ids=[p.stem for p in FILES],
-)
+# Each takes 20 s and more when the kernels run as Python (NUMBA_DISABLE_JIT): the compiled
+# pass runs them all.
+@pytest.mark.slow
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_shipped_scenario(path):
     s = load(path)
     sr = run.run(s, duration_s=DURATION.get(path.stem, 0.3))

@@ -44,6 +44,7 @@ def test_only_the_simulation_spawns_seeds():
     assert spawners == {"model/simulation.py", "model/element.py", "sweep.py"}
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_every_command_builds_the_same_simulation():
     s = load(DEFAULT)
     a, _, da = run.simulation(s, seed=9, duration_s=0.2)
@@ -52,6 +53,7 @@ def test_every_command_builds_the_same_simulation():
     assert a.spawn_keys == b.result.spawn_keys
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_pcap_takes_a_seed(tmp_path, capsys):
     paths = [tmp_path / f"{k}.pcap" for k in range(3)]
     for path, seed in zip(paths, ("5", "5", "6"), strict=True):

@@ -13,6 +13,10 @@ from nvbench.patterns import addresses
 from nvbench.scenario.loader import ScenarioError, load, loads
 from tests.helpers import SHIPPED, assert_checksums_valid
 
+# Scenario runs: minutes with the kernels as plain Python (CI's NUMBA_DISABLE_JIT pass
+# skips slow cases; the compiled pass runs them).
+pytestmark = pytest.mark.slow
+
 UPSTREAM = "198.51.100.200"
 
 

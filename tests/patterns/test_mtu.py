@@ -50,11 +50,13 @@ def _run(text: str):
     return run.run(loads(text), duration_s=0.2).result
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_guests_that_follow_the_tunnel_mtu_lose_nothing_to_it():
     r = _run(S2S.replace(BIG, BIG_NEW))
     assert not [d for d in r.drops if d["verdict"] == V.TOO_BIG.name]
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_a_packet_too_big_for_the_external_mtu_is_dropped_and_counted():
     """Guests that keep 1500 (no MTU reduction) on a jumbo provider network: ESP makes their
     1500-byte packets too big for the 1500-byte external path, at the gateway and at the

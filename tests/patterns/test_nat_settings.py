@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from nvbench import run
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.scenario.loader import loads
@@ -32,6 +34,7 @@ def test_the_table_holds_131072_mappings_per_public_address_by_default():
         assert gw.nat.capacity == 131_072 * len(mine)
 
 
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_size_quota_filtering_and_timers_come_from_the_scenario():
     text = _with_gateway_nat(NAT_POOL, 'mappings = 5000, filtering = "address-dependent", '
                              "udp_timeout = 30, port_hold_down = 0")  # fmt: skip

@@ -18,6 +18,10 @@ from nvbench.records import schema
 from nvbench.records.dataset import Dataset
 from tests.sweep.files import SWEEP, B, _file, _rows, _runs
 
+# Scenario runs: minutes with the kernels as plain Python (CI's NUMBA_DISABLE_JIT pass
+# skips slow cases; the compiled pass runs them).
+pytestmark = pytest.mark.slow
+
 
 def test_random_samples_are_drawn_from_the_sweep_seed(tmp_path):
     random = '[[random]]\npath = "gateways[0].queue_packets"\nlow = 100\nhigh = 10000\n'

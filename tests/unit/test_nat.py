@@ -408,6 +408,7 @@ def test_a_pool_is_used_evenly_and_a_host_keeps_its_address():
         assert used == per_address
 
 
+@pytest.mark.slow  # 640,000 packets: a minute and a half as plain Python
 def test_four_addresses_carry_four_times_the_sessions_of_one():
     """8 hosts x 40,000 flows: one address runs out at 64,512 ports; four take 4 x 64,512."""
     created = {}
