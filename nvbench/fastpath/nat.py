@@ -74,6 +74,7 @@ from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-expor
     expired,
     free_session,
     inside_key,
+    live_session,
     outside_key,
     release,
     tcp_next,
@@ -121,12 +122,8 @@ def tick(clock, t):
 @kernel
 def deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now):
     """Translate a packet addressed to (dst, dport) back inside; (verdict, tenant)."""
-    s = hashtable.find(st[OUT_SLOTS], st[OUT_KEY], outside_key(pc, dst, dport))
+    s = live_session(st, cfg, pc, dst, dport, now)
     if s < 0:
-        return V.NAT_NO_SESSION, -1
-    if expired(st, cfg, s, now):
-        free_session(st, cfg, s, now)
-        st[STATS][ST_EXPIRED] += 1
         return V.NAT_NO_SESSION, -1
     b = np.int64(st[STATE][s])
     if cfg[CFG_ADF] and not (b & STATIC) and not permitted(st[REMOTE], s, src):

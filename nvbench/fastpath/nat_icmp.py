@@ -14,20 +14,10 @@ is not filtered (it comes from a router, not from the remote the mapping talks t
 from __future__ import annotations
 
 from nvbench.config import kernel
-from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import CSUM, DST, check_ipv4, l3_start
 from nvbench.fastpath.l4 import PC_ICMP, PC_TCP, PC_UDP
-from nvbench.fastpath.nat_sessions import (
-    IN_KEY,
-    OUT_KEY,
-    OUT_SLOTS,
-    ST_EXPIRED,
-    STATS,
-    expired,
-    free_session,
-    outside_key,
-)
+from nvbench.fastpath.nat_sessions import IN_KEY, live_session
 from nvbench.packet.checksum import checksum, patch16, patch16_udp, patch32, patch32_udp
 from nvbench.packet.layouts import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
 from nvbench.packet.wire import rd8, rd16, rd32, wr16, wr32
@@ -79,12 +69,8 @@ def error_inbound(st, cfg, pkt, o, n, now):
     public, port = rd32(pkt, e3 + 12), rd16(pkt, at)
     if rd32(pkt, l3 + DST) != public:  # an error goes to the quoted packet's sender
         return V.NAT_NO_SESSION, -1
-    s = hashtable.find(st[OUT_SLOTS], st[OUT_KEY], outside_key(pc, public, port))
+    s = live_session(st, cfg, pc, public, port, now)
     if s < 0:
-        return V.NAT_NO_SESSION, -1
-    if expired(st, cfg, s, now):
-        free_session(st, cfg, s, now)
-        st[STATS][ST_EXPIRED] += 1
         return V.NAT_NO_SESSION, -1
     ik = st[IN_KEY][s]
     inside, inside_port = (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF

@@ -218,3 +218,15 @@ def unpair(st, t, addr):
         st[PAIR_KEY][p] = -1
         st[PAIR_REFS][p] = st[PAIR_HEAD][0]
         st[PAIR_HEAD][0] = p
+
+
+@kernel
+def live_session(st, cfg, pc, addr, port, now):
+    """The mapping whose public side is (pc, addr, port), or -1 if none or it has just run
+    out (then freed, and counted as expired)."""
+    s = hashtable.find(st[OUT_SLOTS], st[OUT_KEY], outside_key(pc, addr, port))
+    if s >= 0 and expired(st, cfg, s, now):
+        free_session(st, cfg, s, now)
+        st[STATS][ST_EXPIRED] += 1
+        return -1
+    return s

@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
 
 
+def _checked(sink: Sink, views: list[PacketBatch], fn) -> None:
+    """``fn(view)`` on each view, the packets it drops booked as ``sink``'s drops."""
+    for v in views:
+        before = v.verdict[: v.n] == 0
+        fn(v)
+        gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
+        if gone.shape[0]:
+            sink.dropped(v, gone)
+
+
 class VpnPeer(Sink):
     """A remote site's VPN device, or a remote-access client population: decrypts the
     tunnels (their SAs) and takes the packets.
@@ -40,12 +50,7 @@ class VpnPeer(Sink):
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
         views = merged_frames(self.sim, views)
-        for v in views:
-            before = v.verdict[: v.n] == 0
-            esp.decapsulate(v, self.sas, self.counts)
-            gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
-            if gone.shape[0]:
-                self.dropped(v, gone)
+        _checked(self, views, lambda v: esp.decapsulate(v, self.sas, self.counts))
         super().process(views, t0, t1)
 
 
@@ -60,13 +65,9 @@ class PeRouter(Sink):
         self.counts = new_counts()
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
-        if self.vlans is not None:
-            for v in views:
-                before = v.verdict[: v.n] == 0
-                vlan.pop(v, self.vlans, self.counts)
-                gone = np.flatnonzero(before & (v.verdict[: v.n] != 0))
-                if gone.shape[0]:
-                    self.dropped(v, gone)
+        vlans = self.vlans
+        if vlans is not None:
+            _checked(self, views, lambda v: vlan.pop(v, vlans, self.counts))
         super().process(views, t0, t1)
 
 

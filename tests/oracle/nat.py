@@ -240,12 +240,8 @@ class NatModel:
         (port,) = struct.unpack_from("!H", frame, at)
         if struct.unpack_from("!I", frame, l3 + 16)[0] != public:
             return V.NAT_NO_SESSION, frame, -1
-        s = self.outside.get((pc, public, port))
+        s = self.live_outside(pc, public, port, now)
         if s is None:
-            return V.NAT_NO_SESSION, frame, -1
-        if self.is_expired(s, now):
-            self.release(s, now)
-            self.expired_count += 1
             return V.NAT_NO_SESSION, frame, -1
         m = self.slots[s]
         b = bytearray(frame)
@@ -267,13 +263,18 @@ class NatModel:
         struct.pack_into("!H", b, l4 + 2, checksum(bytes(b[l4:end])))
         return V.OK, bytes(b), m.tenant
 
-    def deliver(self, frame: bytes, p, now: int):
-        s = self.outside.get((p.pc, p.dst, p.dport))
-        if s is None:
-            return V.NAT_NO_SESSION, frame, -1
-        if self.is_expired(s, now):
+    def live_outside(self, pc: int, addr: int, port: int, now: int) -> int | None:
+        """The mapping of public (pc, addr, port), unless none or it has run out (freed)."""
+        s = self.outside.get((pc, addr, port))
+        if s is not None and self.is_expired(s, now):
             self.release(s, now)
             self.expired_count += 1
+            return None
+        return s
+
+    def deliver(self, frame: bytes, p, now: int):
+        s = self.live_outside(p.pc, p.dst, p.dport, now)
+        if s is None:
             return V.NAT_NO_SESSION, frame, -1
         m = self.slots[s]
         if self.adf and not m.static and p.src not in m.remotes:
