@@ -14,8 +14,8 @@ Behaviour, with the requirement each line meets:
   takes the pool's least-loaded address (fewest ports in use; the first on a tie), so a
   pool's addresses are used evenly. The pairing ends with the host's last mapping.
   Static (published) mappings stand apart from the pairing.
-- Filtering endpoint-independent or address-dependent, configurable (RFC 4787 REQ-8);
-  static (published) mappings accept any remote.
+- Filtering endpoint-independent or address-dependent, configurable per tenant (RFC 4787
+  REQ-8); static (published) mappings accept any remote.
 - Hairpinning, the hairpinned source being the external address and port (REQ-9, 9a).
 - A port quota per tenant and a state limit; when either or the pool is exhausted the
   packet is dropped with its own verdict and no live mapping is evicted (RFC 6888
@@ -68,6 +68,7 @@ from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-expor
     STATE,
     STATIC,
     STATS,
+    T_ADF,
     T_POOL_LEN,
     TCP_EST,
     create_session,
@@ -126,12 +127,13 @@ def deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now):
     if s < 0:
         return V.NAT_NO_SESSION, -1
     b = np.int64(st[STATE][s])
-    if cfg[CFG_ADF] and not (b & STATIC) and not permitted(st[REMOTE], s, src):
+    ik = st[IN_KEY][s]
+    filters = cfg[CFG_ADF] and st[T_ADF][ik >> 50]  # the tenant's filtering
+    if filters and not (b & STATIC) and not permitted(st[REMOTE], s, src):
         return V.NAT_FILTERED, -1
     if pc == PC_TCP:
         st[STATE][s] = tcp_next(b, flags, False)
     st[LAST][s] = now
-    ik = st[IN_KEY][s]
     rewrite(pkt, l3, l4, pc, DST, 2, (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF)
     return V.OK, ik >> 50
 

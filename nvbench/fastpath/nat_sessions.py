@@ -52,7 +52,8 @@ PAIR_SLOTS = 22
 PAIR_AIDX = 23  # the host's pool address
 PAIR_REFS = 24  # its dynamic mappings; for a free entry, the next free entry
 PAIR_HEAD = 25  # first free entry, -1 when full
-N_STATE = 26
+T_ADF = 26  # per tenant: 1 where its filtering is address-dependent
+N_STATE = 27
 
 # Positions in the config tuple (NatConfig.as_tuple).
 CFG_ADF, CFG_UDP, CFG_ICMP, CFG_EST, CFG_TRANS, CFG_HOLD = 0, 1, 2, 3, 4, 5

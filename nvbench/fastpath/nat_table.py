@@ -32,6 +32,7 @@ State layout (the tuple handed to the kernels in :mod:`nvbench.fastpath.nat`):
 23   pair_aidx     int32[H]                  each host's pool address
 24   pair_refs     int32[H]                  its dynamic mappings (free: the next free)
 25   pair_head     int64[1]                  first free pair entry, -1 when full
+26   t_adf         int32[T]                  1: the tenant's filtering is address-dependent
 ===  ============  ========================  ==========================================
 
 Memory: 8+8+8+1 bytes per slot, about 11.4 bytes of hash slots, and 6 bytes per port
@@ -115,7 +116,7 @@ class NatConfig:
                 raise ValueError(f"{name}: {value} s is below the {floor} s minimum")
 
     def as_tuple(self) -> tuple[int, ...]:
-        adf = int(self.filtering == "address-dependent")
+        adf = int(self.filtering == "address-dependent")  # a tenant's default
         return (
             adf,
             int(self.udp_timeout * S),
@@ -167,7 +168,7 @@ class NatTable:
         )
         self._tenant = {
             name: np.zeros(max_tenants, np.int32)
-            for name in ("used", "quota", "pool_start", "pool_len")
+            for name in ("used", "quota", "pool_start", "pool_len", "adf")
         }
         self._sessions = (
             np.full(capacity, -1, np.int64),
@@ -195,8 +196,10 @@ class NatTable:
 
     # -- configuration (setup time, not a hot path) ---------------------------------
 
-    def add_tenant(self, tenant: int, pool: list[int], quota: int | None = None) -> None:
-        """Give routing domain ``tenant`` a pool of public addresses and a port quota."""
+    def add_tenant(self, tenant: int, pool: list[int], quota: int | None = None,
+                   filtering: str | None = None) -> None:  # fmt: skip
+        """Give routing domain ``tenant`` a pool of public addresses, a port quota and its
+        filtering (the config's if None); add tenants before traffic."""
         if not 0 <= tenant < self._tenant["used"].shape[0]:
             raise ValueError(f"tenant {tenant} outside 0..{self._tenant['used'].shape[0] - 1}")
         if not pool:
@@ -205,6 +208,17 @@ class NatTable:
         self._tenant["pool_start"][tenant] = self.pool_aidx.shape[0]
         self._tenant["pool_len"][tenant] = len(aidx)
         self._tenant["quota"][tenant] = np.iinfo(np.int32).max if quota is None else quota
+        adf = (filtering or self.config.filtering) == "address-dependent"
+        if filtering not in (None, "endpoint-independent", "address-dependent"):
+            raise ValueError(f"filtering: {filtering!r} is not one of 'endpoint-independent', "
+                             "'address-dependent'")  # fmt: skip
+        self._tenant["adf"][tenant] = int(adf)
+        if adf and not self._cfg[0]:  # the first tenant that filters: remember remotes
+            if self.stats[K.ST_CREATED]:
+                raise RuntimeError("add tenants before the first packet")
+            self._cfg = (1, *self._cfg[1:])
+            remote = np.zeros((self.capacity, ADF_REMOTES), np.uint32)
+            self._sessions = (*self._sessions[:4], remote, *self._sessions[5:])
         self.pool_aidx = np.append(self.pool_aidx, np.array(aidx, np.int32))
         self._rebuild()
 
@@ -258,6 +272,7 @@ class NatTable:
             *self.rings,
             self.stats,
             *self._pairs,
+            t["adf"],
         )
         assert len(self.state) == K.N_STATE  # the layout the kernels index by position
 
@@ -336,6 +351,11 @@ class NatTable:
     def mappings(self) -> list[tuple[int, ...]]:
         """Every live mapping as (tenant, proto, in_addr, in_port, pub_addr, pub_port)."""
         return [tuple(int(x) for x in row) for row in self.mapping_array()]
+
+    def filtering_of(self, tenant: int) -> str:
+        """The filtering tenant ``tenant``'s mappings get (RFC 4787 REQ-8)."""
+        adf = self._tenant["adf"][tenant]
+        return "address-dependent" if adf else "endpoint-independent"
 
     def addresses(self) -> list[int]:
         """The public addresses, in the order they were added."""

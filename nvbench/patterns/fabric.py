@@ -341,7 +341,8 @@ def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],
     table_ = NatTable(c.mappings or NAT_MAPPINGS_PER_ADDRESS * addresses, config,
                       max_tenants=sim.max_tenants, seed=sim.seed_for(f"{g.name}.nat"))  # fmt: skip
     for n in nats:
-        table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses], n.nat_port_quota)
+        table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses], n.nat_port_quota,
+                          n.nat_filtering)  # fmt: skip
         vms = {vm.name: vm for vm in n.vms}
         for m in n.static_mappings:
             proto = 6 if m.protocol == "tcp" else 17

@@ -197,6 +197,8 @@ class VMNetwork(Model):
     vms: list[VM] = []
     public_addresses: list[IPv4Address] = []  # the NAT pool
     nat_port_quota: Annotated[int, Field(ge=1)] | None = None  # its mappings at most (RFC 6888)
+    # Its NAT's filtering (RFC 4787 REQ-8); None: the gateway's (nat.filtering).
+    nat_filtering: Literal["endpoint-independent", "address-dependent"] | None = None
     static_mappings: list[StaticMapping] = []
     # The 802.1Q VLAN its forwarding gateway's external traffic is tagged with (MPLS): None
     # for an access port (untagged frames).

@@ -43,7 +43,8 @@ class Mapping:
 class NatModel:
     def __init__(self, capacity: int, config: NatConfig, rings) -> None:
         self.cfg = config
-        self.adf = config.filtering == "address-dependent"
+        self.adf = config.filtering == "address-dependent"  # remotes remembered
+        self.filters: dict[int, bool] = {}  # per tenant
         self.free = list(range(capacity - 1, -1, -1))  # pop() gives slot 0 first, LIFO
         self.slots: dict[int, Mapping] = {}
         self.inside: dict[tuple, int] = {}
@@ -69,7 +70,10 @@ class NatModel:
             self.addresses.append(addr)
         return self.addresses.index(addr)
 
-    def add_tenant(self, t: int, pool: list[int], quota: int | None = None) -> None:
+    def add_tenant(self, t: int, pool: list[int], quota: int | None = None,
+                   filtering: str | None = None) -> None:  # fmt: skip
+        self.filters[t] = (filtering or self.cfg.filtering) == "address-dependent"
+        self.adf = self.adf or self.filters[t]
         self.pools[t] = [self.add_address(a) for a in pool]
         self.quota[t] = 2**31 - 1 if quota is None else quota
         self.used.setdefault(t, 0)
@@ -277,7 +281,7 @@ class NatModel:
         if s is None:
             return V.NAT_NO_SESSION, frame, -1
         m = self.slots[s]
-        if self.adf and not m.static and p.src not in m.remotes:
+        if self.filters.get(m.tenant, False) and not m.static and p.src not in m.remotes:
             return V.NAT_FILTERED, frame, -1
         if p.pc == 1:
             self.tcp_update(m, p.flags, False)

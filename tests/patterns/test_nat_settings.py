@@ -66,3 +66,17 @@ def test_the_command_line_prints_the_warning_and_goes_on(tmp_path):
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "warning" in done.stderr and "gateways[0].nat.udp_timeout: 30 s" in done.stderr
+
+
+def test_each_tenant_may_filter_its_own_way():
+    """RFC 4787 REQ-8 per VM network (at main: one mode for the whole gateway, not settable)."""
+    two = (SHIPPED / "double_nat.toml").read_text()  # two NAT tenants on one gateway
+    text = two.replace("public_addresses = [", 'nat_filtering = "address-dependent"\n'
+                       "public_addresses = [", 1)  # fmt: skip
+    s = loads(text)
+    assert sum(1 for n in s.vm_networks if n.public_addresses) == 2
+    _, built, _ = run.simulation(s)
+    nat = next(gw.nat for gw in built.gateways.values() if gw.nat is not None)
+    for rd, n in enumerate(s.vm_networks):
+        if n.public_addresses:
+            assert nat.filtering_of(rd) == (n.nat_filtering or "endpoint-independent")

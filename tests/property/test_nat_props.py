@@ -70,6 +70,11 @@ def setups(draw):
         "filtering": draw(st.sampled_from(["endpoint-independent", "address-dependent"])),
         "pools": pools,
         "quota": draw(st.one_of(st.none(), st.integers(1, 4))),
+        # each tenant's own filtering, or the NAT's (None)
+        "tenant_filtering": [
+            draw(st.sampled_from([None, "endpoint-independent", "address-dependent"]))
+            for _ in range(3)
+        ],
         "static": draw(st.booleans()),
     }
 
@@ -77,11 +82,12 @@ def setups(draw):
 def build(setup):
     cfg = NatConfig(filtering=setup["filtering"])
     nat = NatTable(setup["capacity"], cfg, max_tenants=4, seed=11)
+    own = setup.get("tenant_filtering", [None] * len(setup["pools"]))
     for t, pool in enumerate(setup["pools"]):
-        nat.add_tenant(t, pool, setup["quota"])
+        nat.add_tenant(t, pool, setup["quota"], own[t])
     model = NatModel(setup["capacity"], cfg, nat.rings)
     for t, pool in enumerate(setup["pools"]):
-        model.add_tenant(t, pool, setup["quota"])
+        model.add_tenant(t, pool, setup["quota"], own[t])
     if setup["static"]:
         for target in (nat, model):
             target.add_static(1, 6, (HOSTS[0], 80), (setup["pools"][1][0], 8080))
