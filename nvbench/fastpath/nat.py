@@ -52,6 +52,7 @@ from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-expor
     MAX_TENANTS,
     N_STATE,
     N_STATS,
+    NEVER,
     NS,
     OUT_KEY,
     OUT_SLOTS,
@@ -71,6 +72,7 @@ from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-expor
     T_ADF,
     T_POOL_LEN,
     TCP_EST,
+    catch_up,
     create_session,
     expired,
     free_session,
@@ -79,6 +81,7 @@ from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-expor
     outside_key,
     release,
     tcp_next,
+    touch,
 )
 from nvbench.packet.layouts import ETHERNET, TCP
 from nvbench.packet.wire import ix, rd32
@@ -113,14 +116,6 @@ def permitted(remote, s, src):
 
 
 @kernel
-def tick(clock, t):
-    """Monotone NAT clock: the later of the last time seen and ``t``."""
-    if t > clock[0]:
-        clock[0] = t
-    return clock[0]
-
-
-@kernel
 def deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now):
     """Translate a packet addressed to (dst, dport) back inside; (verdict, tenant)."""
     s = live_session(st, cfg, pc, dst, dport, now)
@@ -133,7 +128,7 @@ def deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now):
         return V.NAT_FILTERED, -1
     if pc == PC_TCP:
         st[STATE][s] = tcp_next(b, flags, False)
-    st[LAST][s] = now
+    touch(st, cfg, s, now)  # REQ-6: inbound traffic MAY refresh; this NAT does
     rewrite(pkt, l3, l4, pc, DST, 2, (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF)
     return V.OK, ik >> 50
 
@@ -160,7 +155,7 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
             return v, t, -1, False
     if pc == PC_TCP:
         st[STATE][s] = tcp_next(np.int64(st[STATE][s]), flags, True)
-    st[LAST][s] = now
+    touch(st, cfg, s, now)
     if cfg[CFG_ADF]:
         remember(st[REMOTE], s, dst)
     ok = st[OUT_KEY][s]
@@ -205,7 +200,8 @@ def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, ses
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]
-        now = tick(st[8], time[i])
+        now = time[i]  # the packet's own time, never a clock other packets moved
+        catch_up(st, cfg, now)  # the idle timer's ticks before it, in time order
         s, made = -1, False
         v, l3, l4, pc, sport, dport, flags = parse(pkt, offset[i], length[i])
         if v == V.OK:
@@ -229,7 +225,7 @@ def _inbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg):
         if verdict[i] != V.OK:
             continue
         pkt = buf[i]
-        now = tick(st[8], time[i])
+        now = time[i]
         v, l3, l4, pc, sport, dport, flags = parse(pkt, offset[i], length[i])
         if v == V.OK:
             src = rd32(pkt, l3 + SRC)
@@ -247,15 +243,9 @@ def _inbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg):
 
 @kernel
 def _expire(st, cfg, now):
-    """Free every mapping idle past its timeout; returns how many."""
-    now = tick(st[8], now)
-    freed = 0
-    for s in range(st[STATE].shape[0]):
-        if st[STATE][s] != FREE and expired(st, cfg, s, now):
-            free_session(st, cfg, s, now)
-            freed += 1
-    st[STATS][ST_EXPIRED] += freed
-    return freed
+    """Run the idle timer up to ``now``: free every mapping dead by its last tick; returns
+    how many."""
+    return catch_up(st, cfg, now)
 
 
 @kernel

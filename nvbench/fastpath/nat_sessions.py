@@ -1,6 +1,14 @@
 """NAT44 session state: the layout of the state tuple, and a mapping's life (create,
 pair with a pool address, time out, release). Per-packet translation is in
 :mod:`nvbench.fastpath.nat`; the tuple is built by :class:`nvbench.fastpath.nat_table.NatTable`.
+
+Time: every decision is taken at a packet's own arrival time, never at a clock shared
+with other packets, so the outcome cannot depend on how packets were grouped in time
+(the quantum). A mapping idle past its timeout is dead from that instant (a packet after
+it finds none). It is freed (its slot, and its port into hold-down) when the NAT's idle
+timer ticks: on whole multiples of ``sweep_every`` (1 s; assumed, Windows' granularity is
+NOT FOUND), swept in time order before the first outbound packet at or after the tick,
+or by an outbound packet of the same inside endpoint, which opens a new mapping.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ REMOTE = 4
 IN_SLOTS = 5
 OUT_SLOTS = 6
 FREE_HEAD = 7
-CLOCK = 8
+NEXT_SWEEP = 8  # int64[1]: the first idle-timer tick at which a mapping may be freed
 T_USED = 9
 T_QUOTA = 10
 T_POOL_START = 11
@@ -56,7 +64,8 @@ T_ADF = 26  # per tenant: 1 where its filtering is address-dependent
 N_STATE = 27
 
 # Positions in the config tuple (NatConfig.as_tuple).
-CFG_ADF, CFG_UDP, CFG_ICMP, CFG_EST, CFG_TRANS, CFG_HOLD = 0, 1, 2, 3, 4, 5
+CFG_ADF, CFG_UDP, CFG_ICMP, CFG_EST, CFG_TRANS, CFG_HOLD, CFG_SWEEP = 0, 1, 2, 3, 4, 5, 6
+NEVER = np.int64(1) << 62  # NEXT_SWEEP when no mapping can run out
 
 # Counters in the NAT's stats array.
 ST_CREATED, ST_EXPIRED, ST_HAIRPIN = 0, 1, 2
@@ -76,7 +85,7 @@ def outside_key(pc, addr, port):
 @kernel
 def timeout_ns(b, pc, cfg):
     """Idle timeout of a mapping whose state byte is ``b``; -1 for static mappings."""
-    adf, to_udp, to_icmp, to_est, to_trans, hold = cfg
+    adf, to_udp, to_icmp, to_est, to_trans, hold, sweep = cfg
     if b & STATIC:
         return -1
     if pc == PC_UDP:
@@ -87,10 +96,63 @@ def timeout_ns(b, pc, cfg):
 
 
 @kernel
+def end_of(st, cfg, s):
+    """When mapping ``s`` runs out if nothing refreshes it, ns; -1 for a static one."""
+    tmo = timeout_ns(np.int64(st[STATE][s]), (st[OUT_KEY][s] >> 48) & 3, cfg)
+    return -1 if tmo < 0 else st[LAST][s] + tmo
+
+
+@kernel
 def expired(st, cfg, s, now):
-    b = np.int64(st[STATE][s])
-    tmo = timeout_ns(b, (st[OUT_KEY][s] >> 48) & 3, cfg)
-    return tmo >= 0 and now - st[LAST][s] > tmo
+    e = end_of(st, cfg, s)
+    return e >= 0 and now > e
+
+
+@kernel
+def touch(st, cfg, s, now):
+    """Mapping ``s`` saw a packet at ``now``: its idle timer restarts (never backwards: an
+    earlier packet handled later leaves it), and the next sweep is no later than the tick
+    at which it would run out (a TCP state change can shorten its timeout)."""
+    if now > st[LAST][s]:
+        st[LAST][s] = now
+    e = end_of(st, cfg, s)
+    if e >= 0:
+        tick = (e // cfg[CFG_SWEEP] + 1) * cfg[CFG_SWEEP]  # the first tick after e
+        if tick < st[NEXT_SWEEP][0]:
+            st[NEXT_SWEEP][0] = tick
+
+
+@kernel
+def catch_up(st, cfg, now):
+    """Run the idle timer's ticks up to ``now`` at which a mapping runs out, in order; each
+    frees the mappings dead by then. Returns how many were freed."""
+    freed = 0
+    while st[NEXT_SWEEP][0] <= now:
+        freed += sweep(st, cfg, st[NEXT_SWEEP][0])
+    return freed
+
+
+@kernel
+def sweep(st, cfg, tick):
+    """Free every mapping dead before ``tick`` (its port held down from ``tick``); the next
+    sweep is set to the first tick after the earliest end among the others."""
+    freed = 0
+    nxt = NEVER
+    period = cfg[CFG_SWEEP]
+    for s in range(st[STATE].shape[0]):
+        if st[STATE][s] == FREE:
+            continue
+        e = end_of(st, cfg, s)
+        if e < 0:
+            continue
+        if e < tick:
+            free_session(st, cfg, s, tick)
+            freed += 1
+        else:
+            nxt = min(nxt, (e // period + 1) * period)
+    st[NEXT_SWEEP][0] = nxt
+    st[STATS][ST_EXPIRED] += freed
+    return freed
 
 
 @kernel
@@ -164,6 +226,7 @@ def create_session(st, cfg, t, pc, addr, port, now):
     hashtable.insert(st[OUT_SLOTS], st[OUT_KEY], s)
     st[STATE][s] = TCP_TRANS if pc == PC_TCP else ACTIVE
     st[LAST][s] = now
+    touch(st, cfg, s, now)
     st[T_USED][t] += 1
     st[STATS][ST_CREATED] += 1
     return V.OK, s
@@ -223,11 +286,9 @@ def unpair(st, t, addr):
 
 @kernel
 def live_session(st, cfg, pc, addr, port, now):
-    """The mapping whose public side is (pc, addr, port), or -1 if none or it has just run
-    out (then freed, and counted as expired)."""
+    """The mapping whose public side is (pc, addr, port), or -1 if none or it had run out
+    by ``now`` (it is left for the idle timer to free: an inbound packet frees nothing)."""
     s = hashtable.find(st[OUT_SLOTS], st[OUT_KEY], outside_key(pc, addr, port))
     if s >= 0 and expired(st, cfg, s, now):
-        free_session(st, cfg, s, now)
-        st[STATS][ST_EXPIRED] += 1
         return -1
     return s

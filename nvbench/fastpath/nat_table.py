@@ -14,7 +14,7 @@ State layout (the tuple handed to the kernels in :mod:`nvbench.fastpath.nat`):
  5   in_slots      int32[~1.43 S]            hash index over in_key (load <= 0.7)
  6   out_slots     int32[~1.43 S]            hash index over out_key
  7   free_head     int64[1]                  first free slot, -1 when full
- 8   clock         int64[1]                  latest time seen, ns
+ 8   next_sweep    int64[1]                  the idle timer's next useful tick, ns
  9   t_used        int32[T]                  dynamic mappings per tenant
 10   t_quota       int32[T]                  port quota per tenant (RFC 6888 REQ-4)
 11   t_pool_start  int32[T]                  first entry of the tenant's pool
@@ -94,6 +94,10 @@ class NatConfig:
     strict : bool
         Refuse timers below the RFC minimums (True), or take them as given (a device such
         as Windows' NAT may run shorter ones; the scenario rules warn about them).
+    sweep_every : float
+        The idle timer's tick: a mapping dead since the last tick is freed at this one
+        (its port held down from then). 1 s, assumed (Windows' is NOT FOUND); a dead
+        mapping never carries a packet, whenever it is freed.
     """
 
     filtering: str = "endpoint-independent"
@@ -103,6 +107,7 @@ class NatConfig:
     icmp_timeout: float = 60.0
     port_hold_down: float = 120.0
     strict: bool = True
+    sweep_every: float = 1.0
 
     def __post_init__(self) -> None:
         if self.filtering not in ("endpoint-independent", "address-dependent"):
@@ -114,6 +119,8 @@ class NatConfig:
             value = getattr(self, name)
             if value < 0 or (self.strict and value < floor):
                 raise ValueError(f"{name}: {value} s is below the {floor} s minimum")
+        if not self.sweep_every * S >= 1:
+            raise ValueError(f"sweep_every: {self.sweep_every} s must be at least 1 ns")
 
     def as_tuple(self) -> tuple[int, ...]:
         adf = int(self.filtering == "address-dependent")  # a tenant's default
@@ -124,6 +131,7 @@ class NatConfig:
             int(self.tcp_established_timeout * S),
             int(self.tcp_transitory_timeout * S),
             int(self.port_hold_down * S),
+            int(self.sweep_every * S),
         )
 
 
@@ -179,7 +187,7 @@ class NatTable:
             np.full(hashtable.slots_for(capacity), -1, np.int32),
             np.full(hashtable.slots_for(capacity), -1, np.int32),
             np.zeros(1, np.int64),
-            np.zeros(1, np.int64),
+            np.full(1, K.NEVER, np.int64),  # no mapping yet: no tick can free one
         )
         self.stats = np.zeros(K.N_STATS, np.int64)
         h = min(capacity, 1 << 16) if hosts is None else hosts

@@ -80,13 +80,5 @@ def device(sim: Simulation, g: Gateway,
         for m in n.static_mappings:
             nat.add_static(0, PROTO[m.protocol], (int(first), m.public_port),
                            (public, m.public_port))  # fmt: skip
-    sim.env.process(_expiry(sim, nat))
     return (UpstreamNat(sim, f"{g.name}.upstream-nat.out", nat, inside, public, True),
             UpstreamNat(sim, f"{g.name}.upstream-nat.in", nat, inside, public, False))  # fmt: skip
-
-
-def _expiry(sim: Simulation, nat: NatTable, every_ns: int = 1_000_000_000):
-    """The device's idle timers: a sweep every second frees the expired mappings."""
-    while True:
-        yield sim.env.timeout(every_ns)
-        nat.expire(int(sim.env.now))

@@ -275,7 +275,7 @@ def _nat_gateway(sim, stop_ns=None, tenants=2):
     nat = NatTable(4096, max_tenants=4, seed=1)
     for t in range(tenants):
         nat.add_tenant(t, [0xCB007101 + t])
-    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat, nat_sweep_ns=1_000_000_000)
+    gw = GatewayVM(sim, "gw", "nat", PROFILE, nat=nat)
     for t in range(tenants):
         flows = Flows((VM, VM + 1), (0x08080808,), count=20)
         PacketSource(sim, f"t{t}", t, flows, Sizes.fixed(100), 50_000,
@@ -293,8 +293,8 @@ def test_nat_ports_per_public_address_table():
 
 
 def test_nat_idle_timer_frees_the_mappings():
-    """A SimPy timer sweeps the NAT each second: 300 s after the traffic stops (the UDP
-    mapping timeout, RFC 4787 REQ-5c) every mapping is gone."""
+    """The NAT's idle timer ticks each second: 300 s after the traffic stops (the UDP
+    mapping timeout, RFC 4787 REQ-5c) every mapping is gone by the end of the run."""
     sim = Simulation(seed=2, quantum_ns=100_000_000)
     _nat_gateway(sim, stop_ns=50_000_000)
     gw = sim.run(302_000_000_000).element("gw")

@@ -58,7 +58,6 @@ class NatModel:
             deque(zip(ports[r].tolist(), avail[r].tolist(), strict=True))
             for r in range(ports.shape[0])
         ]
-        self.clock = 0
         self.created = self.expired_count = self.hairpinned = 0
         # Paired pooling: (tenant, inside address) -> [pool address index, dynamic mappings].
         self.pairs: dict[tuple[int, int], list[int]] = {}
@@ -104,9 +103,14 @@ class NatModel:
             return int(c.icmp_timeout * NS)
         return int((c.tcp_established_timeout if m.tcp == EST else c.tcp_transitory_timeout) * NS)
 
+    def end(self, m: Mapping) -> int | None:
+        """When ``m`` runs out if nothing refreshes it (None: never)."""
+        t = self.timeout(m)
+        return None if t is None else m.last + t
+
     def is_expired(self, s: int, now: int) -> bool:
-        t = self.timeout(self.slots[s])
-        return t is not None and now - self.slots[s].last > t
+        e = self.end(self.slots[s])
+        return e is not None and now > e
 
     def release(self, s: int, now: int) -> None:
         m = self.slots.pop(s)
@@ -123,16 +127,22 @@ class NatModel:
         self.free.append(s)
 
     def expire(self, now: int) -> int:
-        now = self.tick(now)
-        gone = [s for s in sorted(self.slots) if self.is_expired(s, now)]
-        for s in gone:
-            self.release(s, now)
-        self.expired_count += len(gone)
-        return len(gone)
-
-    def tick(self, t: int) -> int:
-        self.clock = max(self.clock, t)
-        return self.clock
+        """The idle timer's ticks up to ``now``, each freeing the mappings dead before it,
+        found here tick by tick from the mappings' ends (the kernel keeps a next tick)."""
+        period = int(self.cfg.sweep_every * NS)
+        freed = 0
+        while True:
+            ends = [e for m in self.slots.values() if (e := self.end(m)) is not None]
+            if not ends:
+                return freed
+            tick = (min(ends) // period + 1) * period
+            if tick > now:
+                return freed
+            gone = [s for s in sorted(self.slots) if (self.end(self.slots[s]) or tick) < tick]
+            for s in gone:
+                self.release(s, tick)
+            self.expired_count += len(gone)
+            freed += len(gone)
 
     # -- per packet ------------------------------------------------------------------
     def tcp_update(self, m: Mapping, flags: int, outbound: bool) -> None:
@@ -178,7 +188,7 @@ class NatModel:
 
     def outbound(self, frame: bytes, t: int, now: int):
         """(verdict, frame, tenant) for one packet leaving tenant ``t``."""
-        now = self.tick(now)
+        self.expire(now)
         v, p = parse(frame)
         if v != V.OK:
             return v, frame, t
@@ -196,7 +206,7 @@ class NatModel:
         m = self.slots[s]
         if p.pc == 1:
             self.tcp_update(m, p.flags, True)
-        m.last = now
+        m.last = max(m.last, now)
         if self.adf and p.dst not in m.remotes:
             m.remotes = [p.dst, *m.remotes][:4]
         frame = rewrite(frame, p, "src", m.pub, m.pport)
@@ -210,7 +220,6 @@ class NatModel:
 
     def inbound(self, frame: bytes, now: int):
         """(verdict, frame, tenant) for one packet arriving from outside."""
-        now = self.tick(now)
         v, p = parse(frame)
         if v == V.NAT_UNSUPPORTED:
             return self.icmp_error(frame, now)
@@ -268,13 +277,10 @@ class NatModel:
         return V.OK, bytes(b), m.tenant
 
     def live_outside(self, pc: int, addr: int, port: int, now: int) -> int | None:
-        """The mapping of public (pc, addr, port), unless none or it has run out (freed)."""
+        """The mapping of public (pc, addr, port), unless none or it has run out (left
+        for the idle timer to free)."""
         s = self.outside.get((pc, addr, port))
-        if s is not None and self.is_expired(s, now):
-            self.release(s, now)
-            self.expired_count += 1
-            return None
-        return s
+        return None if s is None or self.is_expired(s, now) else s
 
     def deliver(self, frame: bytes, p, now: int):
         s = self.live_outside(p.pc, p.dst, p.dport, now)
@@ -285,7 +291,7 @@ class NatModel:
             return V.NAT_FILTERED, frame, -1
         if p.pc == 1:
             self.tcp_update(m, p.flags, False)
-        m.last = now
+        m.last = max(m.last, now)
         return V.OK, rewrite(frame, p, "dst", m.in_addr, m.in_port), m.tenant
 
     def mappings(self) -> set[tuple]:

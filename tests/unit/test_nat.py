@@ -7,6 +7,7 @@ import pytest
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
+from nvbench.fastpath import nat as K
 from nvbench.fastpath.nat import RING
 from nvbench.fastpath.nat_table import NatConfig, NatTable
 from nvbench.fastpath.verdict import Verdict as V
@@ -321,6 +322,46 @@ def test_lazy_expiry_on_lookup_gives_a_new_port():
     out(n, later)
     assert src_of(first) != src_of(later)
     assert n.stats[1] == 1  # expired
+
+
+def test_each_packet_is_decided_at_its_own_time_whatever_the_handling_order():
+    """A gateway handles a quantum's outbound packets before its inbound ones: an answer
+    that came 1 ms before the mapping ran out is delivered even though a later packet of
+    another flow was handled first (at main, that packet had moved a shared clock past
+    the timeout: NAT_NO_SESSION)."""
+    n = nat()
+    first = packets(sport=5555, t=0)
+    out(n, first)
+    out(n, packets(sport=6666, t=300 * S + 5_000_000))  # handled first, 5 ms past the end
+    answer = reply_to(first, t=300 * S - 1_000_000)
+    assert inb(n, answer)[V.OK] == 1
+    late = reply_to(first, t=600 * S)  # the answer refreshed it until 600 s - 1 ms
+    assert inb(n, late)[V.NAT_NO_SESSION] == 1  # dead from the instant it runs out
+
+
+def test_an_earlier_packet_handled_later_never_moves_the_timer_back():
+    n = nat()
+    first = packets(t=0)
+    out(n, first)
+    out(n, packets(t=200 * S))
+    inb(n, reply_to(first, t=100 * S))  # arrives before the refresh, handled after
+    assert n.expire(500 * S) == 0  # the refresh at 200 s still holds until 500 s
+    assert n.expire(501 * S) == 1
+
+
+def test_an_inbound_lookup_frees_nothing_and_the_idle_timer_does_at_its_tick():
+    """A dead mapping is freed at the idle timer's first tick after it ran out (1 s
+    ticks), its port held down from that tick, never by an inbound packet."""
+    n = nat(port_hold_down=120)
+    first = packets(t=0)
+    out(n, first)
+    assert inb(n, reply_to(first, t=300 * S + S // 2))[V.NAT_NO_SESSION] == 1
+    assert n.active() == 1  # still there, dead
+    assert n.expire(300 * S + S // 2) == 0  # the next tick is at 301 s
+    assert n.expire(301 * S) == 1
+    st = n.state  # the UDP ring of the one public address: the port went to its tail
+    tail = (st[K.RING_HEAD][0] + st[K.RING_COUNT][0] - 1) % RING
+    assert st[K.RING_AVAIL][0, tail] == 301 + 120  # s: held down from the tick
 
 
 def test_udp_without_checksum_stays_without():
