@@ -20,13 +20,15 @@ Behaviour, with the requirement each line meets:
 - A port quota per tenant and a state limit; when either or the pool is exhausted the
   packet is dropped with its own verdict and no live mapping is evicted (RFC 6888
   REQ-4, REQ-5, REQ-11).
-- Timers on the simulation clock passed in: UDP, TCP established / transitory, ICMP
-  (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508); refreshed by outbound and inbound
-  traffic (RFC 4787 REQ-6). A freed port is not reused for the hold-down time
-  (RFC 6888 REQ-8), which the per-address FIFO port rings give for free.
+- Timers at each packet's own time: UDP, TCP established / transitory, ICMP (RFC 4787
+  REQ-5, RFC 5382 REQ-5, RFC 5508); refreshed by outbound and inbound traffic (RFC 4787
+  REQ-6); dead mappings freed by an idle timer that ticks in packet time
+  (:mod:`nvbench.fastpath.nat_sessions`). A freed port is not reused for the hold-down
+  time (RFC 6888 REQ-8), which the per-address FIFO port rings give for free.
 - Checksums updated incrementally (RFC 1624), see :mod:`nvbench.fastpath.l4`.
-- ICMP errors from the Internet about a packet the NAT sent out are translated back, the
-  quoted packet too (RFC 5508 REQ-3, REQ-4; :mod:`nvbench.fastpath.nat_icmp`).
+- ICMP errors both ways, the quoted packet too: from the Internet about a packet the NAT
+  sent out, and from an inside host about a packet the NAT delivered to it (RFC 5508
+  REQ-3, REQ-4; :mod:`nvbench.fastpath.nat_icmp`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
 from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, parse, rewrite
-from nvbench.fastpath.nat_icmp import error_inbound
+from nvbench.fastpath.nat_icmp import error_inbound, error_outbound
 from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-exported)
     ACTIVE,
     ADDR_KEYS,
@@ -210,6 +212,8 @@ def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, ses
             )
             if v == V.OK:
                 rd[i] = t
+        elif v == V.NAT_UNSUPPORTED:  # a host's ICMP error about a packet it was sent?
+            v = error_outbound(st, cfg, pkt, offset[i], length[i], rd[i], now)
         if track:
             session[i] = s
             opened[i] = made

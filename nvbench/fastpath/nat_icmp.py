@@ -1,23 +1,42 @@
-"""ICMP error messages through the NAT, inbound (RFC 5508 REQ-3, REQ-4).
+"""ICMP error messages through the NAT, both ways (RFC 5508 REQ-3, REQ-4).
 
-A router on the Internet that cannot deliver a packet the NAT sent out (Destination
-Unreachable, e.g. "fragmentation needed"; Time Exceeded; Parameter Problem) sends an ICMP
-error to the packet's source, the NAT's public address, quoting the packet's IP header and
-at least 8 bytes after it. The NAT finds the mapping by the quoted packet's source
-(address, port) and translates both the error's destination and the quoted source back to
-the inside host's, with every checksum kept valid: the outer IP header's, the quoted IP
-header's, the quoted transport checksum where its bytes are quoted (RFC 1624 updates), and
-the ICMP checksum over the whole message. An error never refreshes a mapping's timer, and
-is not filtered (it comes from a router, not from the remote the mapping talks to).
+Inbound: a router on the Internet that cannot deliver a packet the NAT sent out
+(Destination Unreachable, e.g. "fragmentation needed"; Time Exceeded; Parameter Problem)
+sends an ICMP error to the packet's source, the NAT's public address, quoting the packet's
+IP header and at least 8 bytes after it. The NAT finds the mapping by the quoted packet's
+source (address, port) and translates both the error's destination and the quoted source
+back to the inside host's.
+
+Outbound: an inside host that refuses a packet the NAT delivered to it (say, port
+unreachable) sends the error to the packet's remote source, quoting the packet as it
+received it, addressed to the host's own inside address and port. The NAT finds the
+mapping by the quoted destination and the host's tenant, and translates both the error's
+source and the quoted destination to the public address and port, so the remote sees an
+error about the packet it sent. An error from an inside router (its source is not the
+quoted destination) is not translated (NAT_UNSUPPORTED; the VM networks have none).
+
+Every checksum is kept valid: the outer IP header's, the quoted IP header's, the quoted
+transport checksum where its bytes are quoted (RFC 1624 updates), and the ICMP checksum
+over the whole message. An error never refreshes a mapping's timer, and is not filtered
+(inbound, it comes from a router, not from the remote the mapping talks to).
 """
 
 from __future__ import annotations
 
 from nvbench.config import kernel
+from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
-from nvbench.fastpath.ipv4 import CSUM, DST, check_ipv4, l3_start
+from nvbench.fastpath.ipv4 import CSUM, DST, SRC, check_ipv4, l3_start
 from nvbench.fastpath.l4 import PC_ICMP, PC_TCP, PC_UDP
-from nvbench.fastpath.nat_sessions import IN_KEY, live_session
+from nvbench.fastpath.nat_sessions import (
+    IN_KEY,
+    IN_SLOTS,
+    OUT_KEY,
+    T_POOL_LEN,
+    expired,
+    inside_key,
+    live_session,
+)
 from nvbench.packet.checksum import checksum, patch16, patch16_udp, patch32, patch32_udp
 from nvbench.packet.layouts import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP
 from nvbench.packet.wire import rd8, rd16, rd32, wr16, wr32
@@ -51,19 +70,27 @@ def quoted(pkt, l4, end):
 
 
 @kernel
+def error_at(pkt, o, n):
+    """(verdict, pcode, l3, l4, end, quoted IP header, quoted source port) of a frame that
+    may be an ICMP error; NAT_UNSUPPORTED if it is none."""
+    v, l3 = l3_start(pkt, o, n)
+    if v != V.OK:
+        return v, 0, 0, 0, 0, 0, 0
+    v, ihl, total, proto = check_ipv4(pkt, l3, o + n - l3)
+    if v != V.OK:
+        return v, 0, 0, 0, 0, 0, 0
+    l4, end = l3 + ihl, l3 + total
+    if proto != IPPROTO_ICMP or end - l4 < ICMP_HEADER:
+        return V.NAT_UNSUPPORTED, 0, 0, 0, 0, 0, 0
+    v, pc, e3, at = quoted(pkt, l4, end)
+    return v, pc, l3, l4, end, e3, at
+
+
+@kernel
 def error_inbound(st, cfg, pkt, o, n, now):
     """(verdict, tenant) of an inbound frame that may be an ICMP error; NAT_UNSUPPORTED
     (unchanged) if it is none."""
-    v, l3 = l3_start(pkt, o, n)
-    if v != V.OK:
-        return v, -1
-    v, ihl, total, proto = check_ipv4(pkt, l3, o + n - l3)
-    if v != V.OK:
-        return v, -1
-    l4, end = l3 + ihl, l3 + total
-    if proto != IPPROTO_ICMP or end - l4 < ICMP_HEADER:
-        return V.NAT_UNSUPPORTED, -1
-    v, pc, e3, at = quoted(pkt, l4, end)
+    v, pc, l3, l4, end, e3, at = error_at(pkt, o, n)
     if v != V.OK:
         return v, -1
     public, port = rd32(pkt, e3 + 12), rd16(pkt, at)
@@ -76,18 +103,53 @@ def error_inbound(st, cfg, pkt, o, n, now):
     inside, inside_port = (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF
     wr32(pkt, l3 + DST, inside)
     patch32(pkt, l3 + CSUM, public, inside)
-    wr32(pkt, e3 + 12, inside)  # the quoted source, and its header's checksum
-    patch32(pkt, e3 + CSUM, public, inside)
-    wr16(pkt, at, inside_port)
-    e4 = e3 + (rd8(pkt, e3) & 0xF) * 4
-    if pc == PC_UDP:  # its checksum is in the 8 quoted bytes
-        patch32_udp(pkt, e4 + 6, public, inside)
-        patch16_udp(pkt, e4 + 6, port, inside_port)
-    elif pc == PC_TCP and end - e4 >= 18:  # quoted as far as its checksum
-        patch32(pkt, e4 + 16, public, inside)
-        patch16(pkt, e4 + 16, port, inside_port)
-    elif pc == PC_ICMP:
-        patch16(pkt, e4 + 2, port, inside_port)
+    rewrite_quote(pkt, pc, e3, 12, at, end, public, inside, port, inside_port)
     wr16(pkt, l4 + 2, 0)
     wr16(pkt, l4 + 2, checksum(pkt, l4, end - l4, 0))
     return V.OK, ik >> 50
+
+
+@kernel
+def error_outbound(st, cfg, pkt, o, n, t, now):
+    """The verdict of an outbound frame of tenant ``t`` that may be an inside host's ICMP
+    error; NAT_UNSUPPORTED (unchanged) if it is none."""
+    v, pc, l3, l4, end, e3, at = error_at(pkt, o, n)
+    if v != V.OK:
+        return v
+    if t < 0 or t >= st[T_POOL_LEN].shape[0] or st[T_POOL_LEN][t] == 0:
+        return V.NO_MAPPING
+    if pc != PC_ICMP:
+        at += 2  # the quoted packet came in: its destination port is the host's
+    inside, port = rd32(pkt, e3 + 16), rd16(pkt, at)
+    if rd32(pkt, l3 + SRC) != inside:  # from an inside router, not the host itself
+        return V.NAT_UNSUPPORTED
+    s = hashtable.find(st[IN_SLOTS], st[IN_KEY], inside_key(t, pc, inside, port))
+    if s < 0 or expired(st, cfg, s, now):
+        return V.NAT_NO_SESSION
+    ok = st[OUT_KEY][s]
+    public, public_port = (ok >> 16) & 0xFFFFFFFF, ok & 0xFFFF
+    wr32(pkt, l3 + SRC, public)
+    patch32(pkt, l3 + CSUM, inside, public)
+    rewrite_quote(pkt, pc, e3, 16, at, end, inside, public, port, public_port)
+    wr16(pkt, l4 + 2, 0)
+    wr16(pkt, l4 + 2, checksum(pkt, l4, end - l4, 0))
+    return V.OK
+
+
+@kernel
+def rewrite_quote(pkt, pc, e3, addr_at, at, end, old, new, old_port, new_port):
+    """In the quoted packet at ``e3``: the address at ``e3 + addr_at`` (12: source, 16:
+    destination) and the port at ``at``, from (old, old_port) to (new, new_port), with the
+    quoted IP header's checksum and the quoted transport checksum where it is quoted."""
+    wr32(pkt, e3 + addr_at, new)
+    patch32(pkt, e3 + CSUM, old, new)
+    wr16(pkt, at, new_port)
+    e4 = e3 + (rd8(pkt, e3) & 0xF) * 4
+    if pc == PC_UDP:  # its checksum is in the 8 quoted bytes
+        patch32_udp(pkt, e4 + 6, old, new)
+        patch16_udp(pkt, e4 + 6, old_port, new_port)
+    elif pc == PC_TCP and end - e4 >= 18:  # quoted as far as its checksum
+        patch32(pkt, e4 + 16, old, new)
+        patch16(pkt, e4 + 16, old_port, new_port)
+    elif pc == PC_ICMP:
+        patch16(pkt, e4 + 2, old_port, new_port)

@@ -190,6 +190,8 @@ class NatModel:
         """(verdict, frame, tenant) for one packet leaving tenant ``t``."""
         self.expire(now)
         v, p = parse(frame)
+        if v == V.NAT_UNSUPPORTED:
+            return self.icmp_error_out(frame, t, now)
         if v != V.OK:
             return v, frame, t
         if t not in self.pools:
@@ -230,24 +232,10 @@ class NatModel:
     def icmp_error(self, frame: bytes, now: int):
         """RFC 5508: an ICMP error about a packet the NAT sent out, translated back (the
         quoted packet too); NAT_UNSUPPORTED if it is none."""
-        v, l3 = l3_start(frame)
-        v, ihl, total, proto = check_ipv4(frame, l3)
-        l4, end = l3 + ihl, l3 + total
-        if proto != 1 or end - l4 < 8:
-            return V.NAT_UNSUPPORTED, frame, -1
-        if frame[l4] not in (3, 11, 12):
-            return V.NAT_UNSUPPORTED, frame, -1
-        e3 = l4 + 8
-        if end - e3 < 20 or frame[e3] >> 4 != 4:
-            return V.BAD_L4, frame, -1
-        eihl = (frame[e3] & 0xF) * 4
-        e4 = e3 + eihl
-        if eihl < 20 or end - e4 < 8:
-            return V.BAD_L4, frame, -1
-        eproto = frame[e3 + 9]
-        if eproto == 1 and frame[e4] not in (0, 8) or eproto not in (1, 6, 17):
-            return V.NAT_UNSUPPORTED, frame, -1
-        pc = {17: 0, 6: 1, 1: 2}[eproto]
+        q = _quote(frame)
+        if q[0] != V.OK:
+            return q[0], frame, -1
+        _, l3, l4, end, e3, e4, pc = q
         at = e4 + 4 if pc == 2 else e4
         (public,) = struct.unpack_from("!I", frame, e3 + 12)
         (port,) = struct.unpack_from("!H", frame, at)
@@ -260,21 +248,32 @@ class NatModel:
         b = bytearray(frame)
         struct.pack_into("!I", b, l3 + 16, m.in_addr)
         _reseal_ip(b, l3)
-        struct.pack_into("!I", b, e3 + 12, m.in_addr)
-        _reseal_ip(b, e3)
-        struct.pack_into("!H", b, at, m.in_port)
-        # The quoted transport checksum, where quoted: RFC 1624 over the changed words.
-        words = [(public >> 16, m.in_addr >> 16), (public & 0xFFFF, m.in_addr & 0xFFFF),
-                 (port, m.in_port)]  # fmt: skip
-        if pc == 0 and struct.unpack_from("!H", b, e4 + 6)[0] != 0:
-            _patch(b, e4 + 6, words, udp=True)
-        elif pc == 1 and end - e4 >= 18:
-            _patch(b, e4 + 16, words, udp=False)
-        elif pc == 2:
-            _patch(b, e4 + 2, words[2:], udp=False)
-        struct.pack_into("!H", b, l4 + 2, 0)
-        struct.pack_into("!H", b, l4 + 2, checksum(bytes(b[l4:end])))
+        _requote(b, (l4, end, e3, e4, pc), 12, at, (public, port), (m.in_addr, m.in_port))
         return V.OK, bytes(b), m.tenant
+
+    def icmp_error_out(self, frame: bytes, t: int, now: int):
+        """RFC 5508: an inside host's ICMP error about a packet the NAT delivered to it,
+        the source and the quoted destination made public; NAT_UNSUPPORTED if it is none."""
+        q = _quote(frame)
+        if q[0] != V.OK:
+            return q[0], frame, t
+        _, l3, l4, end, e3, e4, pc = q
+        if t not in self.pools:
+            return V.NO_MAPPING, frame, t
+        at = e4 + 4 if pc == 2 else e4 + 2  # the quoted packet's destination port
+        (host,) = struct.unpack_from("!I", frame, e3 + 16)
+        (port,) = struct.unpack_from("!H", frame, at)
+        if struct.unpack_from("!I", frame, l3 + 12)[0] != host:
+            return V.NAT_UNSUPPORTED, frame, t
+        s = self.inside.get((t, pc, host, port))
+        if s is None or self.is_expired(s, now):
+            return V.NAT_NO_SESSION, frame, t
+        m = self.slots[s]
+        b = bytearray(frame)
+        struct.pack_into("!I", b, l3 + 12, m.pub)
+        _reseal_ip(b, l3)
+        _requote(b, (l4, end, e3, e4, pc), 16, at, (host, port), (m.pub, m.pport))
+        return V.OK, bytes(b), t
 
     def live_outside(self, pc: int, addr: int, port: int, now: int) -> int | None:
         """The mapping of public (pc, addr, port), unless none or it has run out (left
@@ -299,6 +298,46 @@ class NatModel:
             (m.tenant, PROTOS[m.pc], m.in_addr, m.in_port, m.pub, m.pport)
             for m in self.slots.values()
         }
+
+
+def _quote(frame: bytes):
+    """(verdict, l3, l4, end, quoted IP header, quoted transport header, pcode) of a frame
+    that may be an ICMP error the NAT translates; NAT_UNSUPPORTED if it is none."""
+    v, l3 = l3_start(frame)
+    v, ihl, total, proto = check_ipv4(frame, l3)
+    l4, end = l3 + ihl, l3 + total
+    if proto != 1 or end - l4 < 8 or frame[l4] not in (3, 11, 12):
+        return (V.NAT_UNSUPPORTED,)
+    e3 = l4 + 8
+    if end - e3 < 20 or frame[e3] >> 4 != 4:
+        return (V.BAD_L4,)
+    eihl = (frame[e3] & 0xF) * 4
+    e4 = e3 + eihl
+    if eihl < 20 or end - e4 < 8:
+        return (V.BAD_L4,)
+    eproto = frame[e3 + 9]
+    if eproto == 1 and frame[e4] not in (0, 8) or eproto not in (1, 6, 17):
+        return (V.NAT_UNSUPPORTED,)
+    return V.OK, l3, l4, end, e3, e4, {17: 0, 6: 1, 1: 2}[eproto]
+
+
+def _requote(b: bytearray, where, addr_at: int, at: int, old, new) -> None:
+    """The quoted packet's address at ``e3 + addr_at`` and port at ``at`` from ``old`` to
+    ``new`` (address, port): its IP header resealed, its transport checksum patched by RFC
+    1624 where quoted, then the ICMP checksum over the whole message computed anew."""
+    l4, end, e3, e4, pc = where
+    struct.pack_into("!I", b, e3 + addr_at, new[0])
+    _reseal_ip(b, e3)
+    struct.pack_into("!H", b, at, new[1])
+    words = [(old[0] >> 16, new[0] >> 16), (old[0] & 0xFFFF, new[0] & 0xFFFF), (old[1], new[1])]
+    if pc == 0 and struct.unpack_from("!H", b, e4 + 6)[0] != 0:
+        _patch(b, e4 + 6, words, udp=True)
+    elif pc == 1 and end - e4 >= 18:
+        _patch(b, e4 + 16, words, udp=False)
+    elif pc == 2:
+        _patch(b, e4 + 2, words[2:], udp=False)
+    struct.pack_into("!H", b, l4 + 2, 0)
+    struct.pack_into("!H", b, l4 + 2, checksum(bytes(b[l4:end])))
 
 
 def _reseal_ip(b: bytearray, l3: int) -> None:

@@ -52,9 +52,18 @@ ERR = st.tuples(
     st.sampled_from([0, 4, 8, 20, 40]),
     st.sampled_from([False] * 4 + [True]),
 )
+# An inside host's ICMP error about a packet the NAT delivered to it (RFC 5508): type,
+# bytes quoted after the IP header, and whether an inside router sent it instead.
+OERR = st.tuples(
+    st.just("oerr"),
+    st.integers(0, 30),
+    st.sampled_from([3, 11, 12, 5]),
+    st.sampled_from([0, 4, 8, 20, 40]),
+    st.sampled_from([False] * 4 + [True]),
+)
 WAIT = st.tuples(st.just("wait"), st.sampled_from([1, 59, 61, 119, 121, 241, 301, 7441]))
 EXPIRE = st.tuples(st.just("expire"))
-EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, ERR, WAIT, EXPIRE), min_size=5, max_size=40)
+EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, ERR, OERR, WAIT, EXPIRE), min_size=5, max_size=40)
 
 
 @st.composite
@@ -147,10 +156,35 @@ def check_translated_error(back: bytes, sent: bytes) -> None:
     assert q[16:20] == sent[30:34]  # the remote it went to is kept
 
 
+def host_error(got: bytes, kind: int, quote: int, router: bool) -> bytes:
+    """The inside host's ICMP error (or an inside router's) about ``got``, a frame the NAT
+    delivered to it, quoting its IP header and ``quote`` more bytes, built by scapy."""
+    ip_end = 14 + (got[14] & 0xF) * 4
+    quoted = got[14 : ip_end + quote]
+    src = "10.0.1.254" if router else str(IPv4Address(got[30:34]))
+    err = IP(src=src, dst=str(IPv4Address(got[26:30]))) / ICMP(type=kind, code=3)
+    return bytes(Ether() / err / Raw(quoted))
+
+
+def check_translated_host_error(out: bytes, came_in: bytes) -> None:
+    """scapy's view: valid checksums; the error's source and the quoted destination are
+    the public address the remote sent to, the quoted port its public port."""
+    assert_checksums_valid(out)
+    outer = Ether(out)[IP]
+    q = bytes(outer[ICMP].payload)
+    ihl = (q[0] & 0xF) * 4
+    assert bytes(outer)[12:16] == came_in[30:34] == q[16:20]  # public, as the remote knows
+    assert checksum_of(q[:ihl]) == 0
+    assert q[12:16] == came_in[26:30]  # the remote
+    at = ihl + (4 if q[9] == 1 else 2)  # the echo identifier, or the destination port
+    want = 34 + (4 if came_in[23] == 1 else 2)
+    assert q[at : at + 2] == came_in[want : want + 2]
+
+
 @given(setups(), EVENTS)
 def test_nat_matches_twin(setup, events):
     nat, model = build(setup)
-    now, sent = S, []
+    now, sent, received = S, [], []
     for ev in events:
         if ev[0] == "out":
             _, t, host, sport, proto, remote, dport, flags = ev
@@ -175,7 +209,10 @@ def test_nat_matches_twin(setup, events):
                 frame = echo_reply(build_frame(3, 4, remote, pub, 1, port, port, 80, 0, 7))
             else:
                 frame = build_frame(3, 4, remote, pub, proto, 53, port, 80, flags, 7)
-            run_one(nat, model, frame, -1, now, inbound=True)
+            v, got = run_one(nat, model, frame, -1, now, inbound=True)
+            if v == 0:
+                received.append((frame, got, int(model.slots[model.outside[
+                    ({17: 0, 6: 1, 1: 2}[proto], pub, port)]].tenant)))  # fmt: skip
         elif ev[0] == "err" and sent:
             _, k, kind, quote, elsewhere = ev
             o = sent[k % len(sent)]
@@ -185,6 +222,13 @@ def test_nat_matches_twin(setup, events):
             event(f"ICMP error {kind}: {Verdict(v).name}")
             if v == 0:
                 check_translated_error(back, o)
+        elif ev[0] == "oerr" and received:
+            _, k, kind, quote, router = ev
+            came_in, got, t = received[k % len(received)]
+            v, out = run_one(nat, model, host_error(got, kind, quote, router), t, now, False)
+            event(f"host ICMP error {kind}: {Verdict(v).name}")
+            if v == 0:
+                check_translated_host_error(out, came_in)
         elif ev[0] == "wait":
             now += ev[1] * S
         elif ev[0] == "expire":

@@ -375,13 +375,39 @@ def test_udp_without_checksum_stays_without():
 def test_unsupported_and_fragments_are_counted():
     n = nat()
     frags = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8", flags="MF") / UDP())
-    icmp_err = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8") / ICMP(type=3, code=3))
+    redirect = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8") / ICMP(type=5, code=1))
     gre = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8", proto=47) / bytes(8))
-    b = PacketBatch(3)
-    b.load([frags, icmp_err, gre])
+    no_quote = bytes(Ether() / IP(src="10.0.1.5", dst="8.8.8.8") / ICMP(type=3, code=3))
+    b = PacketBatch(4)
+    b.load([frags, redirect, gre, no_quote])
     c = out(n, b)
-    assert b.verdict[:3].tolist() == [V.FRAGMENT, V.NAT_UNSUPPORTED, V.NAT_UNSUPPORTED]
-    assert c.sum() == 3
+    assert b.verdict[:4].tolist() == [V.FRAGMENT, V.NAT_UNSUPPORTED, V.NAT_UNSUPPORTED,
+                                      V.BAD_L4]  # fmt: skip
+    assert c.sum() == 4
+
+
+def test_a_hosts_icmp_error_goes_out_about_the_packet_the_remote_sent():
+    """RFC 5508: a VM's port unreachable about a datagram the NAT delivered to it leaves
+    from the public address, quoting the datagram as the remote sent it (at main it was
+    dropped as NAT_UNSUPPORTED)."""
+    n = nat()
+    first = packets(sport=5555)
+    out(n, first)
+    pub, pport = src_of(first)
+    answer = reply_to(first)
+    inb(n, answer)
+    got = Ether(answer.frame(0))[IP]  # as the VM received it
+    err = Ether() / IP(src=got.dst, dst=got.src) / ICMP(type=3, code=3) / bytes(got)[:28]
+    b = PacketBatch(1, max_frame=256)
+    b.load([bytes(err)])
+    assert out(n, b)[V.OK] == 1
+    assert_checksums_valid(b.frame(0))
+    sent = Ether(b.frame(0))
+    assert sent[IP].src == pub and sent[IP].dst == "8.8.8.8"
+    quoted = sent[ICMP].payload  # scapy decodes the quote as IPerror / UDPerror
+    assert (quoted.src, quoted.dst) == ("8.8.8.8", pub)
+    assert (quoted.payload.sport, quoted.payload.dport) == (53, pport)
+    assert n.mappings()[0][3] == 5555  # the mapping is the one the VM opened
 
 
 def test_tenant_without_pool():
