@@ -30,6 +30,7 @@ SUITES: tuple[CipherSuite, ...] = (
     CipherSuite("aes-cbc-hmac-sha256-128", 16, 16, 16),  # RFC 3602, RFC 4868 [S28]
 )
 SUITE_BY_NAME = {s.name: i for i, s in enumerate(SUITES)}
+SA_SUITE = 2  # the SA column that holds the suite (an index into SUITES)
 SUITE_TABLE = np.array([[s.iv, s.icv, s.align] for s in SUITES], dtype=np.int64)
 
 

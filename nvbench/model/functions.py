@@ -11,8 +11,9 @@ import numpy as np
 
 from nvbench.fastpath import esp, vlan
 from nvbench.fastpath.nat_table import NatTable
-from nvbench.fastpath.sa import SaTable
+from nvbench.fastpath.sa import SA_SUITE, SUITES, SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
+from nvbench.model.costs import Profile
 from nvbench.model.nat_books import NatNotes, translate_outbound
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.layouts import ETHERNET, IPPROTO_ESP, IPPROTO_UDP, IPV4, NAT_T_PORT, UDP
@@ -101,6 +102,36 @@ class TenantFunctions:
             nat = ~is_esp & (self.of_tenants(v) == NAT)
             if nat.any():
                 self.nat.inbound(v, counts, rows=np.flatnonzero(nat))
+
+    def cost_ns(self, v: PacketBatch, rows: np.ndarray, side: int, opened: np.ndarray | None,
+                costs: Profile, clock_hz: float, one: int | None) -> np.ndarray:  # fmt: skip
+        """Service time of packets ``rows`` (that came in by ``side``) on a vCPU at
+        ``clock_hz``: each by its function, ESP by its SA's cipher suite (sites and client
+        populations may each negotiate their own), a packet that ``opened`` a NAT mapping
+        at ``nat_new``. ``one``: the function of every packet, if known (never ESP)."""
+        nbytes = v.length[rows]
+        names = {FORWARD: "forward", NAT: "nat_existing"}
+        if one is not None:
+            ns = costs.service_ns(names[one], nbytes, clock_hz)
+        else:
+            code = self.of(v, rows, side)
+            ns = np.zeros(rows.shape[0], np.int64)
+            for c, fname in names.items():
+                mine = code == c
+                if mine.any():
+                    ns[mine] = costs.service_ns(fname, nbytes[mine], clock_hz)
+            tunnel = np.flatnonzero(code == ESP)
+            if tunnel.shape[0]:
+                assert self.sas is not None
+                way = "encap" if side == INSIDE else "decap"
+                suite = self.sas.cols[SA_SUITE][np.maximum(v.sa[rows[tunnel]], 0)]
+                for k in np.unique(suite).tolist():
+                    mine = tunnel[suite == k]
+                    name = f"esp_{way}:{SUITES[k].name}"
+                    ns[mine] = costs.service_ns(name, nbytes[mine], clock_hz)
+        if opened is not None and opened.any():
+            ns[opened] = costs.service_ns("nat_new", nbytes[opened], clock_hz)
+        return ns
 
     def tag(self, v: PacketBatch, counts: np.ndarray) -> None:
         """Outbound: each forwarded packet onto its tenant's VLAN."""

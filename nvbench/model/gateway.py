@@ -46,10 +46,8 @@ from nvbench.model.element import Element
 from nvbench.model.functions import (
     CODE,
     ESP,
-    FORWARD,
     INSIDE,
     MODES,
-    NAT,
     OUTSIDE,
     TenantFunctions,
     esp_frames,
@@ -113,9 +111,10 @@ class GatewayVM(Station):
         Packets the VM holds, waiting and in service.
     nat : NatTable
         For mode "nat".
-    sas : SaTable, routes, suite
-        For mode "esp" (S2S and remote-access tunnels): the SAs, the routes that choose a
-        packet's outbound SA, and the cipher suite for costs.
+    sas : SaTable, routes
+        For mode "esp" (S2S and remote-access tunnels): the SAs (each with its cipher
+        suite, which sets a packet's cost), and the routes that choose a packet's
+        outbound SA.
     tunnel_mtu : int
         The external path MTU the ESP packets must fit (else TOO_BIG).
     vlans : int array, optional
@@ -137,7 +136,6 @@ class GatewayVM(Station):
         nat: NatTable | None = None,
         sas: SaTable | None = None,
         routes: TunnelRoutes | None = None,
-        suite: str = "aes-gcm-128",
         dispatch: str = PINNED,
         modes: dict[int, str] | None = None,
         tunnel_mtu: int = 1500,
@@ -146,7 +144,7 @@ class GatewayVM(Station):
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
         super().__init__(sim, name, servers=vcpus, cap_pkts=queue_pkts, dispatch=dispatch)
-        self.mode, self.costs, self.clock_hz, self.suite = mode, costs, clock_hz, suite
+        self.mode, self.costs, self.clock_hz = mode, costs, clock_hz
         codes = np.full(sim.max_tenants, CODE[mode], np.int8)
         for rd, m in (modes or {}).items():
             codes[rd] = CODE[m]
@@ -298,23 +296,8 @@ class GatewayVM(Station):
 
     def _service_ns(self, v: PacketBatch, rows: np.ndarray, side: int,
                     note: NatNotes | None) -> np.ndarray:  # fmt: skip
-        nbytes = v.length[rows]
-        way = "encap" if side == INSIDE else "decap"
-        names = {FORWARD: "forward", NAT: "nat_existing", ESP: f"esp_{way}:{self.suite}"}
-        if self._one_fn is not None:
-            ns = self.costs.service_ns(names[self._one_fn], nbytes, self.clock_hz)
-        else:
-            code = self.fns.of(v, rows, side)
-            ns = np.zeros(rows.shape[0], np.int64)
-            for c, fname in names.items():
-                mine = code == c
-                if mine.any():
-                    ns[mine] = self.costs.service_ns(fname, nbytes[mine], self.clock_hz)
-        if note is not None:  # a packet that opened a NAT mapping costs nat_new
-            new = note.opened[rows]
-            if new.any():
-                ns[new] = self.costs.service_ns("nat_new", nbytes[new], self.clock_hz)
-        return ns
+        opened = None if note is None else note.opened[rows]
+        return self.fns.cost_ns(v, rows, side, opened, self.costs, self.clock_hz, self._one_fn)
 
     # -- figures and timers ---------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from nvbench.model.host import HostSpec
 from nvbench.patterns import table
 from nvbench.patterns.edge import wan_delay_ms
 from nvbench.patterns.fabric import EXTERNAL_DELAY_NS, sizes_of
-from nvbench.scenario.schema import Host, Scenario, VMNetwork
+from nvbench.scenario.schema import Host, Scenario, Traffic, VMNetwork
 
 # -- queueing formulas ------------------------------------------------------------------------
 
@@ -96,7 +96,7 @@ def streams(n: VMNetwork, profile: costs.Profile, clock_hz: float) -> list[Strea
         nbytes = sizes_of(t).mean
         pattern = table.get(n.pattern)
         if pattern.function == table.ESP:
-            suite = n.site.suite if n.site else n.clients.suite if n.clients else "aes-gcm-128"
+            suite = _suite_of(n, t)
             side = "encap" if t.direction == "outbound" else "decap"
             fn = f"esp_{side}:{suite}"
         else:
@@ -105,6 +105,15 @@ def streams(n: VMNetwork, profile: costs.Profile, clock_hz: float) -> list[Strea
         seconds = (c.cycles_per_packet + c.cycles_per_byte * nbytes) / clock_hz
         out.append(Stream(t.rate_pps, seconds, pattern.one_core))
     return out
+
+
+def _suite_of(n: VMNetwork, t: Traffic) -> str:
+    """The cipher suite of traffic ``t``'s tunnel: the site whose prefix holds its far end
+    (each site negotiates its own), else the remote-access clients'."""
+    for site in n.remote_sites:
+        if t.destination in site.prefix:
+            return site.suite
+    return n.clients.suite if n.clients else "aes-gcm-128"
 
 
 def gateway_figures(work: list[Stream], vcpus: int, queue_packets: int) -> Figures:

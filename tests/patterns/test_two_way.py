@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from nvbench import run
+from nvbench.model import costs
 from nvbench.scenario.loader import loads
 from tests.helpers import DEFAULT
 
@@ -104,3 +106,31 @@ def test_a_site_gets_only_the_packets_of_its_prefix():
     site0, site1 = r.element("t.site0")["delivered"], r.element("t.site1")["delivered"]
     # Equal rates to each site's prefix: each site sees about half (Poisson, 1000 each).
     assert site0 == pytest.approx(site1, rel=0.15) and site0 + site1 > 1500
+
+
+def test_each_site_costs_its_own_cipher_suite():
+    """Site 1 negotiates AES-CBC + HMAC-SHA1: its connection's vCPU works by that suite's
+    cost, site 0's is untouched (at main, every tunnel cost the gateway's one suite,
+    AES-GCM-128, whatever its site negotiated)."""
+    # One frame size, below both suites' inner MTU (else the tenant's cap, the smallest
+    # of its sites', would change every frame).
+    gcm = S2S_ONE_CONNECTION.replace("flows = 200 }", "flows = 200, sizes = 600 }")
+    cbc = gcm.replace(
+        'peer = "198.51.100.11",', 'peer = "198.51.100.11", suite = "aes-cbc-hmac-sha1-96",'
+    )
+    assert cbc != gcm != S2S_ONE_CONNECTION
+    busy = {}
+    for name, text in (("gcm", gcm), ("cbc", cbc)):
+        sim, built, duration = run.simulation(loads(text))
+        assert sim.run(duration).summary["dropped"] == 0
+        busy[name] = built.gateways["gw"].busy_by_server()
+    profile, clock = costs.default(), built.gateways["gw"].clock_hz
+    # Site 1's frames: the same inner packets, a little longer under CBC (16-byte IV and
+    # alignment), so the ratio is at least the suites' cost ratio at one size.
+    one = {k: profile.service_ns(f"esp_encap:{k}", np.array([650]), clock)[0]
+           for k in ("aes-gcm-128", "aes-cbc-hmac-sha1-96")}  # fmt: skip
+    want = one["aes-cbc-hmac-sha1-96"] / one["aes-gcm-128"]
+    changed = [k for k in range(len(busy["gcm"])) if busy["gcm"][k] != busy["cbc"][k]]
+    assert len(changed) == 1 and sum(b > 0 for b in busy["cbc"]) == 2  # site 1's vCPU only
+    k = changed[0]
+    assert want * 0.98 <= busy["cbc"][k] / busy["gcm"][k] <= want * 1.15

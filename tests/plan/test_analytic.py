@@ -52,3 +52,25 @@ def test_wait_quantile_grows_with_load_and_is_infinite_past_saturation():
     ts = [analytic.wait_quantile(4, lam, 1.0, 0.99) for lam in (1.0, 2.0, 3.0, 3.9)]
     assert ts == sorted(ts) and ts[-1] > 10 * ts[1]
     assert analytic.wait_quantile(4, 4.0, 1.0, 0.99) == math.inf
+
+
+def test_each_sites_traffic_is_costed_by_its_own_suite():
+    """Two sites, one on AES-CBC + HMAC-SHA1: the estimate costs each site's traffic by
+    its own suite (at main, every stream by the first site's)."""
+    from nvbench.model import costs
+    from nvbench.scenario.loader import loads
+    from tests.patterns.test_two_way import S2S_ONE_CONNECTION
+
+    text = S2S_ONE_CONNECTION.replace(
+        'peer = "198.51.100.11",', 'peer = "198.51.100.11", suite = "aes-cbc-hmac-sha1-96",'
+    )
+    n = loads(text).vm_networks[0]
+    profile, clock = costs.default(), 2.6e9
+    got = [s.service_s for s in analytic.streams(n, profile, clock)]
+    want = []
+    for t, fn in zip(n.traffic, ("esp_encap:aes-gcm-128", "esp_decap:aes-gcm-128",
+                                 "esp_encap:aes-cbc-hmac-sha1-96"), strict=True):  # fmt: skip
+        c = profile.costs[fn]
+        want.append((c.cycles_per_packet + c.cycles_per_byte * analytic.sizes_of(t).mean) / clock)
+    assert got == pytest.approx(want)
+    assert got[2] > 1.5 * got[0]  # the suites really differ in cost
