@@ -54,6 +54,10 @@ class Verdict(enum.IntEnum):
     ELEMENT_DOWN = 32
     NO_ROUTE = 33
     GATEWAY_FAILOVER = 34
+    # IPv4 reassembly
+    BAD_FRAGMENT = 35
+    REASSEMBLY_TIMEOUT = 36
+    REASSEMBLY_FULL = 37
 
 
 N_VERDICTS = len(Verdict)
@@ -93,6 +97,9 @@ LINK_LOSS = int(Verdict.LINK_LOSS)
 ELEMENT_DOWN = int(Verdict.ELEMENT_DOWN)
 NO_ROUTE = int(Verdict.NO_ROUTE)
 GATEWAY_FAILOVER = int(Verdict.GATEWAY_FAILOVER)
+BAD_FRAGMENT = int(Verdict.BAD_FRAGMENT)
+REASSEMBLY_TIMEOUT = int(Verdict.REASSEMBLY_TIMEOUT)
+REASSEMBLY_FULL = int(Verdict.REASSEMBLY_FULL)
 
 
 # Not a verdict of the packet: its row was copied to another batch and is left behind as a

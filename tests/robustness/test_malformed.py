@@ -11,16 +11,23 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scapy.layers.inet import IP
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
 
 from nvbench.fastpath import esp, nvgre
+from nvbench.fastpath.fragment import fragment
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.fastpath.reassembly import Reassembler
 from nvbench.fastpath.sa import SaTable
-from nvbench.fastpath.verdict import new_counts
+from nvbench.fastpath.verdict import N_VERDICTS, new_counts
 from nvbench.packet.batch import PacketBatch
 from tests.oracle import esp as esp_twin
 from tests.oracle import nvgre as nvgre_twin
+from tests.oracle.fragments import ReassemblyModel
+from tests.oracle.fragments import fragment as fragment_twin
 from tests.oracle.nat import NatModel
 from tests.property.strategies import frame_fields, frame_from
 
@@ -153,3 +160,38 @@ def test_no_headroom_is_a_verdict_not_a_crash():
         c = new_counts()
         step(b, c)
         assert c.sum() == 1 and b.verdict[0] != 0
+
+
+@st.composite
+def mangled_fragments(draw):
+    """Pieces of an ESP-sized packet cut at some MTU, then bytes flipped (flags, offsets,
+    lengths included), cut or appended."""
+    size = draw(st.integers(0, 3000))
+    ip = IP(src="131.107.0.10", dst="198.51.100.10", proto=50, id=draw(st.integers(0, 3)))
+    whole = bytes(Ether() / ip / Raw(bytes(size)))
+    out = []
+    for piece in fragment_twin(whole, draw(st.integers(68, 1500)))[1]:
+        raw = bytearray(piece)
+        for _ in range(draw(st.integers(0, 3))):
+            raw[draw(st.integers(14, len(raw) - 1))] = draw(st.integers(0, 255))
+        out.append(bytes(raw[: draw(st.integers(0, len(raw)))]) + draw(st.binary(max_size=8)))
+    return out
+
+
+@given(st.lists(mangled_fragments(), min_size=1, max_size=4), st.integers(1, 3))
+def test_mangled_fragments_into_reassembly(datagrams, entries):
+    """Reassembly of mangled pieces (rows sized to the largest, so an overrun hits the
+    slot's end): no crash, and the twin's verdicts and packets."""
+    frames = [f for d in datagrams for f in d]
+    b = batch(frames)
+    r = Reassembler(b.slot_size, 30_000_000_000, entries)
+    model = ReassemblyModel(b.slot_size - 128, 30_000_000_000, entries)
+    drops, absorbed = np.zeros((1, N_VERDICTS), np.int64), np.zeros(1, np.int64)
+    r.run(b, new_counts(), drops, absorbed)
+    for i, f in enumerate(frames):
+        v, whole, _ = model.take(f, 0, 0)
+        assert b.verdict[i] == v, f.hex()
+        if v == 0:
+            assert b.frame(i) == whole
+    more = fragment(batch(frames), 576, new_counts(), lambda n: PacketBatch(n, max_frame=1514))
+    assert more is None or more.n > 0
