@@ -18,7 +18,7 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import ETH_LEN, IP_LEN, check_ipv4, l3_start
-from nvbench.fastpath.sa import SUITE_BY_NAME, SUITE_TABLE, SUITES, SaTable
+from nvbench.fastpath.sa import SUITE_TABLE, SaTable, inner_mtu, overhead  # noqa: F401
 from nvbench.fastpath.scan import selected
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.builders import write_ipv4
@@ -39,23 +39,6 @@ NEXT_HEADER_IPV4 = 4
 REPLAY_WINDOW = 64  # RFC 4303 3.4.3: 64 SHOULD be the default
 SEQ_MAX = 0xFFFFFFFF  # no extended sequence numbers: the SA must be rekeyed before this
 _FRAG = IPV4.offset("flags_frag")
-
-
-def overhead(suite: str, inner_ip_bytes: int, nat_t: bool = False) -> int:
-    """Bytes ESP tunnel mode adds to an inner IP packet (outer IP included, no Ethernet)."""
-    s = SUITES[SUITE_BY_NAME[suite]]
-    pad = -(inner_ip_bytes + 2) % s.align
-    return IP_LEN + (UDP_LEN if nat_t else 0) + ESP_LEN + s.iv + pad + 2 + s.icv
-
-
-def inner_mtu(suite: str, mtu: int, nat_t: bool = False) -> int:
-    """The largest inner IP packet whose ESP tunnel packet fits a path MTU of ``mtu``:
-    at 1500, 1446 for AES-GCM-128 (1438 with NAT-T), 1438 for AES-CBC (1422 with NAT-T;
-    [S30] gives 1436 for AES-256-CBC + SHA-256)."""
-    x = mtu
-    while x > 0 and x + overhead(suite, x, nat_t) > mtu:
-        x -= 1
-    return x
 
 
 @kernel
@@ -95,8 +78,12 @@ def icv_ok(pkt, p, n, spi, seq):
 
 
 @kernel
-def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
-    """(verdict, new offset, new length) of the tunnel-mode ESP frame for one packet."""
+def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu, clear_df):
+    """(verdict, new offset, new length) of the tunnel-mode ESP frame for one packet.
+
+    The outer DF bit is the inner one's, or clear with ``clear_df`` (RFC 4301 8.1: an SA
+    copies, sets or clears it). A packet over ``mtu`` with DF set is TOO_BIG; with DF
+    clear it is sealed whole, for :mod:`nvbench.fastpath.fragment` to cut."""
     spi, seq, suite, src, dst, natt, sport, dport, tenant, rx_top, rx_win = sas
     if sa < 0 or sa >= spi.shape[0]:
         return V.ESP_UNKNOWN_SA, 0, 0
@@ -113,7 +100,8 @@ def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
     outer_len = IP_LEN + udp + ESP_LEN + iv + tot + pad + 2 + icv
     start = l3 - (ETH_LEN + IP_LEN + udp + ESP_LEN + iv)
     end = l3 + tot + pad + 2 + icv
-    if outer_len > mtu:
+    df = (rd16(pkt, l3 + _FRAG) & 0x4000) != 0 and not clear_df
+    if outer_len > mtu and df:
         return V.TOO_BIG, 0, 0
     if start < 0:
         return V.NO_HEADROOM, 0, 0
@@ -123,7 +111,6 @@ def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
         return V.ESP_SEQ_OVERFLOW, 0, 0
     seq[sa] += 1
     q = seq[sa]
-    df = (rd16(pkt, l3 + _FRAG) & 0x4000) != 0  # RFC 4301: copy DF from the inner header
     t = l3 + tot
     for k in range(pad):
         wr8(pkt, t + k, k + 1)
@@ -150,7 +137,8 @@ def encap_one(pkt, o, n, sa, sas, suites, local_mac, next_hop_mac, mtu):
 
 
 @kernel
-def _encap(buf, offset, length, sa_col, verdict, rows, counts, sas, suites, local_mac, nh_mac, mtu):
+def _encap(buf, offset, length, sa_col, verdict, rows, counts, sas, suites, local_mac, nh_mac,
+           mtu, clear_df):  # fmt: skip
     """ESP tunnel-mode encapsulation of the live frames among ``rows``.
 
     Parameters
@@ -170,15 +158,16 @@ def _encap(buf, offset, length, sa_col, verdict, rows, counts, sas, suites, loca
         IV, ICV and alignment of each cipher suite (``SUITE_TABLE``).
     local_mac, nh_mac : int
         The outer Ethernet source and destination.
-    mtu : int
-        The path MTU, bytes: a larger outer packet is TOO_BIG.
+    mtu, clear_df : int, bool
+        The path MTU, bytes: a larger outer packet is TOO_BIG if its DF bit is set;
+        ``clear_df`` clears it on every outer packet (see :func:`encap_one`).
     """
     for j in range(rows.shape[0]):
         i = ix(rows[j])  # unsigned: no wraparound test on every column access
         if verdict[i] != V.OK:
             continue
         v, start, n = encap_one(
-            buf[i], offset[i], length[i], sa_col[i], sas, suites, local_mac, nh_mac, mtu
+            buf[i], offset[i], length[i], sa_col[i], sas, suites, local_mac, nh_mac, mtu, clear_df
         )
         counts[v] += 1
         verdict[i] = v
@@ -346,9 +335,10 @@ def encapsulate(
     next_hop_mac: int = 0x00155D0000FF,
     mtu: int = 1500,
     rows: np.ndarray | None = None,
+    clear_df: bool = False,
 ) -> None:
     """ESP-encapsulate every OK frame of ``batch`` (of ``rows`` only, if given) with the SA
-    in its ``sa`` column."""
+    in its ``sa`` column; the outer DF copied from the inner, or cleared (``clear_df``)."""
     n = batch.n
     _encap(
         batch.buf,
@@ -363,6 +353,7 @@ def encapsulate(
         local_mac,
         next_hop_mac,
         mtu,
+        clear_df,
     )
 
 

@@ -122,7 +122,8 @@ def fragment(b: PacketBatch, mtu: int, counts: np.ndarray, new_batch,
     """Fragment the live packets of ``b`` (of ``rows`` only, if given) whose IPv4 packet is
     longer than ``mtu`` (DF set: TOO_BIG instead). Each keeps its first piece; the other
     pieces come back as a batch (from ``new_batch(n)``), each with its packet's columns
-    (time, tenant, flow, SA), or None if nothing was fragmented."""
+    (time, tenant, SA; the flow as ``-1 - flow``, marking a piece after the first), or
+    None if nothing was fragmented."""
     rows = selected(rows, b.n)
     n = b.n
     extra = int(_count(b.buf, b.offset, b.length, b.verdict[:n], rows, mtu))
@@ -139,5 +140,7 @@ def fragment(b: PacketBatch, mtu: int, counts: np.ndarray, new_batch,
     out.n = int(k)
     for name in ("time", "born", "rd", "vsid", "flow", "sa"):
         getattr(out, name)[: out.n] = getattr(b, name)[source[: out.n]]
+    f = out.flow[: out.n]
+    f[:] = np.where(f >= 0, -1 - f, f)  # pieces after the first (nvbench.model.metrics)
     out.verdict[: out.n] = V.OK
     return out

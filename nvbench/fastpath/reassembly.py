@@ -7,8 +7,8 @@ offsets, a bitmap of the 8-byte blocks received, the headers of its first fragme
 how many fragments it holds. A fragment that is not the last of its datagram leaves its
 row (MOVED: its bytes are in the entry, in flight here); the one that completes the
 datagram gets the whole packet in its row, with More Fragments and the offset cleared and
-a fresh header checksum, and goes on at its own arrival time. The fragments held are then
-*absorbed* into it: packets that end here without being lost.
+a fresh header checksum, and goes on at its own arrival time, as its first piece's flow.
+The fragments held are then *absorbed* into it (:class:`nvbench.model.metrics.Counters`).
 
 Refused with their own verdict, the entry left as it was: a fragment that overlaps bytes
 already received or lies past a known end, a non-last fragment whose length is not a
@@ -16,9 +16,10 @@ multiple of 8, a second last fragment, one that would make the packet longer tha
 batch slot holds less 128 bytes (BAD_FRAGMENT; RFC 5722
 drops overlaps for IPv6, and overlapping IPv4 fragments are how the classic attacks work);
 one that would need an entry when all are in use (REASSEMBLY_FULL). A datagram not complete
-``timeout`` after its first fragment arrived is given up: the fragments it holds are
-dropped as REASSEMBLY_TIMEOUT. Decided by each fragment's own time, the outcome does not
-depend on how packets are grouped in time.
+``timeout`` after its first fragment arrived is given up: the packet is dropped as
+REASSEMBLY_TIMEOUT if its first piece is here (the others are absorbed), else all its
+pieces are absorbed (the first piece's loss was counted where it was lost). Decided by each
+fragment's own time, the outcome does not depend on how packets are grouped in time.
 
 Assumed (NOT FOUND for Windows): a 30 s timeout (Linux's ``ipfrag_time``; RFC 791 suggests
 15 s at least) and 4,096 datagrams at once.
@@ -45,8 +46,9 @@ TIMEOUT_NS = 30_000_000_000
 MAX_ENTRIES = 4096
 FREE = -1
 
-# Entry columns (int64[P, 9]).
-K_ADDR, K_ID, GOT, TOTAL, FIRST_T, FRAGS, HEAD, IHL, RD = range(9)
+# Entry columns (int64[P, N_COLS]).
+K_ADDR, K_ID, GOT, TOTAL, FIRST_T, FRAGS, HEAD, IHL, RD, FLOW = range(10)
+N_COLS = 10
 
 
 @kernel
@@ -59,11 +61,15 @@ def find(e, addr, ident):
 
 
 @kernel
-def give_up(e, k, counts, drops_by):
-    """Drop the fragments entry ``k`` holds (REASSEMBLY_TIMEOUT) and free it."""
+def give_up(e, k, counts, drops_by, absorbed_by):
+    """Give entry ``k`` up and free it: its packet dropped as REASSEMBLY_TIMEOUT if its
+    first piece is here, the other pieces absorbed."""
     n = e[k, FRAGS]
-    counts[V.REASSEMBLY_TIMEOUT] += n
-    drops_by[e[k, RD], V.REASSEMBLY_TIMEOUT] += n
+    if e[k, HEAD] > 0:
+        counts[V.REASSEMBLY_TIMEOUT] += 1
+        drops_by[e[k, RD], V.REASSEMBLY_TIMEOUT] += 1
+        n -= 1
+    absorbed_by[e[k, RD]] += n
     e[k, K_ID] = FREE
     e[k, K_ADDR] = FREE
 
@@ -74,6 +80,7 @@ def new_entry(e, bits, addr, ident, t, rd):
         if e[k, K_ID] == FREE:
             e[k, K_ADDR], e[k, K_ID], e[k, GOT], e[k, TOTAL] = addr, ident, 0, -1
             e[k, FIRST_T], e[k, FRAGS], e[k, HEAD], e[k, IHL], e[k, RD] = t, 0, 0, 0, rd
+            e[k, FLOW] = 0
             bits[k, :] = 0
             return k
     return -1
@@ -100,8 +107,9 @@ def fits(e, bits, k, off, chunk, more, room):
 
 
 @kernel
-def store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more):
-    """Copy a fragment's payload (and, for the first, its headers) into entry ``k``."""
+def store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow):
+    """Copy a fragment's payload (and, for the first, its headers and flow) into entry
+    ``k``."""
     for b in range(chunk):
         wr8(ebuf[k], DATA + off + b, rd8(pkt, l3 + ihl + b))
     for b in range(off // 8, (off + chunk + 7) // 8):
@@ -111,6 +119,7 @@ def store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more):
         for b in range(head):
             wr8(ebuf[k], DATA - head + b, rd8(pkt, o + b))
         e[k, HEAD], e[k, IHL] = head, ihl
+        e[k, FLOW] = flow if flow >= 0 else -1 - flow
     if not more:
         e[k, TOTAL] = off + chunk
     e[k, GOT] += chunk
@@ -132,7 +141,7 @@ def complete(e, ebuf, k, pkt):
 
 
 @kernel
-def _reassemble(buf, offset, length, time, rd, verdict, rows, counts, e, bits, ebuf,
+def _reassemble(buf, offset, length, time, rd, flow, verdict, rows, counts, e, bits, ebuf,
                 timeout, drops_by, absorbed_by):  # fmt: skip
     """Reassemble the fragments among the live ``rows``, in that order (see the module)."""
     # A whole packet goes back into a row: its payload must leave room for any headers
@@ -156,7 +165,7 @@ def _reassemble(buf, offset, length, time, rd, verdict, rows, counts, e, bits, e
         t = time[i]
         k = find(e, addr, ident)
         if k >= 0 and t - e[k, FIRST_T] > timeout:
-            give_up(e, k, counts, drops_by)
+            give_up(e, k, counts, drops_by, absorbed_by)
             k = -1
         made = k < 0
         if made:
@@ -173,11 +182,11 @@ def _reassemble(buf, offset, length, time, rd, verdict, rows, counts, e, bits, e
                 e[k, K_ID] = FREE
                 e[k, K_ADDR] = FREE
             continue
-        store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more)
+        store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow[i])
         if e[k, HEAD] > 0 and e[k, TOTAL] >= 0 and e[k, GOT] == e[k, TOTAL]:
             offset[i], length[i] = complete(e, ebuf, k, pkt)
             absorbed_by[e[k, RD]] += e[k, FRAGS] - 1
-            rd[i] = e[k, RD]
+            rd[i], flow[i] = e[k, RD], e[k, FLOW]
             e[k, K_ID] = FREE
             e[k, K_ADDR] = FREE
         else:
@@ -185,13 +194,13 @@ def _reassemble(buf, offset, length, time, rd, verdict, rows, counts, e, bits, e
 
 
 @kernel
-def _expire(e, before, timeout, counts, drops_by):
+def _expire(e, before, timeout, counts, drops_by, absorbed_by):
     """Give up every datagram whose first fragment came more than ``timeout`` before
     ``before``; returns how many."""
     gone = 0
     for k in range(e.shape[0]):
         if e[k, K_ID] != FREE and before - e[k, FIRST_T] > timeout:
-            give_up(e, k, counts, drops_by)
+            give_up(e, k, counts, drops_by, absorbed_by)
             gone += 1
     return gone
 
@@ -214,8 +223,8 @@ class Reassembler:
 
     def _alloc(self, n: int) -> None:
         room = DATA + self.slot_size
-        old = getattr(self, "entries", np.zeros((0, 9), np.int64))
-        self.entries = np.full((n, 9), FREE, np.int64)
+        old = getattr(self, "entries", np.zeros((0, N_COLS), np.int64))
+        self.entries = np.full((n, N_COLS), FREE, np.int64)
         self.entries[: old.shape[0]] = old
         bits, buf = getattr(self, "bits", None), getattr(self, "buf", None)
         self.bits = np.zeros((n, (room + 63) // 64), np.uint8)
@@ -233,14 +242,20 @@ class Reassembler:
             raise ValueError(f"slots of {b.slot_size} bytes; this reassembler takes "
                              f"{self.slot_size}")  # fmt: skip
         self._room_for(self._fragments(b, rows))
-        _reassemble(b.buf, b.offset, b.length, b.time, b.rd, b.verdict[: b.n], rows, counts,
+        _reassemble(b.buf, b.offset, b.length, b.time, b.rd, b.flow, b.verdict[: b.n], rows, counts,
                     self.entries, self.bits, self.buf, self.timeout_ns, drops_by,
                     absorbed_by)  # fmt: skip
 
-    def expire(self, before_ns: int, counts: np.ndarray, drops_by: np.ndarray) -> int:
+    def expire(self, before_ns: int, counts: np.ndarray, drops_by: np.ndarray,
+               absorbed_by: np.ndarray) -> int:  # fmt: skip
         """Give up the datagrams too old at ``before_ns`` (no fragment of theirs can come
         in time any more); returns how many."""
-        return int(_expire(self.entries, before_ns, self.timeout_ns, counts, drops_by))
+        return int(_expire(self.entries, before_ns, self.timeout_ns, counts, drops_by,
+                           absorbed_by))  # fmt: skip
+
+    def held(self) -> int:
+        """Fragments held (in flight at the receiver)."""
+        return int(self.entries[self.entries[:, K_ID] != FREE, FRAGS].sum())
 
     def held_by_tenant(self, tenants: int) -> np.ndarray:
         """Fragments held, by tenant (in flight at the receiver)."""

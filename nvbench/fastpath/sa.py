@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nvbench.fastpath import hashtable
-from nvbench.packet.layouts import NAT_T_PORT
+from nvbench.packet.layouts import ESP, IPV4, NAT_T_PORT, UDP_ESP
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,23 @@ SUITES: tuple[CipherSuite, ...] = (
 SUITE_BY_NAME = {s.name: i for i, s in enumerate(SUITES)}
 SA_SUITE = 2  # the SA column that holds the suite (an index into SUITES)
 SUITE_TABLE = np.array([[s.iv, s.icv, s.align] for s in SUITES], dtype=np.int64)
+
+
+def overhead(suite: str, inner_ip_bytes: int, nat_t: bool = False) -> int:
+    """Bytes ESP tunnel mode adds to an inner IP packet (outer IP included, no Ethernet)."""
+    s = SUITES[SUITE_BY_NAME[suite]]
+    pad = -(inner_ip_bytes + 2) % s.align
+    return IPV4.length + (UDP_ESP.length if nat_t else 0) + ESP.length + s.iv + pad + 2 + s.icv
+
+
+def inner_mtu(suite: str, mtu: int, nat_t: bool = False) -> int:
+    """The largest inner IP packet whose ESP tunnel packet fits a path MTU of ``mtu``:
+    at 1500, 1446 for AES-GCM-128 (1438 with NAT-T), 1438 for AES-CBC (1422 with NAT-T;
+    [S30] gives 1436 for AES-256-CBC + SHA-256)."""
+    x = mtu
+    while x > 0 and x + overhead(suite, x, nat_t) > mtu:
+        x -= 1
+    return x
 
 
 class SaTable:

@@ -11,6 +11,7 @@ from nvbench.fastpath import esp, vlan
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
+from nvbench.model import pieces
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.endpoints import Sink
@@ -39,17 +40,22 @@ class VpnPeer(Sink):
 
     The packets are decrypted in arrival order across all the views of a quantum, as the
     device receives them: its 64-packet anti-replay window (RFC 4303 3.4.3) would drop
-    packets merely processed out of order. A packet that fails ESP validation (unknown
-    SA, replay, bad ICV) is dropped here with its verdict; the rest are delivered.
+    packets merely processed out of order. ESP packets that came in pieces are joined
+    first (:mod:`nvbench.model.pieces`). A packet that fails ESP validation (unknown SA,
+    replay, bad ICV) is dropped here with its verdict; the rest are delivered.
     """
 
     def __init__(self, sim: Simulation, name: str, sas: SaTable) -> None:
         super().__init__(sim, name)
         self.sas = sas
         self.counts = new_counts()
+        pieces.receiver(self)
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
         views = merged_frames(self.sim, views)
+        for v in views:
+            pieces.join(self, v, self.counts)
+        pieces.give_up(self, t1, self.counts)
         _checked(self, views, lambda v: esp.decapsulate(v, self.sas, self.counts))
         super().process(views, t0, t1)
 
@@ -128,7 +134,8 @@ class VpnSource(PacketSource):
     Each flow belongs to one tunnel: flow ``f`` uses SA ``sa_of_flow[f % len]`` of ``sas``
     (a site's SA for S2S; one SA per client for remote access). The frames are built from
     ``flows`` (inner addresses) and then ESP-encapsulated, so they reach the gateway as the
-    real thing.
+    real thing. With ``clear_df``, its SAs clear DF and a packet over the path MTU leaves
+    in pieces (:mod:`nvbench.model.pieces`); else it is dropped as TOO_BIG.
     """
 
     def __init__(
@@ -143,9 +150,11 @@ class VpnSource(PacketSource):
         sa_of_flow: np.ndarray,
         process: str = "poisson",
         mtu: int = 1500,
+        clear_df: bool = False,
     ) -> None:
         super().__init__(sim, name, tenant, flows, sizes, rate_pps, process, direction="inbound")
         self.sas, self.mtu = sas, mtu  # the path MTU its ESP packets must fit
+        self.clear_df = clear_df
         self.sa_of_flow = np.asarray(sa_of_flow, np.int32)
         self.counts = new_counts()
 
@@ -170,13 +179,17 @@ class VpnSource(PacketSource):
         gone = np.flatnonzero(batch.verdict[:n] != 0)
         if gone.shape[0]:
             self.dropped(batch, gone)
+        more = pieces.cut(self, batch, self.mtu, self.counts) if self.clear_df else None
         super().send(batch)
+        if more is not None:
+            super().send(more)
 
     def _seal(self, batch: PacketBatch, rows: np.ndarray, sas: SaTable,
               sa_of_flow: np.ndarray) -> None:  # fmt: skip
         """ESP-encapsulate packets ``rows`` with their flows' SAs of ``sas``."""
         batch.sa[rows] = sa_of_flow[batch.flow[rows] % sa_of_flow.shape[0]]
-        esp.encapsulate(batch, sas, self.counts, mtu=self.mtu, rows=rows)
+        esp.encapsulate(batch, sas, self.counts, mtu=self.mtu, rows=rows,
+                        clear_df=self.clear_df)  # fmt: skip
 
 
 def remote_access_clients(

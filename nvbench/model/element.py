@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nvbench.fastpath.gather import copy_packets
+from nvbench.fastpath.reassembly import Reassembler
 from nvbench.fastpath.scan import count_ok, live_totals, split_point
 from nvbench.fastpath.verdict import MOVED
 from nvbench.model.metrics import Counters
@@ -62,6 +63,7 @@ class Element:
         self._seed = sim.register(self)
         self._streams: dict[int, np.random.Generator] = {}
         self.rng = self.stream(MAIN)
+        self.reassembly: Reassembler | None = None  # where pieces of packets are joined
 
     def stream(self, k: int) -> np.random.Generator:
         """The element's random stream ``k`` (a child of its seed; one of the names above).
@@ -151,8 +153,10 @@ class Element:
         return []
 
     def in_flight(self) -> int:
-        """Live packets inside this element: waiting, in service, or not yet due."""
-        return sum(count_ok(b.verdict, b.n) for b in self.held_views())
+        """Live packets inside this element: waiting, in service, or not yet due (and
+        pieces of a packet waiting for the others, where it reassembles)."""
+        held = self.reassembly.held() if self.reassembly is not None else 0
+        return sum(count_ok(b.verdict, b.n) for b in self.held_views()) + held
 
     def held_views(self) -> list[PacketBatch]:
         """The views this element holds (their live packets are in flight here)."""
@@ -165,6 +169,8 @@ class Element:
         for b in self.held_views():
             rd = b.rd[: b.n][b.verdict[: b.n] == 0]
             out += np.bincount(np.clip(rd, 0, t - 1), minlength=t)[:t]
+        if self.reassembly is not None:
+            out += self.reassembly.held_by_tenant(t)
         return out
 
     def take_due(self, t1: int) -> list[PacketBatch]:

@@ -39,9 +39,10 @@ class TenantFunctions:
     sas, routes : SaTable and TunnelRoutes, optional
         For ESP: the SAs, and which outbound SA each tenant's packet goes into (by its
         inner destination: a site's prefix, a remote-access client's address).
-    mtu : int
-        The external path MTU: an ESP packet over it is dropped as TOO_BIG (the DF bit is
-        set; the ICMP "fragmentation needed" it would cause is not modelled).
+    mtu, clear_df : int, bool
+        The external path MTU, and whether the tunnels clear DF: an ESP packet over the
+        MTU with DF set is dropped as TOO_BIG (the ICMP "fragmentation needed" it would
+        cause is not modelled); with DF clear it is sealed whole and cut by the gateway.
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged).
     """
@@ -49,9 +50,10 @@ class TenantFunctions:
     def __init__(
         self, codes: np.ndarray, nat: NatTable | None = None, sas: SaTable | None = None,
         routes: TunnelRoutes | None = None, mtu: int = 1500, vlans: np.ndarray | None = None,
+        clear_df: bool = False,
     ) -> None:  # fmt: skip
         self.codes, self.nat, self.sas, self.routes = codes, nat, sas, routes
-        self.mtu = mtu  # the external path's: a larger ESP packet is TOO_BIG
+        self.mtu, self.clear_df = mtu, clear_df  # the external path's, and the DF policy
         self.vlans = vlans if vlans is not None and vlans.any() else None
 
     def of_tenants(self, v: PacketBatch) -> np.ndarray:
@@ -89,7 +91,7 @@ class TenantFunctions:
         if code == ESP:
             assert self.sas is not None and self.routes is not None
             self.routes.assign(v, counts, rows)
-            esp.encapsulate(v, self.sas, counts, mtu=self.mtu, rows=rows)
+            esp.encapsulate(v, self.sas, counts, mtu=self.mtu, rows=rows, clear_df=self.clear_df)
         return None
 
     def inbound(self, v: PacketBatch, counts: np.ndarray) -> None:

@@ -41,6 +41,7 @@ from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.fastpath.verdict import GATEWAY_FAILOVER, MOVED, new_counts
+from nvbench.model import pieces
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.functions import (
@@ -115,8 +116,11 @@ class GatewayVM(Station):
         For mode "esp" (S2S and remote-access tunnels): the SAs (each with its cipher
         suite, which sets a packet's cost), and the routes that choose a packet's
         outbound SA.
-    tunnel_mtu : int
-        The external path MTU the ESP packets must fit (else TOO_BIG).
+    tunnel_mtu, esp_df : int, "copy" or "clear"
+        The external path MTU, and the DF bit of the tunnels' ESP packets: copied from
+        the inner packet (a packet over the MTU with DF set is dropped as TOO_BIG), or
+        cleared, so that an ESP packet over the MTU leaves in pieces; pieces coming in
+        are joined before they are decrypted (:mod:`nvbench.model.pieces`).
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged):
         tagged on the way out, untagged (and checked) on the way in.
@@ -140,6 +144,7 @@ class GatewayVM(Station):
         modes: dict[int, str] | None = None,
         tunnel_mtu: int = 1500,
         vlans: np.ndarray | None = None,
+        esp_df: str = "copy",
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -148,7 +153,9 @@ class GatewayVM(Station):
         codes = np.full(sim.max_tenants, CODE[mode], np.int8)
         for rd, m in (modes or {}).items():
             codes[rd] = CODE[m]
-        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans)
+        if esp_df not in ("copy", "clear"):
+            raise ValueError(f"{name}: esp_df must be 'copy' or 'clear', got {esp_df!r}")
+        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans, esp_df == "clear")
         self.nat, self.sas = nat, sas
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
@@ -160,6 +167,8 @@ class GatewayVM(Station):
         # ESP encrypts whole payloads, so a gateway with tunnels merges whole frames to keep
         # arrival order; NAT and forwarding need only the headers.
         self.merge_whole_frames = sas is not None
+        if sas is not None:
+            pieces.receiver(self)
         self._heads: HeadMerge[NatNotes] = HeadMerge(nat_kernels.SPAN, HEAD_COLUMNS)
         # The one function of every tenant (not ESP), if there is one: the hot path then
         # needs no per-packet function codes.
@@ -196,6 +205,9 @@ class GatewayVM(Station):
     def transform(self, views: list[PacketBatch]) -> None:
         """The tenants' functions, each port's packets in arrival order."""
         q, k = self._q, self._q.inside
+        if self.reassembly is not None:  # ESP that came in pieces: whole before anything
+            for v in q.views[k:]:
+                pieces.join(self, v, self.counts)
         for lo, hi in self._no_tunnels:
             for v, side in zip(q.views, q.sides, strict=True):
                 self._drop_tunnel_packets(v, side, lo, hi)
@@ -238,10 +250,16 @@ class GatewayVM(Station):
             if note is not None:
                 self._hairpin_back(v, note)
             self._held.append(v)
+            if self.fns.clear_df:  # ESP over the path MTU leaves in pieces
+                rows = np.flatnonzero(esp_frames(v))
+                more = pieces.cut(self, v, self.fns.mtu, self.counts, rows)
+                if more is not None:
+                    self._held.append(more)
         self._held_inside.extend(q.views[k:])
         return []
 
     def release(self, t1: int) -> None:
+        pieces.give_up(self, t1, self.counts)
         for held, port in ((self._held, self.outside), (self._held_inside, self.inside)):
             due, held[:] = self.split(held, t1)
             for v in due:

@@ -15,6 +15,14 @@ class Counters:
     ``offered`` counts the live packets handed to the element, ``delivered`` those it
     passed on, ``drops[rd, verdict]`` those it dropped, by tenant and reason. The delay
     sketch holds each delivered packet's time inside the element (ns).
+
+    A packet cut into pieces (:mod:`nvbench.fastpath.fragment`) goes on as its first
+    piece; the other pieces are packets the cutting element *originated*, marked by a
+    negative ``flow`` (``-1 - flow``). Such a piece ends *absorbed*: joined into the whole
+    packet again, or, when it is lost, counted as absorbed where it is lost, since the
+    packet's loss is counted once, by its first piece (or the reassembly that gave it
+    up). So drops and loss count packets as the tenant sent them, and at every element
+    offered + originated = delivered + dropped + in flight + absorbed.
     """
 
     def __init__(self, max_tenants: int) -> None:
@@ -23,6 +31,8 @@ class Counters:
         self.delivered = 0
         self.delivered_bytes = 0
         self.drops_by = np.zeros((max_tenants, N_VERDICTS), np.int64)
+        self.originated_by = np.zeros(max_tenants, np.int64)
+        self.absorbed_by = np.zeros(max_tenants, np.int64)
         self.delay = LatencySketch()
 
     @property
@@ -38,11 +48,26 @@ class Counters:
     def dropped(self) -> int:
         return int(self.drops_by.sum())
 
+    @property
+    def originated(self) -> int:
+        return int(self.originated_by.sum())
+
+    @property
+    def absorbed(self) -> int:
+        return int(self.absorbed_by.sum())
+
     def count_drops(self, batch: PacketBatch, rows: np.ndarray) -> None:
-        """Count the packets at ``rows`` of ``batch`` as dropped here, by verdict and tenant."""
+        """Count the packets at ``rows`` of ``batch`` as dropped here, by verdict and tenant
+        (pieces after a packet's first: absorbed, see the class)."""
         if rows.shape[0] == 0:
             return
         tenants = self.drops_by.shape[0]
+        piece = batch.flow[rows] < 0
+        if piece.any():
+            self.absorbed_by += np.bincount(
+                np.clip(batch.rd[rows[piece]], 0, tenants - 1), minlength=tenants
+            )[:tenants]
+            rows = rows[~piece]
         rd = np.clip(batch.rd[rows], 0, tenants - 1).astype(np.int64)
         cell = rd * N_VERDICTS + batch.verdict[rows]
         self.drops_by += np.bincount(cell, minlength=self.drops_by.size).reshape(
@@ -56,6 +81,8 @@ class Counters:
             "delivered": self.delivered,
             "delivered_bytes": self.delivered_bytes,
             "dropped": self.dropped,
+            "originated": self.originated,
+            "absorbed": self.absorbed,
             "drops": named_counts(self.drops),
         }
 

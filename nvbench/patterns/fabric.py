@@ -234,7 +234,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
-        tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd),
+        tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd), esp_df=g.esp_df,
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:

@@ -65,7 +65,8 @@ def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Eleme
     flows = Flows(tuple(first + c for c in range(n.clients.count)), vm_ips,
                   count=n.clients.count * len(vm_ips), mix=tuple(t.protocols.items()))  # fmt: skip
     src = VpnSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
-                    edge.sas, sas(edge, n, k), mtu=edge.g.external_mtu)  # fmt: skip
+                    edge.sas, sas(edge, n, k), mtu=edge.g.external_mtu,
+                    clear_df=edge.g.esp_df == "clear")  # fmt: skip
     src.connect(edge.wan_in(f"{n.name}.in{k}", n.clients.wan))
     return src
 

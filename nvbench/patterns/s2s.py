@@ -61,7 +61,8 @@ def inbound(edge: Edge, n: VMNetwork, k: int, t: Traffic, sizes: Sizes) -> Eleme
     vm_ips = tuple(int(vm.address) for vm in n.vms)
     flows = Flows((int(t.destination),), vm_ips, count=t.flows, mix=tuple(t.protocols.items()))
     src = VpnSource(edge.sim, f"{n.name}.in{k}", edge.rd(n), flows, sizes, t.rate_pps,
-                    edge.sas, sas(edge, n, k, t), mtu=edge.g.external_mtu)  # fmt: skip
+                    edge.sas, sas(edge, n, k, t), mtu=edge.g.external_mtu,
+                    clear_df=edge.g.esp_df == "clear")  # fmt: skip
     site = n.remote_sites[site_of(n, t)]
     src.connect(edge.wan_in(f"{n.name}.in{k}", site.wan))
     return src

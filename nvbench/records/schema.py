@@ -31,8 +31,9 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "3"  # 2: run/compare/plan files typed and with a sweep's provenance;
-# 3: the patterns table's wan_delay_ms and public_ipv4_shared
+SCHEMA_VERSION = "4"  # 2: run/compare/plan files typed and with a sweep's provenance;
+# 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
+# absorbed (pieces of packets cut to fit a path MTU)
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -50,6 +51,8 @@ RUN_METRICS = [
     ("delivered", pa.int64()),
     ("dropped", pa.int64()),
     ("in_flight", pa.int64()),
+    ("originated", pa.int64()),
+    ("absorbed", pa.int64()),
     ("delivered_bytes", pa.int64()),
     ("throughput_pps", pa.float64()),
     ("throughput_bps", pa.float64()),

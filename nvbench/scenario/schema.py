@@ -104,9 +104,13 @@ class Gateway(Model):
     queue_packets: Annotated[int, Field(ge=1)] = 4096
     uplink_gbps: Positive = 10.0
     # The IP MTU of its external side (Ethernet's 1500 unless the path is known to carry
-    # more): an ESP packet over it is dropped as TOO_BIG, and the tenants' tunnels carry
-    # inner packets that fit (esp.inner_mtu).
+    # more): the tenants' tunnels carry inner packets that fit (esp.inner_mtu); an ESP
+    # packet over it is dropped as TOO_BIG when its DF bit is set.
     external_mtu: Annotated[int, Field(ge=576, le=9000)] = 1500
+    # The DF bit of its tunnels' ESP packets (both ends; RFC 4301 8.1): "copy" the inner
+    # packet's, or "clear" it, so that ESP over the external MTU leaves in pieces that the
+    # other end joins before decrypting (RFC 4459 3).
+    esp_df: Literal["copy", "clear"] = "copy"
     internet: Wan = Wan()  # to and from Internet hosts (the NAT and public-IP patterns)
     nat: Nat = Nat()
     cluster: Name | None = None

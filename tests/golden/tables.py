@@ -10,7 +10,9 @@ again by the commit after it (a host takes its pool's least-loaded address); all
 upstream-NAT commit (the patterns table's public_ipv4_shared column, the double_nat
 scenario's private pools, the capture as pcapng); and by the MTU commit (tunnel tenants'
 frames capped at the inner MTU over the 1500-byte external path); and by the VLAN commit
-(MPLS tenants on VLAN 100, mpls.toml two-way).
+(MPLS tenants on VLAN 100, mpls.toml two-way); and by the commit that cuts ESP into IPv4
+pieces (the run and elements tables' new originated and absorbed columns, all zero here:
+every other value was checked equal to the tables before it).
 """
 
 from __future__ import annotations

@@ -47,8 +47,10 @@ def fill(spi: int, seq: int, salt: int, n: int) -> bytes:
     return bytes(out)
 
 
-def encap(frame: bytes, sa: Sa, local_mac: int, next_hop_mac: int, mtu: int):
-    """(verdict, frame); advances ``sa.seq`` on success."""
+def encap(frame: bytes, sa: Sa, local_mac: int, next_hop_mac: int, mtu: int,
+          clear_df: bool = False):  # fmt: skip
+    """(verdict, frame); advances ``sa.seq`` on success. The outer DF is the inner's, or
+    clear; over ``mtu`` only a DF packet is refused (the others are cut later)."""
     v, l3 = l3_start(frame)
     if v != V.OK:
         return v, frame
@@ -60,12 +62,12 @@ def encap(frame: bytes, sa: Sa, local_mac: int, next_hop_mac: int, mtu: int):
     pad = -(total + 2) % align
     esp_len = 8 + iv + total + pad + 2 + icv
     outer_len = 20 + (8 if sa.nat_t else 0) + esp_len
-    if outer_len > mtu:
+    df = bool(IPV4.unpack(frame, l3)["flags_frag"] & 0x4000) and not clear_df
+    if outer_len > mtu and df:
         return V.TOO_BIG, frame
     if sa.seq >= 0xFFFFFFFF:
         return V.ESP_SEQ_OVERFLOW, frame
     sa.seq += 1
-    df = bool(IPV4.unpack(frame, l3)["flags_frag"] & 0x4000)
     esp = struct.pack("!II", sa.spi, sa.seq) + fill(sa.spi, sa.seq, 1, iv) + inner
     esp += bytes(range(1, pad + 1)) + bytes([pad, 4]) + fill(sa.spi, sa.seq, 2, icv)
     if sa.nat_t:

@@ -64,6 +64,7 @@ def fragment(frame: bytes, mtu: int) -> tuple[int, list[bytes]]:
 class Datagram:
     first_t: int
     tenant: int
+    flow: int = 0  # its first piece's
     ranges: dict[int, bytes] = field(default_factory=dict)  # offset -> bytes
     end: int | None = None
     head: bytes | None = None  # Ethernet + IPv4 header of the offset-0 fragment
@@ -74,23 +75,28 @@ class ReassemblyModel:
     def __init__(self, room: int, timeout_ns: int, max_entries: int) -> None:
         self.room, self.timeout, self.max = room, timeout_ns, max_entries
         self.pending: dict[tuple[int, int, int, int], Datagram] = {}
-        self.timeouts: dict[int, int] = {}  # tenant -> fragments given up
-        self.absorbed: dict[int, int] = {}
+        self.timeouts: dict[int, int] = {}  # tenant -> packets given up (first piece here)
+        self.absorbed: dict[int, int] = {}  # tenant -> pieces absorbed
+
+    def _absorb(self, tenant: int, n: int) -> None:
+        self.absorbed[tenant] = self.absorbed.get(tenant, 0) + n
 
     def _give_up(self, key) -> None:
         d = self.pending.pop(key)
-        self.timeouts[d.tenant] = self.timeouts.get(d.tenant, 0) + d.frags
+        first = d.head is not None
+        self.timeouts[d.tenant] = self.timeouts.get(d.tenant, 0) + int(first)
+        self._absorb(d.tenant, d.frags - int(first))
 
-    def take(self, frame: bytes, t: int, tenant: int) -> tuple[int, bytes | None, int]:
+    def take(self, frame: bytes, t: int, tenant: int, flow: int = 0):
         """(verdict, the whole packet if this fragment completed one else None, its
-        tenant) for one arriving frame; MOVED if it waits in a datagram."""
+        tenant, its flow) for one arriving frame; MOVED if it waits in a datagram."""
         ip = _ip(frame)
         if ip is None:
-            return V.OK, frame, tenant
+            return V.OK, frame, tenant, flow
         _, ihl, total = ip
         (ff,) = struct.unpack_from("!H", frame, 20)
         if not ff & (MF | OFFSET):
-            return V.OK, frame, tenant
+            return V.OK, frame, tenant, flow
         off, more = (ff & OFFSET) * 8, bool(ff & MF)
         data = frame[14 + ihl : 14 + total]
         key = (frame[26:30], frame[30:34], frame[23], frame[18:20])
@@ -100,26 +106,28 @@ class ReassemblyModel:
             d = None
         if d is None:
             if len(self.pending) >= self.max:
-                return V.REASSEMBLY_FULL, None, tenant
+                return V.REASSEMBLY_FULL, None, tenant, flow
             d = Datagram(t, tenant)
         if not self._fits(d, off, len(data), more):
-            return V.BAD_FRAGMENT, None, tenant
+            return V.BAD_FRAGMENT, None, tenant, flow
         self.pending[key] = d
         d.ranges[off] = data
         d.frags += 1
         if off == 0:
             d.head = frame[: 14 + ihl]
+            d.flow = flow if flow >= 0 else -1 - flow
         if not more:
             d.end = off + len(data)
         got = sum(len(x) for x in d.ranges.values())
         if d.head is None or d.end is None or got != d.end:
-            return MOVED, None, tenant
+            return MOVED, None, tenant, flow
         del self.pending[key]
-        self.absorbed[d.tenant] = self.absorbed.get(d.tenant, 0) + d.frags - 1
+        self._absorb(d.tenant, d.frags - 1)
         payload = b"".join(d.ranges[k] for k in sorted(d.ranges))
         ihl0 = len(d.head) - 14
         (ff0,) = struct.unpack_from("!H", d.head, 20)
-        return V.OK, _header(d.head, ihl0, ihl0 + d.end, ff0 & DF) + payload, d.tenant
+        whole = _header(d.head, ihl0, ihl0 + d.end, ff0 & DF) + payload
+        return V.OK, whole, d.tenant, d.flow
 
     def _fits(self, d: Datagram, off: int, n: int, more: bool) -> bool:
         if n <= 0 or (more and n % 8) or off + n > self.room:

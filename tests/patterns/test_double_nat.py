@@ -111,3 +111,13 @@ def test_a_forwarding_gateway_may_sit_on_its_own_front_end_network():
         _default_with(old, own)
     s = _default_with(old, own + '\nfront_end_network = "10.30.0.0/24"')
     assert str(s.gateways[1].front_end) == "10.30.0.4"
+
+
+def test_clearing_df_behind_an_upstream_nat_is_refused_by_its_key_path():
+    """The NAPT device translates by ports, which pieces after the first do not carry."""
+    text = (SHIPPED / "double_nat.toml").read_text()
+    bad = text.replace('upstream_nat = "198.51.100.200"',
+                       'upstream_nat = "198.51.100.200"\nesp_df = "clear"')  # fmt: skip
+    assert bad != text
+    with pytest.raises(ScenarioError, match=r"gateways\[0\].esp_df: 'clear' is not modelled"):
+        loads(bad)

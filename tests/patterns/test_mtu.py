@@ -12,6 +12,7 @@ from nvbench.fastpath.esp import inner_mtu
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.scenario.loader import loads
 from tests.helpers import SHIPPED
+from tests.patterns.quanta import QUANTA_MS, differences, figures
 
 # scapy's ESP (with the cryptography package) as the independent sizer [S27][S28]
 SCAPY = {
@@ -70,3 +71,41 @@ def test_a_packet_too_big_for_the_external_mtu_is_dropped_and_counted():
     assert {d["element"] for d in big} == {"mtgw01", "contoso-s2s.in0", "contoso-s2s.in1"}
     jumbo = _run(text.replace("[[gateways]]", "[[gateways]]\nexternal_mtu = 9000"))
     assert not [d for d in jumbo.drops if d["verdict"] == V.TOO_BIG.name]
+
+
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
+def test_with_df_cleared_big_esp_leaves_in_pieces_and_arrives_whole():
+    """The same guests, the gateway's tunnels clearing DF (RFC 4301 8.1): the ESP packets
+    over 1500 bytes leave in pieces both ways, the other end joins them and nothing is
+    lost (with DF copied, they were all dropped as TOO_BIG above)."""
+    text = (S2S.replace(BIG, BIG_NEW)
+            .replace("[[vm_networks]]", "[[vm_networks]]\nguest_mtu_reduction = false")
+            .replace("[[hosts]]", "[[hosts]]\nprovider_mtu = 9000")
+            .replace("[[gateway_hosts]]", "[[gateway_hosts]]\nprovider_mtu = 9000")
+            .replace("[[gateways]]", '[[gateways]]\nesp_df = "clear"'))  # fmt: skip
+    # The branch's WAN link loses packets (0.1 %): count only the hq site's traffic.
+    text = text.replace("loss = 0.001", "loss = 0.0")
+    r = _run(text)
+    assert r.accounting_problems() == []
+    assert not [d for d in r.drops if d["verdict"] == V.TOO_BIG.name]
+    assert r.summary["dropped"] == 0
+    gw = r.element("mtgw01")
+    assert gw["originated"] > 0 and gw["absorbed"] > 0  # pieces out, pieces joined in
+    assert r.element("contoso-s2s.hq")["absorbed"] > 0  # the site's peer joined them
+    assert r.element("contoso-s2s.in0")["originated"] > 0  # the site's 1500-byte packets
+    # Every piece that left was joined again, or waits for its packet's other pieces.
+    assert r.summary["originated"] - r.summary["absorbed"] <= r.summary["in_flight"]
+
+
+@pytest.mark.slow  # four scenario runs
+def test_pieces_give_the_same_results_at_every_quantum():
+    """Cutting, lossy WAN links (the branch loses 0.1 %) and joining, at 0.1 to 50 ms."""
+    text = (S2S.replace(BIG, BIG_NEW)
+            .replace("[[vm_networks]]", "[[vm_networks]]\nguest_mtu_reduction = false")
+            .replace("[[hosts]]", "[[hosts]]\nprovider_mtu = 9000")
+            .replace("[[gateway_hosts]]", "[[gateway_hosts]]\nprovider_mtu = 9000")
+            .replace("[[gateways]]", '[[gateways]]\nesp_df = "clear"'))  # fmt: skip
+    s = loads(text)
+    base = figures(s, QUANTA_MS[0], 0.2)
+    for q in QUANTA_MS[1:]:
+        assert differences(base, figures(s, q, 0.2)) == [], f"quantum {q} ms"

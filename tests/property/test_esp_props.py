@@ -31,15 +31,21 @@ def tables(params):
     return t, sa, model
 
 
-@given(st.lists(frame_fields(), min_size=1, max_size=6), SA, st.sampled_from([1500, 1400, 9000]))
-def test_encap_and_decap_match_twin(fields, params, mtu):
+@given(
+    st.lists(frame_fields(), min_size=1, max_size=6),
+    SA,
+    st.sampled_from([1500, 1400, 9000]),
+    st.booleans(),
+)
+def test_encap_and_decap_match_twin(fields, params, mtu, clear_df):
     t, sa, model = tables(params)
     frames = [frame_from(f) for f in fields]
     b = batch_of(frames, sa=sa)
-    esp.encapsulate(b, t, new_counts(), local_mac=MACS[0], next_hop_mac=MACS[1], mtu=mtu)
+    esp.encapsulate(b, t, new_counts(), local_mac=MACS[0], next_hop_mac=MACS[1], mtu=mtu,
+                    clear_df=clear_df)  # fmt: skip
     wire = []
     for i, frame in enumerate(frames):
-        v, want = twin.encap(frame, model, MACS[0], MACS[1], mtu)
+        v, want = twin.encap(frame, model, MACS[0], MACS[1], mtu, clear_df)
         assert b.verdict[i] == v
         assert b.frame(i) == want
         if v == 0:

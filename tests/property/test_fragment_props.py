@@ -69,8 +69,9 @@ def test_fragments_match_the_twin_and_scapy_puts_them_back(packets, mtu):
         assert bytes(whole)[20:] == f[34:]  # scapy's reassembly gives the payload back
     assert at == len(extra)
     assert counts[Verdict.TOO_BIG] == sum(b.verdict[: b.n] == Verdict.TOO_BIG)
-    if more is not None:  # each piece carries its packet's columns
+    if more is not None:  # each piece carries its packet's columns, its flow marked
         assert set(more.rd[: more.n].tolist()) <= set(b.rd[: b.n].tolist())
+        assert (more.flow[: more.n] < 0).all()
 
 
 # An arrival: which datagram, which of its pieces (-1: all, in order), sent twice?, the
@@ -105,19 +106,21 @@ def test_reassembly_matches_the_twin(sizes, mtu, arrivals, entries, overlap):
         now += pause * S
         frames = datagrams[d % len(datagrams)]
         for piece in frames if p < 0 else [frames[p % len(frames)]] * (2 if twice else 1):
+            # A packet's first piece has its flow (d), the others -1 - d.
+            flow = d if piece is frames[0] else -1 - d
             b = PacketBatch(1, max_frame=9018)
             b.load([piece], time_ns=np.array([now]))
-            b.rd[0] = d % 3
+            b.rd[0], b.flow[0] = d % 3, flow
             r.run(b, new_counts(), drops, absorbed)
-            v, whole, tenant = model.take(piece, now, d % 3)
+            v, whole, tenant, flow = model.take(piece, now, d % 3, flow)
             assert b.verdict[0] == v, (_name(b.verdict[0]), _name(v))
             event(_name(v))
             if v == Verdict.OK:
-                assert b.frame(0) == whole and b.rd[0] == tenant
+                assert b.frame(0) == whole and b.rd[0] == tenant and b.flow[0] == flow
                 if whole != piece:
                     event("reassembled")
                     assert whole[34:] == esp_like(sizes[d % len(sizes)], d % len(sizes), False)[34:]
-    r.expire(now + 31 * S, new_counts(), drops)
+    r.expire(now + 31 * S, new_counts(), drops, absorbed)
     model.expire(now + 31 * S)
     for t in range(4):
         assert drops[t, Verdict.REASSEMBLY_TIMEOUT] == model.timeouts.get(t, 0)

@@ -189,7 +189,7 @@ def test_mangled_fragments_into_reassembly(datagrams, entries):
     drops, absorbed = np.zeros((1, N_VERDICTS), np.int64), np.zeros(1, np.int64)
     r.run(b, new_counts(), drops, absorbed)
     for i, f in enumerate(frames):
-        v, whole, _ = model.take(f, 0, 0)
+        v, whole, _, _ = model.take(f, 0, 0)
         assert b.verdict[i] == v, f.hex()
         if v == 0:
             assert b.frame(i) == whole
