@@ -52,3 +52,19 @@ def _instances(pkt, layer):
         out.append(cur)
         cur = cur.payload if cur.payload else None
     return out
+
+
+def capture_points(s, tmp_path, packets=4000, pattern=None) -> dict[str, list]:
+    """The frames ``nvbench pcap`` writes for scenario ``s`` (0.2 s), by capture point,
+    each decoded by scapy (Ether)."""
+    from scapy.layers.l2 import Ether
+    from scapy.utils import PcapNgReader
+
+    from nvbench import run
+
+    path = tmp_path / "c.pcapng"
+    run.capture(s, path, pattern, packets, duration_s=0.2)
+    out: dict[str, list] = {}
+    for p in PcapNgReader(str(path)):
+        out.setdefault(p.sniffed_on, []).append(Ether(bytes(p)))
+    return out

@@ -106,7 +106,9 @@ def _encap(
     buf, offset, length : uint8[n, slot], int32[n], int32[n]
         The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
     rd, vsid, flow, verdict : int32[n], int32[n], int32[n], uint8[n]
-        Tenant of each packet (in); VSID and FlowID written (out); verdict (in/out).
+        Tenant of each packet (in); VSID and FlowID written (out; as ``-1 - FlowID`` where
+        the flow was negative: a piece or a router's message, see
+        :class:`nvbench.model.metrics.Counters`); verdict (in/out).
     counts : int64[N_VERDICTS]
         Packets per verdict, added to.
     slots, keys : int32[S], int64[R]
@@ -177,7 +179,7 @@ def _encap(
         offset[i] = s
         length[i] = n + hdr
         vsid[i] = vs
-        flow[i] = fid
+        flow[i] = fid if flow[i] >= 0 else -1 - fid  # a piece or an ICMP error stays marked
         passed += 1
     ident[0] = ip_id
     counts[V.OK] += passed
@@ -233,7 +235,8 @@ def _decap(buf, offset, length, rd, vsid, flow, verdict, counts, vslots, vkeys, 
     buf, offset, length : uint8[n, slot], int32[n], int32[n]
         The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
     rd, vsid, flow, verdict : int32[n], int32[n], int32[n], uint8[n]
-        Out: tenant, VSID and FlowID of the inner frame; verdict (in/out).
+        Out: tenant, VSID and FlowID of the inner frame (negative flows stay negative, as
+        in ``_encap``); verdict (in/out).
     counts : int64[N_VERDICTS]
         Packets per verdict, added to.
     vslots, vkeys, vdomain : int32[S], int64[R], int64[R]
@@ -251,7 +254,7 @@ def _decap(buf, offset, length, rd, vsid, flow, verdict, counts, vslots, vkeys, 
         offset[i] = inner
         length[i] = inner_len
         vsid[i] = vs
-        flow[i] = fid
+        flow[i] = fid if flow[i] >= 0 else -1 - fid  # a piece or an ICMP error stays marked
         rd[i] = vdomain[r]
 
 

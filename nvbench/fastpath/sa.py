@@ -31,6 +31,7 @@ SUITES: tuple[CipherSuite, ...] = (
 )
 SUITE_BY_NAME = {s.name: i for i, s in enumerate(SUITES)}
 SA_SUITE = 2  # the SA column that holds the suite (an index into SUITES)
+SA_NATT = 5  # the SA column that says whether it is UDP-encapsulated (NAT-T)
 SUITE_TABLE = np.array([[s.iv, s.icv, s.align] for s in SUITES], dtype=np.int64)
 
 

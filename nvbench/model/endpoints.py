@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from nvbench.fastpath.sketch import LatencySketch, SketchSet, absorb
+from nvbench.fastpath.verdict import MOVED
 from nvbench.model.element import Element
 from nvbench.model.metrics import TenantCounters
 from nvbench.packet.batch import PacketBatch
@@ -39,7 +42,16 @@ class Sink(Element):
             self.absorb(v)
 
     def absorb(self, batch: PacketBatch) -> None:
-        """Take the live packets of ``batch``: tenants' counts, latency sketches, books."""
+        """Take the live packets of ``batch``: tenants' counts, latency sketches, books.
+        A packet a router originated (an ICMP error: a negative ``flow``) ends here
+        absorbed by the receiver's stack, not delivered as tenant traffic."""
+        n = batch.n
+        theirs = np.flatnonzero((batch.flow[:n] < 0) & (batch.verdict[:n] == 0))
+        if theirs.shape[0]:
+            t = self.stats.absorbed_by.shape[0]
+            rd = np.clip(batch.rd[theirs], 0, t - 1)
+            self.stats.absorbed_by += np.bincount(rd, minlength=t)[:t]
+            batch.verdict[theirs] = MOVED
         args = (batch.verdict, batch.rd, batch.length, batch.time, batch.born, batch.n,
                 self.tenants.packets, self.tenants.bytes, self.latency.hist,
                 self.latency.stats, self.by_tenant.index)  # fmt: skip

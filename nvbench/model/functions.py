@@ -11,8 +11,9 @@ import numpy as np
 
 from nvbench.fastpath import esp, vlan
 from nvbench.fastpath.nat_table import NatTable
-from nvbench.fastpath.sa import SA_SUITE, SUITES, SaTable
+from nvbench.fastpath.sa import SA_NATT, SA_SUITE, SUITES, SaTable, inner_mtu
 from nvbench.fastpath.tunnels import TunnelRoutes
+from nvbench.fastpath.verdict import TOO_BIG
 from nvbench.model.costs import Profile
 from nvbench.model.nat_books import NatNotes, translate_outbound
 from nvbench.packet.batch import PacketBatch
@@ -41,19 +42,25 @@ class TenantFunctions:
         inner destination: a site's prefix, a remote-access client's address).
     mtu, clear_df : int, bool
         The external path MTU, and whether the tunnels clear DF: an ESP packet over the
-        MTU with DF set is dropped as TOO_BIG (the ICMP "fragmentation needed" it would
-        cause is not modelled); with DF clear it is sealed whole and cut by the gateway.
+        MTU with DF set is dropped as TOO_BIG (and answered, see ``addresses``); with DF
+        clear it is sealed whole and cut by the gateway.
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged).
+    addresses : int array, optional
+        The gateway's own address in each tenant's network: where its ICMP errors come
+        from (a tunnel packet refused as TOO_BIG is answered "fragmentation needed", with
+        the tunnel's inner MTU, RFC 1191). None: no errors are sent.
     """
 
     def __init__(
         self, codes: np.ndarray, nat: NatTable | None = None, sas: SaTable | None = None,
         routes: TunnelRoutes | None = None, mtu: int = 1500, vlans: np.ndarray | None = None,
-        clear_df: bool = False,
+        clear_df: bool = False, addresses: np.ndarray | None = None,
     ) -> None:  # fmt: skip
         self.codes, self.nat, self.sas, self.routes = codes, nat, sas, routes
         self.mtu, self.clear_df = mtu, clear_df  # the external path's, and the DF policy
+        self.addresses = addresses
+        self._refused: list[tuple[PacketBatch, np.ndarray]] = []  # TOO_BIG, to answer
         self.vlans = vlans if vlans is not None and vlans.any() else None
 
     def of_tenants(self, v: PacketBatch) -> np.ndarray:
@@ -91,8 +98,30 @@ class TenantFunctions:
         if code == ESP:
             assert self.sas is not None and self.routes is not None
             self.routes.assign(v, counts, rows)
+            r = np.arange(v.n) if rows is None else rows
+            live = v.verdict[r] == 0
             esp.encapsulate(v, self.sas, counts, mtu=self.mtu, rows=rows, clear_df=self.clear_df)
+            big = r[live & (v.verdict[r] == TOO_BIG)]
+            if big.shape[0] and self.addresses is not None:
+                self._refused.append((v, big))
         return None
+
+    def take_refused(self) -> list[tuple[PacketBatch, np.ndarray, np.ndarray, np.ndarray]]:
+        """The tunnel packets refused as TOO_BIG since the last call: (view, rows, the
+        inner MTU of each one's tunnel, the gateway's address in its tenant's network)."""
+        refused, self._refused = self._refused, []
+        if not refused:
+            return []
+        sas, addresses = self.sas, self.addresses
+        assert sas is not None and addresses is not None
+        out = []
+        for v, rows in refused:
+            sa = np.maximum(v.sa[rows], 0)
+            mtu = [inner_mtu(SUITES[k].name, self.mtu, bool(x)) for k, x in
+                   zip(sas.cols[SA_SUITE][sa].tolist(), sas.cols[SA_NATT][sa].tolist(),
+                       strict=True)]  # fmt: skip
+            out.append((v, rows, np.array(mtu), addresses[np.maximum(v.rd[rows], 0)]))
+        return out
 
     def inbound(self, v: PacketBatch, counts: np.ndarray) -> None:
         """ESP by its protocol (50, or NAT-T on UDP 4500); the rest by the tenant's function."""

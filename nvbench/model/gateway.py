@@ -36,11 +36,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nvbench.fastpath import nat as nat_kernels
-from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
-from nvbench.fastpath.verdict import GATEWAY_FAILOVER, MOVED, new_counts
+from nvbench.fastpath.verdict import GATEWAY_FAILOVER, new_counts
 from nvbench.model import pieces
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
@@ -54,7 +53,7 @@ from nvbench.model.functions import (
     esp_frames,
 )
 from nvbench.model.merge import HeadMerge, merged_frames
-from nvbench.model.nat_books import NatNotes, unopen_dropped
+from nvbench.model.nat_books import NatNotes, hairpins, unopen_dropped
 from nvbench.model.station import PINNED, SHARED, Station
 from nvbench.packet.batch import PacketBatch
 
@@ -121,6 +120,9 @@ class GatewayVM(Station):
         the inner packet (a packet over the MTU with DF set is dropped as TOO_BIG), or
         cleared, so that an ESP packet over the MTU leaves in pieces; pieces coming in
         are joined before they are decrypted (:mod:`nvbench.model.pieces`).
+    addresses : int array, optional
+        Its own address in each tenant's network (by routing domain): the source of the
+        ICMP "fragmentation needed" that answers a tunnel packet refused as TOO_BIG.
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged):
         tagged on the way out, untagged (and checked) on the way in.
@@ -145,6 +147,7 @@ class GatewayVM(Station):
         tunnel_mtu: int = 1500,
         vlans: np.ndarray | None = None,
         esp_df: str = "copy",
+        addresses: np.ndarray | None = None,
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -155,7 +158,8 @@ class GatewayVM(Station):
             codes[rd] = CODE[m]
         if esp_df not in ("copy", "clear"):
             raise ValueError(f"{name}: esp_df must be 'copy' or 'clear', got {esp_df!r}")
-        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans, esp_df == "clear")
+        self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans, esp_df == "clear",
+                                   addresses)  # fmt: skip
         self.nat, self.sas = nat, sas
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
@@ -215,6 +219,9 @@ class GatewayVM(Station):
             for v in q.views[k:]:
                 self.apply_one(v, self.fns.untag, self.counts)
         q.nat[:k] = self._in_order(q.views[:k], self.fns.outbound)
+        for v, rows, mtu, src in self.fns.take_refused():  # ICMP "fragmentation needed"
+            icmp = pieces.refuse(self, v, rows, mtu, src)
+            self._held_inside.extend([icmp] if icmp is not None else [])
         self._in_order(q.views[k:], self.fns.inbound)
         if self.fns.vlans is not None:
             for v in q.views[:k]:
@@ -247,8 +254,8 @@ class GatewayVM(Station):
         if self.nat is not None:
             self.nat_unopened += unopen_dropped(self.nat, q.views[:k], q.nat[:k])
         for v, note in zip(q.views[:k], q.nat[:k], strict=True):
-            if note is not None:
-                self._hairpin_back(v, note)
+            back = hairpins(self.sim, v, note) if note is not None else None
+            self._held_inside.extend([back] if back is not None else [])
             self._held.append(v)
             if self.fns.clear_df:  # ESP over the path MTU leaves in pieces
                 rows = np.flatnonzero(esp_frames(v))
@@ -286,15 +293,6 @@ class GatewayVM(Station):
         if self.merge_whole_frames:  # already one batch in arrival order
             return [run(v) for v in views]
         return self._heads.apply(views, run, NatNotes.take)
-
-    def _hairpin_back(self, v: PacketBatch, note: NatNotes) -> None:
-        rows = np.flatnonzero(note.hairpin & (v.verdict[: v.n] == 0))
-        if rows.shape[0]:
-            out = self.sim.new_batch(rows.shape[0])
-            copy_packets(v, rows, out, np.arange(rows.shape[0]))
-            out.n = rows.shape[0]
-            v.verdict[rows] = MOVED
-            self._held_inside.append(out)
 
     # -- tunnels during a takeover -------------------------------------------------------------
 

@@ -11,13 +11,18 @@ packets are undone; a mapping stays when a packet the queue took used it too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import ipv4_dst
-from nvbench.fastpath.verdict import BUFFER_FULL
+from nvbench.fastpath.verdict import BUFFER_FULL, MOVED
 from nvbench.packet.batch import PacketBatch
+
+if TYPE_CHECKING:
+    from nvbench.model.simulation import Simulation
 
 
 @dataclass
@@ -81,3 +86,16 @@ def unopen_dropped(nat: NatTable, views: list[PacketBatch], notes: list[NatNotes
     kept = [k for k in kept if k.shape[0]] or [np.zeros(0, np.int64)]
     undo = np.setdiff1d(np.concatenate(dropped), np.concatenate(kept))
     return nat.unopen(undo) if undo.shape[0] else 0
+
+
+def hairpins(sim: Simulation, v: PacketBatch, note: NatNotes) -> PacketBatch | None:
+    """The live hairpinned packets of ``v`` copied out to go back inside (their rows left
+    MOVED husks), or None."""
+    rows = np.flatnonzero(note.hairpin & (v.verdict[: v.n] == 0))
+    if rows.shape[0] == 0:
+        return None
+    out = sim.new_batch(rows.shape[0])
+    copy_packets(v, rows, out, np.arange(rows.shape[0]))
+    out.n = rows.shape[0]
+    v.verdict[rows] = MOVED
+    return out

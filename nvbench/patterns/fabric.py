@@ -235,6 +235,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
         tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd), esp_df=g.esp_df,
+        addresses=_own_addresses(sim, mine, rd),
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:
@@ -366,6 +367,14 @@ def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:
             src = PacketSource(built.sim, f"{n.name}.out{k}.{host}", r, flows, sizes,
                                rate_pps=rate, process=t.process)  # fmt: skip
             src.connect(built.hosts[host].egress)
+
+
+def _own_addresses(sim: Simulation, mine: list[VMNetwork], rd: dict[str, int]) -> np.ndarray:
+    """The gateway's address on each of its VM networks' gateway subnet, by routing domain."""
+    out = np.zeros(sim.max_tenants, np.int64)
+    for n in mine:
+        out[rd[n.name]] = int(n.gateway_subnet.address)
+    return out
 
 
 def _guest_sizes(n: VMNetwork, t: Traffic, built: Built, hosts: list[str],

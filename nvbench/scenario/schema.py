@@ -105,7 +105,8 @@ class Gateway(Model):
     uplink_gbps: Positive = 10.0
     # The IP MTU of its external side (Ethernet's 1500 unless the path is known to carry
     # more): the tenants' tunnels carry inner packets that fit (esp.inner_mtu); an ESP
-    # packet over it is dropped as TOO_BIG when its DF bit is set.
+    # packet over it is dropped as TOO_BIG when its DF bit is set, and its sender told the
+    # MTU (ICMP "fragmentation needed").
     external_mtu: Annotated[int, Field(ge=576, le=9000)] = 1500
     # The DF bit of its tunnels' ESP packets (both ends; RFC 4301 8.1): "copy" the inner
     # packet's, or "clear" it, so that ESP over the external MTU leaves in pieces that the

@@ -1,5 +1,6 @@
 """A run's figures that must not depend on the time quantum: per tenant (offered,
-delivered, dropped, in flight, latency quantiles) and drops by element, tenant and reason."""
+delivered, dropped, in flight, latency quantiles), drops by element, tenant and reason,
+and the packets each element originated and absorbed."""
 
 from __future__ import annotations
 
@@ -20,13 +21,16 @@ def figures(s: Scenario, quantum_ms: float, duration_s: float) -> dict[str, Any]
     assert r.accounting_problems() == []
     tenants = {t["tenant"]: tuple(t[k] for k in TENANT_KEYS) for t in r.tenants}
     drops = {(d["element"], d["tenant"], d["verdict"]): d["packets"] for d in r.drops}
-    return {"tenants": tenants, "drops": drops}
+    # Packets elements made (pieces, ICMP errors) and took in (joined, a host's stack).
+    books = {e["name"]: (e["originated"], e["absorbed"]) for e in r.elements
+             if e["originated"] or e["absorbed"]}  # fmt: skip
+    return {"tenants": tenants, "drops": drops, "books": books}
 
 
 def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """What differs between two :func:`figures` (empty: nothing)."""
     out = []
-    for part in ("tenants", "drops"):
+    for part in ("tenants", "drops", "books"):
         for key in sorted(set(a[part]) | set(b[part]), key=str):
             x, y = a[part].get(key), b[part].get(key)
             if x != y:

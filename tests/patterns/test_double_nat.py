@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import pytest
 from scapy.layers.inet import IP, UDP
-from scapy.layers.l2 import Ether
-from scapy.utils import PcapNgReader
 
 from nvbench import run
 from nvbench.patterns import addresses
 from nvbench.scenario.loader import ScenarioError, load, loads
-from tests.helpers import SHIPPED, assert_checksums_valid
+from tests.helpers import SHIPPED, assert_checksums_valid, capture_points
 
 # Scenario runs: minutes with the kernels as plain Python (CI's NUMBA_DISABLE_JIT pass
 # skips slow cases; the compiled pass runs them).
 pytestmark = pytest.mark.slow
 
 UPSTREAM = "198.51.100.200"
-
-
-def _points(s, tmp_path, packets=4000, pattern=None) -> dict[str, list[Ether]]:
-    path = tmp_path / "c.pcapng"
-    run.capture(s, path, pattern, packets, duration_s=0.2)
-    out: dict[str, list[Ether]] = {}
-    for p in PcapNgReader(str(path)):
-        out.setdefault(p.sniffed_on, []).append(Ether(bytes(p)))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +26,7 @@ def double_nat():
 def test_beyond_the_upstream_nat_everything_has_its_public_address(double_nat, tmp_path):
     """At main the gateway's ESP left for the Internet from its private front end, and a
     NAT tenant's private pool was billed as public."""
-    at = _points(double_nat, tmp_path)
+    at = capture_points(double_nat, tmp_path)
     out, beyond = at["mtgw01.external.out"], at["mtgw01.internet.out"]
     assert {f[IP].src for f in out} >= {"10.20.0.10", "10.20.1.1"}  # front end, a pool
     assert len(beyond) == len(out) and {f[IP].src for f in beyond} == {UPSTREAM}
@@ -71,7 +60,7 @@ def test_the_bill_counts_what_is_public_on_the_wire(double_nat):
 
 def test_public_ip_captures_show_the_public_address_after_the_1to1_nat(tmp_path):
     s = load(SHIPPED / "public_ip.toml")
-    at = _points(s, tmp_path, pattern="public_ip")
+    at = capture_points(s, tmp_path, pattern="public_ip")
     publics = {str(vm.public) for n in s.vm_networks for vm in n.vms if vm.public}
     private = {str(vm.address) for n in s.vm_networks for vm in n.vms}
     out = at["tailspin-public.internet.out"]
@@ -93,7 +82,7 @@ def test_vpn_server_address_is_what_the_peers_reach(tmp_path):
     there and reach the front end through it (at main it was parsed and never used)."""
     s = _default_with("DirectRoutingMode=false'", "DirectRoutingMode=false;"
                       "VPNServerAddress=198.51.100.201'")  # fmt: skip
-    at = _points(s, tmp_path, pattern="remote_access")
+    at = capture_points(s, tmp_path, pattern="remote_access")
     assert {f[IP].dst for f in at["mtgw01.internet.in"]} == {"198.51.100.201"}
     assert {f[IP].dst for f in at["mtgw01.external.in"]} == {"131.107.0.10"}
     bill = addresses.bill(s)

@@ -4,14 +4,14 @@ big for it."""
 from __future__ import annotations
 
 import pytest
-from scapy.layers.inet import IP, UDP
+from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 from nvbench import run
 from nvbench.fastpath.esp import inner_mtu
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.scenario.loader import loads
-from tests.helpers import SHIPPED
+from tests.helpers import SHIPPED, capture_points
 from tests.patterns.quanta import QUANTA_MS, differences, figures
 
 # scapy's ESP (with the cryptography package) as the independent sizer [S27][S28]
@@ -69,6 +69,13 @@ def test_a_packet_too_big_for_the_external_mtu_is_dropped_and_counted():
     r = _run(text)
     big = [d for d in r.drops if d["verdict"] == V.TOO_BIG.name]
     assert {d["element"] for d in big} == {"mtgw01", "contoso-s2s.in0", "contoso-s2s.in1"}
+    # The gateway answers each with ICMP "fragmentation needed" (RFC 1191); the VMs' stacks
+    # take them (absorbed at their hosts' sinks), none counted as tenant traffic.
+    refused = sum(d["packets"] for d in big if d["element"] == "mtgw01")
+    assert r.element("mtgw01")["originated"] == refused > 1000
+    vms = sum(e["absorbed"] for e in r.elements if e["name"].endswith(".vms"))
+    assert refused - r.summary["in_flight"] <= vms <= refused
+    assert r.accounting_problems() == []
     jumbo = _run(text.replace("[[gateways]]", "[[gateways]]\nexternal_mtu = 9000"))
     assert not [d for d in jumbo.drops if d["verdict"] == V.TOO_BIG.name]
 
@@ -97,15 +104,38 @@ def test_with_df_cleared_big_esp_leaves_in_pieces_and_arrives_whole():
     assert r.summary["originated"] - r.summary["absorbed"] <= r.summary["in_flight"]
 
 
-@pytest.mark.slow  # four scenario runs
-def test_pieces_give_the_same_results_at_every_quantum():
-    """Cutting, lossy WAN links (the branch loses 0.1 %) and joining, at 0.1 to 50 ms."""
+@pytest.mark.slow  # four scenario runs each
+@pytest.mark.parametrize("esp_df", ["copy", "clear"])
+def test_refusing_or_cutting_gives_the_same_results_at_every_quantum(esp_df):
+    """ICMP errors back to the VMs (copy), or cutting, lossy WAN links (the branch loses
+    0.1 %) and joining (clear), at 0.1 to 50 ms."""
     text = (S2S.replace(BIG, BIG_NEW)
             .replace("[[vm_networks]]", "[[vm_networks]]\nguest_mtu_reduction = false")
             .replace("[[hosts]]", "[[hosts]]\nprovider_mtu = 9000")
             .replace("[[gateway_hosts]]", "[[gateway_hosts]]\nprovider_mtu = 9000")
-            .replace("[[gateways]]", '[[gateways]]\nesp_df = "clear"'))  # fmt: skip
+            .replace("[[gateways]]", f'[[gateways]]\nesp_df = "{esp_df}"'))  # fmt: skip
     s = loads(text)
     base = figures(s, QUANTA_MS[0], 0.2)
     for q in QUANTA_MS[1:]:
         assert differences(base, figures(s, q, 0.2)) == [], f"quantum {q} ms"
+
+
+@pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
+def test_the_icmp_error_tells_the_vm_its_tunnels_inner_mtu(tmp_path):
+    """What the VM receives, decoded by scapy: ICMP 3/4 from the gateway's address on the
+    VM network, next-hop MTU 1446 (AES-GCM-128 at 1500), quoting the refused packet."""
+    text = (S2S.replace(BIG, BIG_NEW)
+            .replace("[[vm_networks]]", "[[vm_networks]]\nguest_mtu_reduction = false")
+            .replace("[[hosts]]", "[[hosts]]\nprovider_mtu = 9000")
+            .replace("[[gateway_hosts]]", "[[gateway_hosts]]\nprovider_mtu = 9000"))  # fmt: skip
+    s = loads(text)
+    got = capture_points(s, tmp_path, 3000)["gwhost01.provider.down"]
+    icmp = [f for f in got if ICMP in f and f[ICMP].type == 3]
+    assert icmp
+    for f in icmp:
+        inner = f[ICMP]
+        assert (inner.code, inner.nexthopmtu) == (4, inner_mtu("aes-gcm-128", 1500))
+        assert f[ICMP].underlayer.src == "10.254.0.2"  # the gateway, on the gateway subnet
+        refused = inner.payload  # the packet as the VM sent it: over the tunnel's MTU
+        assert refused.len > inner.nexthopmtu and refused.dst in ("10.100.0.5", "10.101.0.5")
+        assert refused.src == f[ICMP].underlayer.dst  # back to its sender

@@ -44,7 +44,9 @@ def policies(records):
 def test_encap_matches_twin(items, records, tunnel):
     table, model = policies(records)
     frames = [frame_from(f) for f, _ in items]
-    b = batch_of(frames, rd=[d for _, d in items])
+    # Every other packet is marked as a piece or a router's message (a negative flow).
+    marked = [i % 2 == 1 for i in range(len(frames))]
+    b = batch_of(frames, rd=[d for _, d in items], flow=[-5 if m else 0 for m in marked])
     ident = np.array([65530], np.int64)
     nvgre.encapsulate(b, table, tunnel, new_counts(), ident)
     seq = 65530
@@ -64,7 +66,7 @@ def test_encap_matches_twin(items, records, tunnel):
         if v == 0:
             seq = (seq + 1) & 0xFFFF
             assert b.frame(i) == want
-            assert (b.vsid[i], b.flow[i]) == (vsid, fid)
+            assert (b.vsid[i], b.flow[i]) == (vsid, -1 - fid if marked[i] else fid)
             assert_checksums_valid(b.frame(i))
         else:
             assert b.frame(i) == frame  # a dropped packet is left as it was

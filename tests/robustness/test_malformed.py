@@ -17,6 +17,7 @@ from scapy.packet import Raw
 
 from nvbench.fastpath import esp, nvgre
 from nvbench.fastpath.fragment import fragment
+from nvbench.fastpath.icmp_error import errors
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.nat_table import NatTable
@@ -28,6 +29,7 @@ from tests.oracle import esp as esp_twin
 from tests.oracle import nvgre as nvgre_twin
 from tests.oracle.fragments import ReassemblyModel
 from tests.oracle.fragments import fragment as fragment_twin
+from tests.oracle.icmp_error import error as icmp_twin
 from tests.oracle.nat import NatModel
 from tests.property.strategies import frame_fields, frame_from
 
@@ -195,3 +197,14 @@ def test_mangled_fragments_into_reassembly(datagrams, entries):
             assert b.frame(i) == whole
     more = fragment(batch(frames), 576, new_counts(), lambda n: PacketBatch(n, max_frame=1514))
     assert more is None or more.n > 0
+
+
+@given(st.lists(mangled(), min_size=1, max_size=6))
+def test_icmp_errors_about_mangled_frames(frames):
+    """An error about each packet that is IPv4 enough to quote, scapy's bytes exactly;
+    none about the others; no crash."""
+    b = batch(frames)
+    out = errors(b, np.arange(len(frames)), 3, 4, np.full(len(frames), 1446),
+                 np.full(len(frames), 0x0AFE0002), lambda n: PacketBatch(n))  # fmt: skip
+    want = [w for f in frames if (w := icmp_twin(f, 3, 4, 1446, 0x0AFE0002)) is not None]
+    assert [out.frame(k) for k in range(out.n)] == want
