@@ -1,6 +1,7 @@
 """ICMP error messages a router sends about a packet it could not forward (RFC 792,
 RFC 1812 4.3.2): Destination Unreachable, e.g. "fragmentation needed and DF set" with the
-next-hop MTU (type 3, code 4, RFC 1191), or "port unreachable" (type 3, code 3).
+next-hop MTU (type 3, code 4, RFC 1191), "port unreachable" (code 3) or "communication
+administratively prohibited" (code 13, RFC 1812 5.2.7.1).
 
 The message goes back to the packet's source: Ethernet addresses swapped, IPv4 from the
 router's own address on that side (TTL 64, DF clear, identification 0), and the ICMP
@@ -24,7 +25,7 @@ from nvbench.packet.layouts import ETH_P_IPV4, IPPROTO_ICMP
 from nvbench.packet.wire import ix, rd8, rd32, wr8, wr16, wr32
 
 UNREACHABLE = 3
-PORT_UNREACHABLE, FRAG_NEEDED = 3, 4
+PORT_UNREACHABLE, FRAG_NEEDED, PROHIBITED = 3, 4, 13  # 13: administratively prohibited
 HEADER = 8  # type, code, checksum, the 32-bit word
 QUOTED = 8  # bytes quoted after the packet's IP header (RFC 792)
 

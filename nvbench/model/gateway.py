@@ -40,7 +40,7 @@ from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.fastpath.verdict import GATEWAY_FAILOVER, new_counts
-from nvbench.model import pieces
+from nvbench.model import answers, pieces
 from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.functions import (
@@ -219,9 +219,7 @@ class GatewayVM(Station):
             for v in q.views[k:]:
                 self.apply_one(v, self.fns.untag, self.counts)
         q.nat[:k] = self._in_order(q.views[:k], self.fns.outbound)
-        for v, rows, mtu, src in self.fns.take_refused():  # ICMP "fragmentation needed"
-            icmp = pieces.refuse(self, v, rows, mtu, src)
-            self._held_inside.extend([icmp] if icmp is not None else [])
+        self._held_inside.extend(answers.of_gateway(self, self.fns, q.views[:k], q.nat[:k]))
         self._in_order(q.views[k:], self.fns.inbound)
         if self.fns.vlans is not None:
             for v in q.views[:k]:

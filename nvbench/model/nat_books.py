@@ -18,11 +18,21 @@ import numpy as np
 from nvbench.fastpath.gather import copy_packets
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import ipv4_dst
-from nvbench.fastpath.verdict import BUFFER_FULL, MOVED
+from nvbench.fastpath.verdict import (
+    BUFFER_FULL,
+    MOVED,
+    NAT_PORTS_EXHAUSTED,
+    NAT_QUOTA_EXCEEDED,
+    NAT_STATE_FULL,
+)
 from nvbench.packet.batch import PacketBatch
 
 if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
+
+
+# The NAT's drops for want of resources, which it answers (RFC 6888 REQ-11).
+EXHAUSTED = np.array([NAT_PORTS_EXHAUSTED, NAT_QUOTA_EXCEEDED, NAT_STATE_FULL], np.uint8)
 
 
 @dataclass
@@ -38,21 +48,26 @@ class NatNotes:
     hairpin : bool
         Whether the packet was headed for one of the NAT's own public addresses (it goes
         back inside after translation).
+    refused : bool
+        Whether the NAT dropped it for want of ports, quota or state (its sender is told,
+        :mod:`nvbench.model.answers`).
     """
 
     session: np.ndarray
     opened: np.ndarray
     hairpin: np.ndarray
+    refused: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> NatNotes:
-        return cls(np.full(n, -1, np.int64), np.zeros(n, np.bool_), np.zeros(n, np.bool_))
+        no = np.zeros(n, np.bool_)
+        return cls(np.full(n, -1, np.int64), no, no.copy(), no.copy())
 
     def take(self, rows: np.ndarray, n: int, at: np.ndarray) -> NatNotes:
         """Notes for an ``n``-packet view whose rows ``at`` are this view's ``rows``."""
         out = NatNotes.empty(n)
-        out.session[at], out.opened[at], out.hairpin[at] = (
-            self.session[rows], self.opened[rows], self.hairpin[rows]
+        out.session[at], out.opened[at], out.hairpin[at], out.refused[at] = (
+            self.session[rows], self.opened[rows], self.hairpin[rows], self.refused[rows]
         )  # fmt: skip
         return out
 
@@ -65,7 +80,9 @@ def translate_outbound(
     dst = np.empty(v.n, np.int64)
     ipv4_dst(v.buf, v.offset, v.verdict, v.n, dst)
     notes.hairpin[:] = nat.addr.find(dst) >= 0  # before the translation rewrites it
+    live = v.verdict[: v.n] == 0
     nat.outbound(v, counts, notes.session, notes.opened, rows=rows)
+    notes.refused[:] = live & np.isin(v.verdict[: v.n], EXHAUSTED)
     return notes
 
 

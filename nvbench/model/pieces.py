@@ -1,5 +1,4 @@
-"""Packets too big for a path MTU: cut and joined again, or refused with an ICMP error,
-with the element's books.
+"""Packets too big for a path MTU, cut and joined again, with the element's books.
 
 An IPsec endpoint whose SAs clear DF (a gateway's ``esp_df = "clear"``) sends an ESP
 packet longer than the path MTU in pieces (:mod:`nvbench.fastpath.fragment`); the other
@@ -7,9 +6,8 @@ end joins them before decrypting (:mod:`nvbench.fastpath.reassembly`). The cutti
 books the pieces after the first as originated, the joining one books them as absorbed
 (:class:`nvbench.model.metrics.Counters`); the pieces it waits on are in flight there.
 
-With DF set the packet is dropped (TOO_BIG) and the router tells its sender the MTU it
-can take (ICMP "fragmentation needed", :func:`refuse`): a message it originates, absorbed
-where it ends (the sender's stack).
+With DF set the packet is dropped (TOO_BIG) instead, and the router tells its sender the
+MTU it can take (:mod:`nvbench.model.answers`).
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nvbench.fastpath.fragment import fragment
-from nvbench.fastpath.icmp_error import FRAG_NEEDED, UNREACHABLE, errors
 from nvbench.fastpath.reassembly import Reassembler
 from nvbench.fastpath.verdict import BAD_FRAGMENT, REASSEMBLY_FULL, TOO_BIG
 from nvbench.packet.batch import PacketBatch
@@ -71,17 +68,3 @@ def give_up(e: Element, t1: int, counts: np.ndarray) -> None:
     r = e.reassembly
     if r is not None and r.held():
         r.expire(t1, counts, e.stats.drops_by, e.stats.absorbed_by)
-
-
-def refuse(e: Element, v: PacketBatch, rows: np.ndarray, mtu: np.ndarray,
-           src: np.ndarray) -> PacketBatch | None:  # fmt: skip
-    """ICMP "fragmentation needed" (next-hop ``mtu[j]``, from ``src[j]``) back to the
-    senders of packets ``rows`` of ``v``, booked as originated by ``e``; None if none."""
-    if rows.shape[0] == 0:
-        return None
-    out = errors(v, rows, UNREACHABLE, FRAG_NEEDED, mtu, src, e.sim.new_batch)
-    if out.n == 0:
-        return None
-    t = e.stats.originated_by.shape[0]
-    e.stats.originated_by += np.bincount(np.clip(out.rd[: out.n], 0, t - 1), minlength=t)[:t]
-    return out

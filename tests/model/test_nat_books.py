@@ -51,9 +51,11 @@ def test_nothing_to_undo_without_drops_or_notes():
 
 def test_take_moves_notes_to_the_view_rows():
     src = NatNotes(
-        np.array([7, 8, 9]), np.array([True, False, True]), np.array([False, True, False])
-    )
+        np.array([7, 8, 9]), np.array([True, False, True]), np.array([False, True, False]),
+        np.array([False, False, True]),
+    )  # fmt: skip
     out = src.take(np.array([2, 0]), 4, np.array([1, 3]))
     assert out.session.tolist() == [-1, 9, -1, 7]
     assert out.opened.tolist() == [False, True, False, True]
     assert out.hairpin.tolist() == [False, False, False, False]
+    assert out.refused.tolist() == [False, True, False, False]
