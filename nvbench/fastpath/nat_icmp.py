@@ -101,11 +101,7 @@ def error_inbound(st, cfg, pkt, o, n, now):
         return V.NAT_NO_SESSION, -1
     ik = st[IN_KEY][s]
     inside, inside_port = (ik >> 16) & 0xFFFFFFFF, ik & 0xFFFF
-    wr32(pkt, l3 + DST, inside)
-    patch32(pkt, l3 + CSUM, public, inside)
-    rewrite_quote(pkt, pc, e3, 12, at, end, public, inside, port, inside_port)
-    wr16(pkt, l4 + 2, 0)
-    wr16(pkt, l4 + 2, checksum(pkt, l4, end - l4, 0))
+    rewrite_error(pkt, pc, (l3, l4, end, e3, at), DST, 12, public, inside, port, inside_port)
     return V.OK, ik >> 50
 
 
@@ -128,12 +124,21 @@ def error_outbound(st, cfg, pkt, o, n, t, now):
         return V.NAT_NO_SESSION
     ok = st[OUT_KEY][s]
     public, public_port = (ok >> 16) & 0xFFFFFFFF, ok & 0xFFFF
-    wr32(pkt, l3 + SRC, public)
-    patch32(pkt, l3 + CSUM, inside, public)
-    rewrite_quote(pkt, pc, e3, 16, at, end, inside, public, port, public_port)
+    rewrite_error(pkt, pc, (l3, l4, end, e3, at), SRC, 16, inside, public, port, public_port)
+    return V.OK
+
+
+@kernel
+def rewrite_error(pkt, pc, where, outer, quote, old, new, old_port, new_port):
+    """An error's address at ``l3 + outer`` and its quoted packet's at ``e3 + quote`` (12:
+    source, 16: destination) and port, from (old, old_port) to (new, new_port): the outer
+    and quoted headers' checksums patched, the ICMP checksum computed anew."""
+    l3, l4, end, e3, at = where
+    wr32(pkt, l3 + outer, new)
+    patch32(pkt, l3 + CSUM, old, new)
+    rewrite_quote(pkt, pc, e3, quote, at, end, old, new, old_port, new_port)
     wr16(pkt, l4 + 2, 0)
     wr16(pkt, l4 + 2, checksum(pkt, l4, end - l4, 0))
-    return V.OK
 
 
 @kernel

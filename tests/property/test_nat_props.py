@@ -42,25 +42,23 @@ IN = st.tuples(
     st.sampled_from([0x12, 0x10, 0x11, 0x04]),
     st.sampled_from([False] * 4 + [True]),
 )
-# An ICMP error from a router about a packet sent out (RFC 5508): its type (5, a redirect,
-# is no error the NAT translates), how much of the packet it quotes after the IP header,
-# and whether it is addressed to the packet's public source.
-ERR = st.tuples(
-    st.just("err"),
-    st.integers(0, 30),
-    st.sampled_from([3, 11, 12, 5]),
-    st.sampled_from([0, 4, 8, 20, 40]),
-    st.sampled_from([False] * 4 + [True]),
-)
-# An inside host's ICMP error about a packet the NAT delivered to it (RFC 5508): type,
-# bytes quoted after the IP header, and whether an inside router sent it instead.
-OERR = st.tuples(
-    st.just("oerr"),
-    st.integers(0, 30),
-    st.sampled_from([3, 11, 12, 5]),
-    st.sampled_from([0, 4, 8, 20, 40]),
-    st.sampled_from([False] * 4 + [True]),
-)
+
+
+def icmp_errors(tag: str):
+    """ICMP errors (RFC 5508): type (5, a redirect, is no error the NAT translates), bytes
+    quoted after the IP header, and a flag: for "err" (a router's error about a packet sent
+    out), addressed elsewhere than the packet's public source; for "oerr" (an inside host's
+    error about a packet it was sent), sent by an inside router instead."""
+    return st.tuples(
+        st.just(tag),
+        st.integers(0, 30),
+        st.sampled_from([3, 11, 12, 5]),
+        st.sampled_from([0, 4, 8, 20, 40]),
+        st.sampled_from([False] * 4 + [True]),
+    )
+
+
+ERR, OERR = icmp_errors("err"), icmp_errors("oerr")
 WAIT = st.tuples(st.just("wait"), st.sampled_from([1, 59, 61, 119, 121, 241, 301, 7441]))
 EXPIRE = st.tuples(st.just("expire"))
 EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, ERR, OERR, WAIT, EXPIRE), min_size=5, max_size=40)
