@@ -107,7 +107,7 @@ def fits(e, bits, k, off, chunk, more, room):
 
 
 @kernel
-def store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow):
+def store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow, t):
     """Copy a fragment's payload (and, for the first, its headers and flow) into entry
     ``k``."""
     for b in range(chunk):
@@ -124,6 +124,8 @@ def store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow):
         e[k, TOTAL] = off + chunk
     e[k, GOT] += chunk
     e[k, FRAGS] += 1
+    if t < e[k, FIRST_T]:  # an earlier piece handled later: the wait began with it
+        e[k, FIRST_T] = t
 
 
 @kernel
@@ -142,8 +144,9 @@ def complete(e, ebuf, k, pkt):
 
 @kernel
 def _reassemble(buf, offset, length, time, rd, flow, verdict, rows, counts, e, bits, ebuf,
-                timeout, drops_by, absorbed_by):  # fmt: skip
-    """Reassemble the fragments among the live ``rows``, in that order (see the module)."""
+                timeout, drops_by, absorbed_by, own):  # fmt: skip
+    """Reassemble the fragments among the live ``rows`` addressed to one of ``own`` (any,
+    if it is empty), in that order (see the module)."""
     # A whole packet goes back into a row: its payload must leave room for any headers
     # (the caller checked that the entries are at least as wide as the rows).
     room = buf.shape[1] - DATA
@@ -160,6 +163,8 @@ def _reassemble(buf, offset, length, time, rd, flow, verdict, rows, counts, e, b
             continue  # whole packets (or malformed ones, for the next kernel) go on
         ff = rd16(pkt, l3 + _FRAG)
         off, chunk, more = (ff & OFFSET) * 8, total - ihl, (ff & MF) != 0
+        if own.shape[0] and not addressed(own, rd32(pkt, l3 + DST)):
+            continue  # in transit: a router forwards fragments as they are
         addr = (np.int64(rd32(pkt, l3 + SRC)) << 32) | rd32(pkt, l3 + DST)
         ident = (np.int64(rd8(pkt, l3 + _PROTO)) << 16) | rd16(pkt, l3 + _ID)
         t = time[i]
@@ -182,7 +187,7 @@ def _reassemble(buf, offset, length, time, rd, flow, verdict, rows, counts, e, b
                 e[k, K_ID] = FREE
                 e[k, K_ADDR] = FREE
             continue
-        store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow[i])
+        store(e, bits, ebuf, k, pkt, o, l3, ihl, off, chunk, more, flow[i], t)
         if e[k, HEAD] > 0 and e[k, TOTAL] >= 0 and e[k, GOT] == e[k, TOTAL]:
             offset[i], length[i] = complete(e, ebuf, k, pkt)
             absorbed_by[e[k, RD]] += e[k, FRAGS] - 1
@@ -191,6 +196,14 @@ def _reassemble(buf, offset, length, time, rd, flow, verdict, rows, counts, e, b
             e[k, K_ADDR] = FREE
         else:
             verdict[i] = V.MOVED  # its bytes wait in the entry
+
+
+@kernel
+def addressed(own, dst):
+    for k in range(own.shape[0]):
+        if own[k] == dst:
+            return True
+    return False
 
 
 @kernel
@@ -214,11 +227,15 @@ class Reassembler:
         The slot size of the batches it receives: a whole packet must fit one slot.
     timeout_ns, max_entries : int
         How long a datagram may wait for its fragments; how many may wait at once.
+    own : sequence of int, optional
+        The receiver's own addresses: it joins only the fragments sent to one of them
+        (those in transit go on as they are). None: every fragment is for it.
     """
 
     def __init__(self, slot_size: int, timeout_ns: int = TIMEOUT_NS,
-                 max_entries: int = MAX_ENTRIES) -> None:  # fmt: skip
+                 max_entries: int = MAX_ENTRIES, own: list[int] | None = None) -> None:  # fmt: skip
         self.slot_size, self.timeout_ns, self.max_entries = slot_size, timeout_ns, max_entries
+        self.own = np.array(sorted(set(own or [])), np.int64)
         self._alloc(0)  # no memory until the first fragment
 
     def _alloc(self, n: int) -> None:
@@ -241,10 +258,13 @@ class Reassembler:
         if b.slot_size > self.slot_size:
             raise ValueError(f"slots of {b.slot_size} bytes; this reassembler takes "
                              f"{self.slot_size}")  # fmt: skip
-        self._room_for(self._fragments(b, rows))
+        pieces = self._fragments(b, rows)
+        if pieces == 0:
+            return  # nothing to join (a packet that is no piece goes on untouched)
+        self._room_for(pieces)
         _reassemble(b.buf, b.offset, b.length, b.time, b.rd, b.flow, b.verdict[: b.n], rows, counts,
                     self.entries, self.bits, self.buf, self.timeout_ns, drops_by,
-                    absorbed_by)  # fmt: skip
+                    absorbed_by, self.own)  # fmt: skip
 
     def expire(self, before_ns: int, counts: np.ndarray, drops_by: np.ndarray,
                absorbed_by: np.ndarray) -> int:  # fmt: skip

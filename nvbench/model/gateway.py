@@ -122,7 +122,10 @@ class GatewayVM(Station):
         are joined before they are decrypted (:mod:`nvbench.model.pieces`).
     addresses : int array, optional
         Its own address in each tenant's network (by routing domain): the source of the
-        ICMP "fragmentation needed" that answers a tunnel packet refused as TOO_BIG.
+        ICMP errors it answers refused packets with (:mod:`nvbench.model.answers`).
+    front_end : int, optional
+        Its external address, where its tunnels end: ESP sent there in pieces is joined
+        (and so is what is sent in pieces to its NAT's pool: RFC 4787 REQ-14).
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged):
         tagged on the way out, untagged (and checked) on the way in.
@@ -148,6 +151,7 @@ class GatewayVM(Station):
         vlans: np.ndarray | None = None,
         esp_df: str = "copy",
         addresses: np.ndarray | None = None,
+        front_end: int | None = None,
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -171,8 +175,9 @@ class GatewayVM(Station):
         # ESP encrypts whole payloads, so a gateway with tunnels merges whole frames to keep
         # arrival order; NAT and forwarding need only the headers.
         self.merge_whole_frames = sas is not None
-        if sas is not None:
-            pieces.receiver(self)
+        if sas is not None or nat is not None:  # joins what is sent to it in pieces
+            own = [] if nat is None else [int(a) for a in nat.addresses()]
+            pieces.receiver(self, own + ([front_end] if front_end is not None else []))
         self._heads: HeadMerge[NatNotes] = HeadMerge(nat_kernels.SPAN, HEAD_COLUMNS)
         # The one function of every tenant (not ESP), if there is one: the hot path then
         # needs no per-packet function codes.
@@ -209,7 +214,7 @@ class GatewayVM(Station):
     def transform(self, views: list[PacketBatch]) -> None:
         """The tenants' functions, each port's packets in arrival order."""
         q, k = self._q, self._q.inside
-        if self.reassembly is not None:  # ESP that came in pieces: whole before anything
+        if self.reassembly is not None:  # what came to it in pieces: whole before anything
             for v in q.views[k:]:
                 pieces.join(self, v, self.counts)
         for lo, hi in self._no_tunnels:

@@ -42,10 +42,11 @@ def cut(e: Element, v: PacketBatch, mtu: int, counts: np.ndarray,
     return more
 
 
-def receiver(e: Element) -> Reassembler:
+def receiver(e: Element, own: list[int] | None = None) -> Reassembler:
     """Give ``e`` a reassembler for the slots of its simulation's batches (memory comes
-    with the first piece)."""
-    e.reassembly = Reassembler(PacketBatch(1, max_frame=e.sim.max_frame).slot_size)
+    with the first piece), for the pieces sent to its ``own`` addresses (None: all)."""
+    slot = PacketBatch(1, max_frame=e.sim.max_frame).slot_size
+    e.reassembly = Reassembler(slot, own=own)
     return e.reassembly
 
 

@@ -235,7 +235,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
         tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd), esp_df=g.esp_df,
-        addresses=_own_addresses(sim, mine, rd),
+        addresses=_own_addresses(sim, mine, rd), front_end=int(g.front_end),
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:

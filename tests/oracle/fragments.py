@@ -113,6 +113,7 @@ class ReassemblyModel:
         self.pending[key] = d
         d.ranges[off] = data
         d.frags += 1
+        d.first_t = min(d.first_t, t)
         if off == 0:
             d.head = frame[: 14 + ihl]
             d.flow = flow if flow >= 0 else -1 - flow
