@@ -110,7 +110,8 @@ class Gateway(Model):
     external_mtu: Annotated[int, Field(ge=576, le=9000)] = 1500
     # The DF bit of its tunnels' ESP packets (both ends; RFC 4301 8.1): "copy" the inner
     # packet's, or "clear" it, so that ESP over the external MTU leaves in pieces that the
-    # other end joins before decrypting (RFC 4459 3).
+    # other end joins before decrypting (RFC 4459 3). "copy" by default: assumed, as
+    # Windows' own choice is NOT FOUND.
     esp_df: Literal["copy", "clear"] = "copy"
     internet: Wan = Wan()  # to and from Internet hosts (the NAT and public-IP patterns)
     nat: Nat = Nat()
