@@ -39,13 +39,14 @@ from nvbench.config import kernel
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import verdict as V
 from nvbench.fastpath.ipv4 import DST, SRC
-from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, parse, rewrite
+from nvbench.fastpath.l4 import N_PCODES, PC_ICMP, PC_TCP, TCP_ACK, TCP_SYN, parse, rewrite
 from nvbench.fastpath.nat_icmp import error_inbound, error_outbound
 from nvbench.fastpath.nat_sessions import (  # noqa: F401  (the layout, re-exported)
     ACTIVE,
     ADDR_KEYS,
     ADDR_SLOTS,
     CFG_ADF,
+    CFG_HOLD_SYN,
     FREE,
     FREE_HEAD,
     IN_KEY,
@@ -93,6 +94,7 @@ from nvbench.packet.wire import ix, rd32
 # longest transport header they touch (TCP without options; UDP and ICMP echo are 8).
 # The gateway runs NAT on copies of just these bytes when it must reorder packets.
 SPAN = ETHERNET.length + 4 + 15 * 4 + TCP.length
+SYN_ACK = TCP_SYN | TCP_ACK
 
 
 @kernel
@@ -176,71 +178,77 @@ def translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now):
 
 
 @kernel
-def _outbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg, session, opened):
-    """Translate the live outbound packets among ``rows``, in that order.
+def _out_one(pkt, o, n, t, now, st, cfg):
+    """One live outbound packet of tenant ``t``: (verdict, tenant after, mapping, opened)."""
+    catch_up(st, cfg, now)  # the idle timer's ticks before it, in time order
+    v, l3, l4, pc, sport, dport, flags = parse(pkt, o, n)
+    if v == V.OK:
+        return translate_outbound(st, cfg, pkt, l3, l4, pc, sport, dport, flags, t, now)
+    if v == V.NAT_UNSUPPORTED:  # a host's ICMP error about a packet it was sent?
+        return error_outbound(st, cfg, pkt, o, n, t, now), t, -1, False
+    return v, t, -1, False
+
+
+@kernel
+def _in_one(pkt, o, n, now, st, cfg):
+    """One live inbound packet: (verdict, tenant). An unsolicited SYN (no mapping, or
+    filtered) is NAT_SYN_HELD when the NAT holds them (RFC 5382 REQ-4)."""
+    v, l3, l4, pc, sport, dport, flags = parse(pkt, o, n)
+    if v == V.NAT_UNSUPPORTED:  # an ICMP error about a packet the NAT sent out?
+        return error_inbound(st, cfg, pkt, o, n, now)
+    if v != V.OK:
+        return v, -1
+    src = rd32(pkt, l3 + SRC)
+    dst = rd32(pkt, l3 + DST)
+    v, t = deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now)
+    unsolicited = v == V.NAT_NO_SESSION or v == V.NAT_FILTERED
+    if unsolicited and cfg[CFG_HOLD_SYN] and pc == PC_TCP and (flags & SYN_ACK) == TCP_SYN:
+        return V.NAT_SYN_HELD, -1
+    return v, t
+
+
+@kernel
+def _run(buf, offset, length, rd, time, verdict, rows, inward, counts, st, cfg, session,
+         opened):  # fmt: skip
+    """Translate the live packets among ``rows``, in that order, each its own way.
 
     Parameters
     ----------
     buf, offset, length : uint8[n, slot], int32[n], int32[n]
         The batch's frames (:class:`~nvbench.packet.batch.PacketBatch` columns).
     rd, time, verdict : int32[n], int64[n], uint8[n]
-        Tenant (in; out: the receiving tenant of a hairpin), arrival time (the NAT's
-        clock), verdict (in/out).
+        Tenant (in for outbound; out: the receiving tenant), arrival time (each packet is
+        decided at its own), verdict (in/out).
     rows : int64[m]
-        The rows to work on, in this order.
+        The rows to work on, in this order (arrival order, both ways mixed: an inbound
+        packet must see the mappings as they were when it came).
+    inward : bool[m] or bool[1]
+        Per row, whether it came from outside; one entry: the same for every row.
     counts : int64[N_VERDICTS]
         Packets per verdict, added to.
     st, cfg : tuple of arrays
         The NAT's state and configuration (:class:`~nvbench.fastpath.nat_table.NatTable`).
     session, opened : int64[n], bool[n], or empty
-        Out: the mapping each packet used (-1: none) and whether it opened it; empty
-        arrays when not wanted.
+        Out: the mapping each outbound packet used (-1: none) and whether it opened it;
+        empty arrays when not wanted.
     """
     track = session.shape[0] > 0
+    every = inward.shape[0] == 1
     for j in range(rows.shape[0]):
         i = ix(rows[j])  # unsigned: no wraparound test on every column access
         if verdict[i] != V.OK:
             continue
-        pkt = buf[i]
         now = time[i]  # the packet's own time, never a clock other packets moved
-        catch_up(st, cfg, now)  # the idle timer's ticks before it, in time order
-        s, made = -1, False
-        v, l3, l4, pc, sport, dport, flags = parse(pkt, offset[i], length[i])
+        if inward[0] if every else inward[j]:
+            v, t = _in_one(buf[i], offset[i], length[i], now, st, cfg)
+            s, made = -1, False
+        else:
+            v, t, s, made = _out_one(buf[i], offset[i], length[i], rd[i], now, st, cfg)
         if v == V.OK:
-            v, t, s, made = translate_outbound(
-                st, cfg, pkt, l3, l4, pc, sport, dport, flags, rd[i], now
-            )
-            if v == V.OK:
-                rd[i] = t
-        elif v == V.NAT_UNSUPPORTED:  # a host's ICMP error about a packet it was sent?
-            v = error_outbound(st, cfg, pkt, offset[i], length[i], rd[i], now)
+            rd[i] = t
         if track:
             session[i] = s
             opened[i] = made
-        counts[v] += 1
-        verdict[i] = v
-
-
-@kernel
-def _inbound(buf, offset, length, rd, time, verdict, rows, counts, st, cfg):
-    """Translate inbound packets ``rows`` (in that order)."""
-    for j in range(rows.shape[0]):
-        i = ix(rows[j])  # unsigned: no wraparound test on every column access
-        if verdict[i] != V.OK:
-            continue
-        pkt = buf[i]
-        now = time[i]
-        v, l3, l4, pc, sport, dport, flags = parse(pkt, offset[i], length[i])
-        if v == V.OK:
-            src = rd32(pkt, l3 + SRC)
-            dst = rd32(pkt, l3 + DST)
-            v, t = deliver_inbound(st, cfg, pkt, l3, l4, pc, src, dst, dport, flags, now)
-            if v == V.OK:
-                rd[i] = t
-        elif v == V.NAT_UNSUPPORTED:  # an ICMP error about a packet the NAT sent out?
-            v, t = error_inbound(st, cfg, pkt, offset[i], length[i], now)
-            if v == V.OK:
-                rd[i] = t
         counts[v] += 1
         verdict[i] = v
 

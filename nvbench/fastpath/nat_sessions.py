@@ -65,6 +65,7 @@ N_STATE = 27
 
 # Positions in the config tuple (NatConfig.as_tuple).
 CFG_ADF, CFG_UDP, CFG_ICMP, CFG_EST, CFG_TRANS, CFG_HOLD, CFG_SWEEP = 0, 1, 2, 3, 4, 5, 6
+CFG_HOLD_SYN = 7  # 1: an unsolicited inbound SYN is held, not dropped (RFC 5382 REQ-4)
 NEVER = np.int64(1) << 62  # NEXT_SWEEP when no mapping can run out
 
 # Counters in the NAT's stats array.
@@ -85,7 +86,7 @@ def outside_key(pc, addr, port):
 @kernel
 def timeout_ns(b, pc, cfg):
     """Idle timeout of a mapping whose state byte is ``b``; -1 for static mappings."""
-    adf, to_udp, to_icmp, to_est, to_trans, hold, sweep = cfg
+    adf, to_udp, to_icmp, to_est, to_trans, hold, sweep, hold_syn = cfg
     if b & STATIC:
         return -1
     if pc == PC_UDP:

@@ -46,13 +46,12 @@ filtered once 4 newer ones were contacted).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from nvbench.fastpath import hashtable
 from nvbench.fastpath import nat as K
 from nvbench.fastpath.l4 import N_PCODES, PCODE_PROTO
+from nvbench.fastpath.nat_config import NatConfig
 from nvbench.fastpath.scan import selected
 from nvbench.packet.batch import PacketBatch
 
@@ -60,79 +59,7 @@ ADF_REMOTES = 4
 S = K.NS  # one second in ns
 _NO_SESSIONS = np.zeros(0, np.int64)  # outbound() when the caller tracks no sessions
 _NO_OPENED = np.zeros(0, np.bool_)
-
-
-# The RFC minimums of the NAT timers, s: RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 5508, RFC 6888
-# REQ-8.
-MINIMUMS = {
-    "udp_timeout": 120.0,
-    "tcp_established_timeout": 7440.0,
-    "tcp_transitory_timeout": 240.0,
-    "icmp_timeout": 60.0,
-    "port_hold_down": 120.0,
-}
-
-
-@dataclass(frozen=True)
-class NatConfig:
-    """NAT44 behaviour. Timeouts in seconds; minimums per the RFCs.
-
-    Parameters
-    ----------
-    filtering : {"endpoint-independent", "address-dependent"}
-        RFC 4787 REQ-8.
-    udp_timeout : float
-        >= 120 s (RFC 4787 REQ-5); 300 s by default (REQ-5c).
-    tcp_established_timeout : float
-        >= 7,440 s, 2 h 4 min (RFC 5382 REQ-5).
-    tcp_transitory_timeout : float
-        >= 240 s (RFC 5382 REQ-5; RFC 7857: 4 min after a RST).
-    icmp_timeout : float
-        >= 60 s (RFC 5508).
-    port_hold_down : float
-        A freed port is not reused for this long: 120 s (RFC 6888 REQ-8).
-    strict : bool
-        Refuse timers below the RFC minimums (True), or take them as given (a device such
-        as Windows' NAT may run shorter ones; the scenario rules warn about them).
-    sweep_every : float
-        The idle timer's tick: a mapping dead since the last tick is freed at this one
-        (its port held down from then). 1 s, assumed (Windows' is NOT FOUND); a dead
-        mapping never carries a packet, whenever it is freed.
-    """
-
-    filtering: str = "endpoint-independent"
-    udp_timeout: float = 300.0
-    tcp_established_timeout: float = 7440.0
-    tcp_transitory_timeout: float = 240.0
-    icmp_timeout: float = 60.0
-    port_hold_down: float = 120.0
-    strict: bool = True
-    sweep_every: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.filtering not in ("endpoint-independent", "address-dependent"):
-            raise ValueError(
-                f"filtering: {self.filtering!r} is not one of "
-                "'endpoint-independent', 'address-dependent'"
-            )
-        for name, floor in MINIMUMS.items():
-            value = getattr(self, name)
-            if value < 0 or (self.strict and value < floor):
-                raise ValueError(f"{name}: {value} s is below the {floor} s minimum")
-        if not self.sweep_every * S >= 1:
-            raise ValueError(f"sweep_every: {self.sweep_every} s must be at least 1 ns")
-
-    def as_tuple(self) -> tuple[int, ...]:
-        adf = int(self.filtering == "address-dependent")  # a tenant's default
-        return (
-            adf,
-            int(self.udp_timeout * S),
-            int(self.icmp_timeout * S),
-            int(self.tcp_established_timeout * S),
-            int(self.tcp_transitory_timeout * S),
-            int(self.port_hold_down * S),
-            int(self.sweep_every * S),
-        )
+_OUT, _IN = np.zeros(1, np.bool_), np.ones(1, np.bool_)  # every row one way (NatTable.both)
 
 
 class NatTable:
@@ -295,21 +222,33 @@ class NatTable:
         rows: np.ndarray | None = None,
     ) -> None:
         """Translate every OK frame of ``batch`` (of ``rows`` only, if given, in that order)
-        from inside to outside, in place.
+        from inside to outside, in place, each at its ``time``; ``rd`` names its tenant (a
+        hairpinned packet comes out with the receiving one). ``session`` (int64) and
+        ``opened`` (bool), of ``batch.n`` entries, if given, get the mapping each packet
+        used (-1: none) and whether it opened it."""
+        self.both(batch, counts, _OUT, session, opened, rows)
 
-        ``batch.rd`` names each packet's tenant; ``batch.time`` is the NAT's clock.
-        A hairpinned packet comes out with ``rd`` set to the receiving tenant.
-        ``session`` (int64) and ``opened`` (bool), of ``batch.n`` entries, if given,
-        get the mapping each translated packet used (-1: none) and whether it opened it.
-        """
-        n = batch.n
+    def both(
+        self,
+        batch: PacketBatch,
+        counts: np.ndarray,
+        inward: np.ndarray,
+        session: np.ndarray | None = None,
+        opened: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
+    ) -> None:
+        """:meth:`outbound` and :meth:`inbound` at once, in row order: ``inward[j]`` says
+        whether the ``j``-th row came from outside (one entry: all alike)."""
+        n, r = batch.n, selected(rows, batch.n)
         if session is None or opened is None:
             session, opened = _NO_SESSIONS, _NO_OPENED
         elif session.shape[0] < n or opened.shape[0] < n:
             raise ValueError(f"session and opened need {n} entries")
-        K._outbound(batch.buf, batch.offset, batch.length, batch.rd, batch.time,
-                    batch.verdict[:n], selected(rows, n), counts, self.state, self._cfg,
-                    session, opened)  # fmt: skip
+        if inward.shape[0] not in (1, r.shape[0]):
+            raise ValueError(f"inward needs 1 or {r.shape[0]} entries")
+        K._run(batch.buf, batch.offset, batch.length, batch.rd, batch.time, batch.verdict[:n],
+               r, np.ascontiguousarray(inward, np.bool_), counts, self.state, self._cfg,
+               session, opened)  # fmt: skip
 
     def unopen(self, sessions: np.ndarray) -> int:
         """Undo mappings whose opening packet, as it turned out, never reached the NAT.
@@ -327,10 +266,7 @@ class NatTable:
     ) -> None:
         """Translate every OK frame of ``batch`` (of ``rows`` only, if given, in that order)
         from outside to inside; sets ``rd``."""
-        n = batch.n
-        K._inbound(batch.buf, batch.offset, batch.length, batch.rd, batch.time,
-                   batch.verdict[:n], selected(rows, n), counts, self.state,
-                   self._cfg)  # fmt: skip
+        self.both(batch, counts, _IN, rows=rows)
 
     def expire(self, now_ns: int) -> int:
         """Free every mapping idle past its timeout at ``now_ns``; returns how many."""

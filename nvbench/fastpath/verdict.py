@@ -58,6 +58,8 @@ class Verdict(enum.IntEnum):
     BAD_FRAGMENT = 35
     REASSEMBLY_TIMEOUT = 36
     REASSEMBLY_FULL = 37
+    # NAT44, continued: an unsolicited inbound SYN the NAT holds (RFC 5382 REQ-4)
+    NAT_SYN_HELD = 38
 
 
 N_VERDICTS = len(Verdict)
@@ -100,6 +102,7 @@ GATEWAY_FAILOVER = int(Verdict.GATEWAY_FAILOVER)
 BAD_FRAGMENT = int(Verdict.BAD_FRAGMENT)
 REASSEMBLY_TIMEOUT = int(Verdict.REASSEMBLY_TIMEOUT)
 REASSEMBLY_FULL = int(Verdict.REASSEMBLY_FULL)
+NAT_SYN_HELD = int(Verdict.NAT_SYN_HELD)
 
 
 # Not a verdict of the packet: its row was copied to another batch and is left behind as a

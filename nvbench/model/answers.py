@@ -33,9 +33,14 @@ def answer(e: Element, v: PacketBatch, rows: np.ndarray, code: int, word: np.nda
     out = errors(v, rows, UNREACHABLE, code, word, src, e.sim.new_batch)
     if out.n == 0:
         return None
+    book_originated(e, out)
+    return out
+
+
+def book_originated(e: Element, out: PacketBatch) -> None:
+    """The packets of ``out`` booked as originated by ``e``, by tenant."""
     t = e.stats.originated_by.shape[0]
     e.stats.originated_by += np.bincount(np.clip(out.rd[: out.n], 0, t - 1), minlength=t)[:t]
-    return out
 
 
 def of_gateway(e: Element, fns: TenantFunctions, views: list[PacketBatch],

@@ -15,7 +15,7 @@ from nvbench.fastpath.sa import SA_NATT, SA_SUITE, SUITES, SaTable, inner_mtu
 from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.fastpath.verdict import TOO_BIG
 from nvbench.model.costs import Profile
-from nvbench.model.nat_books import NatNotes, translate_outbound
+from nvbench.model.nat_books import NatNotes, translate
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.layouts import ETHERNET, IPPROTO_ESP, IPPROTO_UDP, IPV4, NAT_T_PORT, UDP
 
@@ -74,37 +74,37 @@ class TenantFunctions:
             return np.where(v.sa[rows] >= 0, ESP, self.codes[v.rd[rows]])
         return self.codes[np.clip(v.rd[rows], 0, self.codes.shape[0] - 1)]
 
-    def outbound(self, v: PacketBatch, counts: np.ndarray) -> NatNotes | None:
-        """Each live packet of ``v`` from a VM network through its tenant's function."""
-        fn = self.of_tenants(v)
-        if fn.min() == fn.max():
-            return self._outbound(v, int(fn[0]), counts, None)
-        notes = None
-        for code in np.unique(fn).tolist():
-            notes = self._outbound(v, code, counts, np.flatnonzero(fn == code)) or notes
-        return notes
+    def outbound(self, v: PacketBatch, counts: np.ndarray) -> None:
+        """Each live tunnelled packet of ``v`` from a VM network into its tunnel; forwarding
+        has nothing to do, and NAT runs both ways at once (:meth:`translate`)."""
+        if self.sas is None:
+            return
+        rows = np.flatnonzero(self.of_tenants(v) == ESP)
+        if rows.shape[0] == 0:
+            return
+        assert self.routes is not None
+        self.routes.assign(v, counts, rows)
+        live = v.verdict[rows] == 0
+        esp.encapsulate(v, self.sas, counts, mtu=self.mtu, rows=rows, clear_df=self.clear_df)
+        big = rows[live & (v.verdict[rows] == TOO_BIG)]
+        if big.shape[0] and self.addresses is not None:
+            self._refused.append((v, big))
 
-    def _outbound(self, v: PacketBatch, code: int, counts: np.ndarray,
-                  rows: np.ndarray | None) -> NatNotes | None:  # fmt: skip
-        """Function ``code`` on the live packets of ``v`` (of ``rows`` only, if given)."""
-        if code == NAT:
-            assert self.nat is not None
-            notes = translate_outbound(self.nat, v, counts, rows)
-            if rows is not None:  # only the NAT's own packets can be hairpins
-                mine = np.zeros(v.n, np.bool_)
-                mine[rows] = True
-                notes.hairpin &= mine
-            return notes
-        if code == ESP:
-            assert self.sas is not None and self.routes is not None
-            self.routes.assign(v, counts, rows)
-            r = np.arange(v.n) if rows is None else rows
-            live = v.verdict[r] == 0
-            esp.encapsulate(v, self.sas, counts, mtu=self.mtu, rows=rows, clear_df=self.clear_df)
-            big = r[live & (v.verdict[r] == TOO_BIG)]
-            if big.shape[0] and self.addresses is not None:
-                self._refused.append((v, big))
-        return None
+    def nat_ways(self, v: PacketBatch, side: int) -> np.ndarray:
+        """Per packet of ``v`` (that came in by ``side``), the way the NAT takes it: -1 not
+        at all (not a NAT tenant's, or a tunnel's), 0 out, 1 in."""
+        rows = np.arange(v.n)
+        mine = self.of(v, rows, side) == NAT
+        if side == OUTSIDE:
+            mine &= ~esp_frames(v)
+        return np.where(mine, np.int8(side), np.int8(-1))
+
+    def translate(self, v: PacketBatch, counts: np.ndarray, ways: np.ndarray) -> NatNotes:
+        """The NAT on the live packets of ``v`` with ``ways[i] >= 0``, in row order, each
+        its way (see :meth:`nat_ways`): mappings are looked up as they were when each came."""
+        assert self.nat is not None
+        rows = np.flatnonzero(ways[: v.n] >= 0)
+        return translate(self.nat, v, counts, rows, ways[rows] == OUTSIDE)
 
     def take_refused(self) -> list[tuple[PacketBatch, np.ndarray, np.ndarray, np.ndarray]]:
         """The tunnel packets refused as TOO_BIG since the last call: (view, rows, the
@@ -124,15 +124,23 @@ class TenantFunctions:
         return out
 
     def inbound(self, v: PacketBatch, counts: np.ndarray) -> None:
-        """ESP by its protocol (50, or NAT-T on UDP 4500); the rest by the tenant's function."""
+        """The ESP packets of ``v`` (IPv4 protocol 50, or NAT-T on UDP 4500) decrypted; the
+        rest is forwarded as it is, or NATed (:meth:`translate`)."""
         is_esp = esp_frames(v)
         if is_esp.any():
             assert self.sas is not None
             esp.decapsulate(v, self.sas, counts, rows=np.flatnonzero(is_esp))
-        if self.nat is not None:
-            nat = ~is_esp & (self.of_tenants(v) == NAT)
-            if nat.any():
-                self.nat.inbound(v, counts, rows=np.flatnonzero(nat))
+
+    def vcpus(self, v: PacketBatch, rows: np.ndarray, side: int, servers: int,
+              no_tunnels: bool) -> np.ndarray:  # fmt: skip
+        """The vCPU of each of packets ``rows`` (that came in by ``side``) among ``servers``:
+        a tunnel's, both ways, its connection's (its SAs' pin), the others' by flow (RSS)."""
+        if no_tunnels:
+            return v.flow[rows] % servers
+        assert self.sas is not None
+        tunnel = self.of(v, rows, side) == ESP
+        pin = self.sas.pin[np.maximum(v.sa[rows], 0)]
+        return np.where(tunnel, pin, v.flow[rows]) % servers
 
     def cost_ns(self, v: PacketBatch, rows: np.ndarray, side: int, opened: np.ndarray | None,
                 costs: Profile, clock_hz: float, one: int | None) -> np.ndarray:  # fmt: skip

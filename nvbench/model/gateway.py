@@ -19,13 +19,13 @@ Costs (cycles) come from the profile; a NAT packet that opened a session costs
 ``nat_new``, the others ``nat_existing`` (the kernel reports which packets opened one).
 
 The functions run as packets arrive, each port's packets in arrival order across its
-inputs (:mod:`nvbench.model.merge`), before the queue decides who fits. The outside port's
-NAT packets meet port forwards (static mappings) only, as no modelled source answers a
-dynamic mapping, and the NAT decides each packet at its own time
-(:mod:`nvbench.fastpath.nat_sessions`): the order between the ports changes nothing.
-A NAT mapping opened by a packet the full queue then drops is undone at once (a real
-gateway drops first), unless a packet the queue took used it too
-(:mod:`nvbench.model.nat_books`).
+inputs (:mod:`nvbench.model.merge`), before the queue decides who fits. The NAT takes both
+ports' packets in one arrival order and decides each at its own time
+(:mod:`nvbench.fastpath.nat_sessions`): an inbound packet meets the mappings as they were
+when it came, however the quantum groups it with outbound ones. An unsolicited inbound SYN
+may be held and answered later (:mod:`nvbench.model.syn_hold`). A NAT mapping opened by
+a packet the full queue then drops is undone at once (a real gateway drops first), unless
+a packet the queue took used it too (:mod:`nvbench.model.nat_books`).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ from nvbench.model.functions import (
     esp_frames,
 )
 from nvbench.model.merge import HeadMerge, merged_frames
-from nvbench.model.nat_books import NatNotes, hairpins, unopen_dropped
+from nvbench.model.nat_books import NatNotes, hairpins, nat_figures, nat_rows, unopen_dropped
 from nvbench.model.station import PINNED, SHARED, Station
+from nvbench.model.syn_hold import SynHold
 from nvbench.packet.batch import PacketBatch
 
 if TYPE_CHECKING:
@@ -126,6 +127,9 @@ class GatewayVM(Station):
     front_end : int, optional
         Its external address, where its tunnels end: ESP sent there in pieces is joined
         (and so is what is sent in pieces to its NAT's pool: RFC 4787 REQ-14).
+    syn_hold : SynHold, optional
+        Where its NAT holds unsolicited inbound SYNs (its NatConfig's ``hold_syn``), to
+        answer them later (RFC 5382 REQ-4).
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged):
         tagged on the way out, untagged (and checked) on the way in.
@@ -152,6 +156,7 @@ class GatewayVM(Station):
         esp_df: str = "copy",
         addresses: np.ndarray | None = None,
         front_end: int | None = None,
+        syn_hold: SynHold | None = None,
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -164,7 +169,7 @@ class GatewayVM(Station):
             raise ValueError(f"{name}: esp_df must be 'copy' or 'clear', got {esp_df!r}")
         self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans, esp_df == "clear",
                                    addresses)  # fmt: skip
-        self.nat, self.sas = nat, sas
+        self.nat, self.sas, self.syn_hold = nat, sas, syn_hold
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
         self.outside = Port(sim, f"{name}.outside", self, OUTSIDE)
@@ -212,7 +217,8 @@ class GatewayVM(Station):
         return views
 
     def transform(self, views: list[PacketBatch]) -> None:
-        """The tenants' functions, each port's packets in arrival order."""
+        """The tenants' functions, each port's packets in arrival order (NAT: both ports'
+        together)."""
         q, k = self._q, self._q.inside
         if self.reassembly is not None:  # what came to it in pieces: whole before anything
             for v in q.views[k:]:
@@ -223,9 +229,12 @@ class GatewayVM(Station):
         if self.fns.vlans is not None:  # stateless: view by view
             for v in q.views[k:]:
                 self.apply_one(v, self.fns.untag, self.counts)
-        q.nat[:k] = self._in_order(q.views[:k], self.fns.outbound)
+        for v, side in zip(q.views, q.sides, strict=True):  # tunnels: merged already
+            self.apply_one(v, self.fns.outbound if side == INSIDE else self.fns.inbound,
+                           self.counts)  # fmt: skip
+        if self.nat is not None:
+            q.nat = self._nat_in_order(q)
         self._held_inside.extend(answers.of_gateway(self, self.fns, q.views[:k], q.nat[:k]))
-        self._in_order(q.views[k:], self.fns.inbound)
         if self.fns.vlans is not None:
             for v in q.views[:k]:
                 self.apply_one(v, self.fns.tag, self.counts)
@@ -239,16 +248,14 @@ class GatewayVM(Station):
     def servers_of(self, views: list[PacketBatch], rows: list[np.ndarray]) -> np.ndarray:
         """RSS: a tunnel's packets, both ways, to its connection's vCPU; the others by
         flow [S23][S34]."""
-        parts = []
-        for v, r, side in zip(views, rows, self._q.sides, strict=True):
-            if self._one_fn is not None:  # no tunnels
-                parts.append(v.flow[r] % self.servers)
-                continue
-            tunnel = self.fns.of(v, r, side) == ESP
-            assert self.sas is not None
-            pin = self.sas.pin[np.maximum(v.sa[r], 0)]
-            parts.append(np.where(tunnel, pin, v.flow[r]) % self.servers)
+        parts = [self.fns.vcpus(v, r, side, self.servers, self._one_fn is not None)
+                 for v, r, side in zip(views, rows, self._q.sides, strict=True)]  # fmt: skip
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def reset_stats(self) -> int:
+        if self.syn_hold is not None:  # its figures count from the end of the warm-up
+            self.syn_hold.reset_books()
+        return super().reset_stats()
 
     def outputs(self, views, rows, d, order) -> list[PacketBatch]:
         """Each view held for the port it leaves by; NAT hairpins are copied out to go back
@@ -270,6 +277,8 @@ class GatewayVM(Station):
 
     def release(self, t1: int) -> None:
         pieces.give_up(self, t1, self.counts)
+        if self.syn_hold is not None:  # answers whose hold ended in this quantum
+            self._held.extend(self.syn_hold.due(self, t1))
         for held, port in ((self._held, self.outside), (self._held_inside, self.inside)):
             due, held[:] = self.split(held, t1)
             for v in due:
@@ -286,16 +295,21 @@ class GatewayVM(Station):
         self.stats.delivered_bytes += int(batch.length[: batch.n][live].sum())
         port.out.put(batch)
 
-    def _in_order(self, views: list[PacketBatch], fn) -> list[NatNotes | None]:
-        """``fn(view, counts)`` on the live packets of ``views`` in arrival order, its drops
-        booked; returns what it noted of each view."""
+    def _nat_in_order(self, q: Quantum) -> list[NatNotes | None]:
+        """The NAT on both ports' packets in one arrival order (an inbound packet sees the
+        mappings as they were when it came), and its SYN hold; what it noted of each view."""
+        ways = [self.fns.nat_ways(v, side) for v, side in zip(q.views, q.sides, strict=True)]
+        use = [j for j, w in enumerate(ways) if (w >= 0).any()]
 
-        def run(v: PacketBatch) -> NatNotes | None:
-            return self.apply_one(v, fn, self.counts)
+        def run(b: PacketBatch, way: np.ndarray) -> NatNotes:
+            return self.apply_one(b, lambda v, c: self.fns.translate(v, c, way), self.counts)
 
-        if self.merge_whole_frames:  # already one batch in arrival order
-            return [run(v) for v in views]
-        return self._heads.apply(views, run, NatNotes.take)
+        notes = self._heads.apply([q.views[j] for j in use], run, NatNotes.take,
+                                  [ways[j] for j in use])  # fmt: skip
+        if self.syn_hold is not None:
+            self.syn_hold.quantum([(q.views[j], q.sides[j] == OUTSIDE, ways[j]) for j in use])
+        found = dict(zip(use, notes, strict=True))
+        return [found.get(j) for j in range(len(q.views))]
 
     # -- tunnels during a takeover -------------------------------------------------------------
 
@@ -323,24 +337,13 @@ class GatewayVM(Station):
     def extra(self, duration_ns: int) -> dict[str, object]:
         out = {**super().extra(duration_ns), "mode": self.mode}
         if self.nat is not None:
-            self.nat.expire(self.sim.now_ns)  # the idle timer's ticks up to the end
-            out["nat_sessions"] = self.nat.active()
-            out["nat_sessions_created"] = int(self.nat.stats[nat_kernels.ST_CREATED])
-            out["nat_sessions_expired"] = int(self.nat.stats[nat_kernels.ST_EXPIRED])
-            ports = [self.nat.ports_in_use(a) for a in self.nat.addresses()]
-            out["nat_public_addresses"] = len(ports)
-            out["nat_ports_in_use_max"] = max(ports, default=0)
+            out.update(nat_figures(self.nat, self.sim.now_ns))
+        if self.syn_hold is not None:
+            out.update(self.syn_hold.figures())
         return out
 
     def nat_rows(self) -> list[dict[str, object]]:
-        if self.nat is None:
-            return []
-        self.nat.expire(self.sim.now_ns)
-        return [
-            {"element": self.name, "public_address": _dotted(a),
-             "ports_in_use": self.nat.ports_in_use(a)}
-            for a in self.nat.addresses()
-        ]  # fmt: skip
+        return [] if self.nat is None else nat_rows(self.nat, self.name, self.sim.now_ns)
 
 
 def _check(name: str, every: set[str], nat, sas, routes, dispatch: str) -> None:
@@ -353,7 +356,3 @@ def _check(name: str, every: set[str], nat, sas, routes, dispatch: str) -> None:
         raise ValueError(f"{name}: mode 'esp' needs sas and routes")
     if "esp" in every and dispatch == SHARED:
         raise ValueError(f"{name}: an IPsec tunnel runs on one vCPU; use dispatch='pinned'")
-
-
-def _dotted(a: int) -> str:
-    return ".".join(str((a >> s) & 0xFF) for s in (24, 16, 8, 0))

@@ -83,12 +83,14 @@ class HeadMerge(Generic[N]):
         self._heads: PacketBatch | None = None  # reused every quantum
 
     def apply(
-        self, views: list[PacketBatch], fn: Callable[[PacketBatch], N | None],
-        take: Callable[[N, np.ndarray, int, np.ndarray], N],
+        self, views: list[PacketBatch], fn: Callable[[PacketBatch, np.ndarray], N | None],
+        take: Callable[[N, np.ndarray, int, np.ndarray], N], marks: list[np.ndarray],
     ) -> list[N | None]:  # fmt: skip
-        """Run ``fn(batch)`` on the live packets of ``views`` in arrival order; returns,
-        for each view, what ``fn`` noted of its packets (or None).
+        """Run ``fn(batch, mark)`` on the live packets of ``views`` in arrival order;
+        returns, for each view, what ``fn`` noted of its packets (or None).
 
+        ``marks[k]`` tells ``fn`` something of each row of view ``k`` (say, which port it
+        came in by); ``fn`` gets the marks of the batch it runs on, row for row.
         ``take(note, rows, n, at)`` moves a note about a merged batch's rows ``rows`` to
         rows ``at`` of a note about an ``n``-packet view.
         """
@@ -96,15 +98,17 @@ class HeadMerge(Generic[N]):
         out: list[N | None] = [None] * len(views)
         if pos is None:
             for k in live:
-                out[k] = fn(views[k])
+                out[k] = fn(views[k], marks[k])
             return out
         top = max(int(views[k].offset[r].max()) for k, r in zip(live, rows, strict=True))
         heads = self._heads = heads_batch(self._heads, pos.shape[0], top, self.span)
         parts = _parts(pos, rows)
+        mark = np.empty(pos.shape[0], marks[live[0]].dtype)
         for k, r, p in zip(live, rows, parts, strict=True):
             copy_packets(views[k], r, heads, p, span=self.span, columns=self.columns)
+            mark[p] = marks[k][r]
         heads.n = pos.shape[0]
-        note = fn(heads)
+        note = fn(heads, mark)
         for k, r, p in zip(live, rows, parts, strict=True):
             copy_back_heads(heads, p, views[k], r, self.span)
             out[k] = None if note is None else take(note, p, views[k].n, r)

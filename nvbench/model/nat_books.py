@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nvbench.fastpath.gather import copy_packets
+from nvbench.fastpath.nat import ST_CREATED, ST_EXPIRED
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.scan import ipv4_dst
 from nvbench.fastpath.verdict import (
@@ -72,17 +73,18 @@ class NatNotes:
         return out
 
 
-def translate_outbound(
-    nat: NatTable, v: PacketBatch, counts: np.ndarray, rows: np.ndarray | None = None
-) -> NatNotes:
-    """NAT the live packets of ``v`` (of ``rows`` only, if given) inside to outside."""
+def translate(nat: NatTable, v: PacketBatch, counts: np.ndarray, rows: np.ndarray,
+              inward: np.ndarray) -> NatNotes:  # fmt: skip
+    """NAT the live packets ``rows`` of ``v`` in that order, each its way (``inward``:
+    from outside)."""
     notes = NatNotes.empty(v.n)
+    out = rows[~inward]
     dst = np.empty(v.n, np.int64)
     ipv4_dst(v.buf, v.offset, v.verdict, v.n, dst)
-    notes.hairpin[:] = nat.addr.find(dst) >= 0  # before the translation rewrites it
+    notes.hairpin[out] = nat.addr.find(dst[out]) >= 0  # before the translation rewrites it
     live = v.verdict[: v.n] == 0
-    nat.outbound(v, counts, notes.session, notes.opened, rows=rows)
-    notes.refused[:] = live & np.isin(v.verdict[: v.n], EXHAUSTED)
+    nat.both(v, counts, inward, notes.session, notes.opened, rows=rows)
+    notes.refused[out] = live[out] & np.isin(v.verdict[out], EXHAUSTED)
     return notes
 
 
@@ -116,3 +118,27 @@ def hairpins(sim: Simulation, v: PacketBatch, note: NatNotes) -> PacketBatch | N
     out.n = rows.shape[0]
     v.verdict[rows] = MOVED
     return out
+
+
+def nat_figures(nat: NatTable, now: int) -> dict[str, object]:
+    """A NAT's figures at the end of a run (its idle timer run up to ``now``)."""
+    nat.expire(now)
+    ports = [nat.ports_in_use(a) for a in nat.addresses()]
+    return {
+        "nat_sessions": nat.active(),
+        "nat_sessions_created": int(nat.stats[ST_CREATED]),
+        "nat_sessions_expired": int(nat.stats[ST_EXPIRED]),
+        "nat_public_addresses": len(ports),
+        "nat_ports_in_use_max": max(ports, default=0),
+    }
+
+
+def nat_rows(nat: NatTable, element: str, now: int) -> list[dict[str, object]]:
+    """One row per public address of a NAT: the ports in use at ``now``."""
+    nat.expire(now)
+    return [{"element": element, "public_address": _dotted(a), "ports_in_use": nat.ports_in_use(a)}
+            for a in nat.addresses()]  # fmt: skip
+
+
+def _dotted(a: int) -> str:
+    return ".".join(str((a >> s) & 0xFF) for s in (24, 16, 8, 0))

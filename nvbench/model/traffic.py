@@ -198,6 +198,9 @@ class PacketSource(Source):
         Time of the first possible packet; no packet at or after ``stop_ns``.
     direction : "outbound" or "inbound"
         A label for the results: traffic leaving the tenant or coming to it.
+    tcp_flags : int
+        The flags of its TCP segments: ACK (an open connection's), or SYN (connection
+        attempts, e.g. a scan or a SYN flood).
     """
 
     def __init__(
@@ -212,6 +215,7 @@ class PacketSource(Source):
         start_ns: int = 0,
         direction: str = "outbound",
         stop_ns: int | None = None,
+        tcp_flags: int = TCP_ACK,
     ) -> None:
         super().__init__(sim, name, tenant, flows, sizes)
         if rate_pps <= 0:
@@ -224,6 +228,7 @@ class PacketSource(Source):
         self.stop_ns = stop_ns
         self.process_kind = process
         self.direction = direction
+        self.tcp_flags = tcp_flags
         self._next = float(start_ns)  # the next packet's instant (float ns)
         self._cbr_k = 0
         self._start = float(start_ns)
@@ -244,7 +249,7 @@ class PacketSource(Source):
             self._cbr_k = max(self._cbr_k, k_end)
         times = np.floor(due).astype(np.int64)
         flow = self.stream(FLOW_CHOICE).integers(0, self.flows.count, size=times.shape[0])
-        self.emit(times, flow)
+        self.emit(times, flow, self.tcp_flags)
 
     def _poisson_due(self, t1: int) -> np.ndarray:
         """Instants (float ns) of the Poisson packets before ``t1``.

@@ -26,7 +26,6 @@ from nvbench.fastpath import esp, nvgre
 from nvbench.fastpath.ipv4 import ETH_LEN
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
-from nvbench.fastpath.nat_table import NatConfig, NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
 from nvbench.model.costs import Profile
@@ -43,7 +42,7 @@ from nvbench.model.station import Station
 from nvbench.model.switch import ProviderSwitch
 from nvbench.model.tap import Tap
 from nvbench.model.traffic import Flows, PacketSource, Sizes
-from nvbench.patterns import failover, table, upstream
+from nvbench.patterns import failover, gateway_nat, table, upstream
 from nvbench.patterns.edge import Edge, wan_link
 from nvbench.patterns.failover import Selector
 from nvbench.scenario.schema import Fault, GatewayHost, Host, Scenario, Traffic, VMNetwork
@@ -51,7 +50,6 @@ from nvbench.scenario.schema import Gateway as GatewayConfig
 
 GHZ = 1e9
 GBPS = 1e9
-NAT_MAPPINGS_PER_ADDRESS = 2 * 65536  # TCP + UDP per public address, WS2008 R2 RRAS [S39]
 # The gateway's uplink and downlink reach the datacenter's edge router: no distance worth
 # a delay (assumed); the distance to each far end is its WAN link's (scenario ``wan``).
 EXTERNAL_DELAY_NS = 0
@@ -227,7 +225,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
     """Gateway VM ``g`` with its uplink and downlink, and its VM networks' patterns."""
     sim, rd = built.sim, built.rd
     mine = [n for n in s.vm_networks if n.gateway == _serves(s, g)]
-    nat = _nat_table(sim, g, mine, rd)
+    nat, syn_hold = gateway_nat.of_gateway(sim, g, mine, rd)
     sas = SaTable(max(16, sum(_tunnel_sas(n) for n in mine)))
     routes = TunnelRoutes(sim.max_tenants)
     gw = GatewayVM(
@@ -236,6 +234,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         modes={rd[n.name]: table.get(n.pattern).function for n in mine},
         tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd), esp_df=g.esp_df,
         addresses=_own_addresses(sim, mine, rd), front_end=int(g.front_end),
+        syn_hold=syn_hold,
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:
@@ -321,35 +320,6 @@ def _pattern(s: Scenario, edge: Edge, n: VMNetwork, far: TenantDemux) -> None:
         src = mod.inbound(edge, n, k, t, _guest_sizes(n, t, built, hosts, edge.g))
         if isinstance(src, VpnSource):  # its tunnels move to the partner at takeover
             built.vpn_sources.setdefault(edge.g.name, []).append(src)
-
-
-def _nat_table(sim: Simulation, g: GatewayConfig, mine: list[VMNetwork],
-               rd: dict[str, int]) -> NatTable | None:  # fmt: skip
-    nats = [n for n in mine if table.get(n.pattern).function == table.NAT]
-    if not nats:
-        return None
-    addresses = len({a for n in nats for a in n.public_addresses})
-    c = g.nat
-    config = NatConfig(
-        filtering=c.filtering,
-        udp_timeout=c.udp_timeout,
-        tcp_established_timeout=c.tcp_established_timeout,
-        tcp_transitory_timeout=c.tcp_transitory_timeout,
-        icmp_timeout=c.icmp_timeout,
-        port_hold_down=c.port_hold_down,
-        strict=False,
-    )  # below the RFC minimums: a warning (scenario rules)
-    table_ = NatTable(c.mappings or NAT_MAPPINGS_PER_ADDRESS * addresses, config,
-                      max_tenants=sim.max_tenants, seed=sim.seed_for(f"{g.name}.nat"))  # fmt: skip
-    for n in nats:
-        table_.add_tenant(rd[n.name], [_ip(a) for a in n.public_addresses], n.nat_port_quota,
-                          n.nat_filtering)  # fmt: skip
-        vms = {vm.name: vm for vm in n.vms}
-        for m in n.static_mappings:
-            proto = 6 if m.protocol == "tcp" else 17
-            table_.add_static(rd[n.name], proto, (_ip(vms[m.vm].address), m.port),
-                              (_ip(n.public_addresses[0]), m.public_port))  # fmt: skip
-    return table_
 
 
 def _outbound_traffic(s: Scenario, n: VMNetwork, built: Built) -> None:

@@ -10,12 +10,14 @@ from collections import Counter
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
-from nvbench.fastpath.nat_table import MINIMUMS
+from nvbench.fastpath.nat_config import MINIMUMS
 from nvbench.patterns import table, upstream
 from nvbench.scenario import connection, far_ends
 from nvbench.scenario.schema import Scenario, VMNetwork
 
 Problem = tuple[str, str]
+
+SYN_HOLD_MIN = 6.0  # s: an unsolicited SYN is held at least this long (RFC 5382 REQ-4)
 
 # Gateway limits, normal / direct routing [S20] (blog citing TechNet).
 LIMITS = {
@@ -44,6 +46,9 @@ def warnings(s: Scenario) -> list[Problem]:
             if value < floor:
                 out.append((f"gateways[{i}].nat.{name}", f"{value:g} s is below the RFC "
                             f"minimum of {floor:g} s; taken as given"))  # fmt: skip
+        if g.nat.unsolicited_syn == "hold" and g.nat.syn_hold_s < SYN_HOLD_MIN:
+            out.append((f"gateways[{i}].nat.syn_hold_s", f"{g.nat.syn_hold_s:g} s is below "
+                        f"RFC 5382's {SYN_HOLD_MIN:g} s; taken as given"))  # fmt: skip
     return out
 
 
@@ -256,6 +261,15 @@ def _network_pattern(p: str, n: VMNetwork) -> Iterator[Problem]:
     for j, m in enumerate(n.static_mappings):
         if m.vm not in vms:
             yield f"{p}.static_mappings[{j}].vm", f"{m.vm!r} is not a VM of this VM network"
+    for j, t in enumerate(n.traffic):
+        if t.syn and (t.direction != "inbound" or pattern.function != table.NAT):
+            yield (f"{p}.traffic[{j}].syn", "connection attempts (SYN) are sent only by "
+                   f"inbound traffic of a {' or '.join(table.named(function=table.NAT))} "
+                   "VM network")  # fmt: skip
+        other = [k for k, w in t.protocols.items() if k != "tcp" and w > 0]
+        if t.syn and "protocols" in t.model_fields_set and other:
+            yield (f"{p}.traffic[{j}].protocols", f"connection attempts (syn) are TCP; "
+                   f"{', '.join(other)} cannot be")  # fmt: skip
     yield from far_ends.tunnel_ends(p, n)
 
 

@@ -87,6 +87,14 @@ class Nat(Model):
     # Most mappings at once; default 131,072 (65,536 TCP + 65,536 UDP) per public address
     # of the gateway's NAT tenants, WS2008 R2 RRAS NAT's figure [S39] (the nearest source).
     mappings: Annotated[int, Field(ge=1, le=1 << 26)] | None = None
+    # An unsolicited inbound SYN (no mapping, or filtered): dropped at once ("drop"; assumed,
+    # Windows' choice is NOT FOUND), or "hold": held syn_hold_s (RFC 5382 REQ-4: at least
+    # 6 s; less is taken with a warning), then answered ICMP port unreachable unless the
+    # inside host's own SYN of that connection came meanwhile; at most syn_hold_max held at
+    # once (assumed; more are dropped silently, REQ-4a).
+    unsolicited_syn: Literal["drop", "hold"] = "drop"
+    syn_hold_s: Positive = 6.0
+    syn_hold_max: Annotated[int, Field(ge=1, le=1 << 24)] = 4096
 
 
 class Gateway(Model):
@@ -161,6 +169,9 @@ class Traffic(Model):
     protocols: dict[Literal["udp", "tcp", "icmp"], Annotated[float, Field(ge=0)]] = {"udp": 1.0}
     flows: Annotated[int, Field(ge=1, le=1 << 20)] = 64
     destination: IPv4Address = IPv4Address("8.8.8.8")
+    # Connection attempts: TCP SYNs (a scan, a SYN flood) instead of segments of open
+    # connections (ACK); inbound NAT traffic only. Frames of 74 bytes unless ``sizes`` says.
+    syn: bool = False
 
 
 class Site(Model):

@@ -46,10 +46,11 @@ def test_merged_frames_carry_the_frames_in_time_order():
 
 def test_head_merge_runs_once_in_time_order_and_maps_notes_back():
     a, b = _view([10, 30, 50], 1000, dead=(1,)), _view([20, 40], 2000)
-    seen = []
+    seen, marked = [], []
 
-    def fn(batch):
+    def fn(batch, mark):
         seen.append(batch.time[: batch.n].tolist())
+        marked.append(mark.tolist())
         batch.rd[: batch.n] = np.arange(batch.n) + 1  # the place each packet had
         return batch.time[: batch.n].copy()
 
@@ -58,7 +59,11 @@ def test_head_merge_runs_once_in_time_order_and_maps_notes_back():
         out[at] = note[rows]
         return out
 
-    notes = HeadMerge(64, ("offset", "length", "time", "rd", "verdict")).apply([a, b], fn, take)
+    marks = [np.array([7, 8, 9]), np.array([-1, -2])]  # each row's mark rides with it
+    notes = HeadMerge(64, ("offset", "length", "time", "rd", "verdict")).apply(
+        [a, b], fn, take, marks
+    )
     assert seen == [[10, 20, 40, 50]]
+    assert marked == [[7, -1, -2, 9]]
     assert notes[0].tolist() == [10, -1, 50] and notes[1].tolist() == [20, 40]
     assert a.rd[[0, 2]].tolist() == [1, 4] and b.rd[:2].tolist() == [2, 3]  # copied back

@@ -6,9 +6,10 @@ import numpy as np
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
-from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.nat_config import NatConfig
+from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import BUFFER_FULL, new_counts
-from nvbench.model.nat_books import NatNotes, translate_outbound, unopen_dropped
+from nvbench.model.nat_books import NatNotes, translate, unopen_dropped
 from tests.helpers import batch_of
 
 PUB = 0xC6336401
@@ -24,10 +25,14 @@ def _frame(sport: int, dst: str = "8.8.8.8") -> bytes:
     return bytes(Ether() / IP(src="10.0.1.4", dst=dst) / UDP(sport=sport, dport=53))
 
 
+def _outbound(nat: NatTable, b):
+    return translate(nat, b, new_counts(), np.arange(b.n), np.zeros(b.n, np.bool_))
+
+
 def test_notes_say_which_packet_opened_which_mapping_and_which_hairpins():
     nat = _nat()
     b = batch_of([_frame(5000), _frame(5000), _frame(5001, "198.51.100.1")], time=[1, 2, 3])
-    notes = translate_outbound(nat, b, new_counts())
+    notes = _outbound(nat, b)
     assert notes.opened.tolist() == [True, False, True]
     assert notes.session[0] == notes.session[1] != notes.session[2]
     assert notes.hairpin.tolist() == [False, False, True]
@@ -36,7 +41,7 @@ def test_notes_say_which_packet_opened_which_mapping_and_which_hairpins():
 def test_a_mapping_opened_only_by_dropped_packets_is_undone():
     nat = _nat()
     b = batch_of([_frame(5000), _frame(5001), _frame(5001)], time=[1, 2, 3])
-    notes = translate_outbound(nat, b, new_counts())
+    notes = _outbound(nat, b)
     b.verdict[[0, 1]] = BUFFER_FULL  # the queue took only the third packet
     assert unopen_dropped(nat, [b], [notes]) == 1  # 5001's mapping stays: the third used it
     assert nat.active() == 1
@@ -45,7 +50,7 @@ def test_a_mapping_opened_only_by_dropped_packets_is_undone():
 def test_nothing_to_undo_without_drops_or_notes():
     nat = _nat()
     b = batch_of([_frame(5000)], time=[1])
-    notes = translate_outbound(nat, b, new_counts())
+    notes = _outbound(nat, b)
     assert unopen_dropped(nat, [b, b], [notes, None]) == 0 and nat.active() == 1
 
 

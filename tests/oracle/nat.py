@@ -11,7 +11,7 @@ import struct
 from collections import deque
 from dataclasses import dataclass, field
 
-from nvbench.fastpath.nat_table import NatConfig
+from nvbench.fastpath.nat_config import NatConfig
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.packet.layouts import ICMP_ECHO, IPV4, TCP, UDP
 from tests.oracle.checksum import checksum, pseudo_header, update16
@@ -227,7 +227,11 @@ class NatModel:
             return self.icmp_error(frame, now)
         if v != V.OK:
             return v, frame, -1
-        return self.deliver(frame, p, now)
+        v, frame, t = self.deliver(frame, p, now)
+        unsolicited = v in (V.NAT_NO_SESSION, V.NAT_FILTERED)
+        if unsolicited and self.cfg.hold_syn and p.pc == 1 and p.flags & (SYN | ACK) == SYN:
+            return V.NAT_SYN_HELD, frame, -1  # RFC 5382 REQ-4: held, answered later
+        return v, frame, t
 
     def icmp_error(self, frame: bytes, now: int):
         """RFC 5508: an ICMP error about a packet the NAT sent out, translated back (the

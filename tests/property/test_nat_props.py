@@ -13,7 +13,8 @@ from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
-from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.nat_config import NatConfig
+from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import Verdict, new_counts
 from tests.helpers import assert_checksums_valid, batch_of
 from tests.oracle.checksum import checksum as checksum_of
@@ -39,7 +40,7 @@ IN = st.tuples(
     st.just("in"),
     st.integers(0, 30),
     st.sampled_from(REMOTES[:3]),
-    st.sampled_from([0x12, 0x10, 0x11, 0x04]),
+    st.sampled_from([0x12, 0x10, 0x11, 0x04, 0x02]),
     st.sampled_from([False] * 4 + [True]),
 )
 
@@ -61,7 +62,17 @@ def icmp_errors(tag: str):
 ERR, OERR = icmp_errors("err"), icmp_errors("oerr")
 WAIT = st.tuples(st.just("wait"), st.sampled_from([1, 59, 61, 119, 121, 241, 301, 7441]))
 EXPIRE = st.tuples(st.just("expire"))
-EVENTS = st.lists(st.one_of(OUT, OUT, IN, IN, ERR, OERR, WAIT, EXPIRE), min_size=5, max_size=40)
+# A connection attempt from outside to one of the public addresses, at any port: mostly
+# unsolicited (held, with hold_syn), sometimes a live mapping's or the published 8080.
+SYN_IN = st.tuples(
+    st.just("syn"),
+    st.sampled_from(REMOTES[:3]),
+    st.sampled_from([PUB, PUB + 1, PUB + 2]),
+    st.sampled_from([1024, 5000, 8080, 40000]),
+)
+EVENTS = st.lists(
+    st.one_of(OUT, OUT, IN, IN, ERR, OERR, WAIT, EXPIRE, SYN_IN), min_size=5, max_size=40
+)
 
 
 @st.composite
@@ -83,11 +94,12 @@ def setups(draw):
             for _ in range(3)
         ],
         "static": draw(st.booleans()),
+        "hold_syn": draw(st.booleans()),
     }
 
 
 def build(setup):
-    cfg = NatConfig(filtering=setup["filtering"])
+    cfg = NatConfig(filtering=setup["filtering"], hold_syn=setup.get("hold_syn", False))
     nat = NatTable(setup["capacity"], cfg, max_tenants=4, seed=11)
     own = setup.get("tenant_filtering", [None] * len(setup["pools"]))
     for t, pool in enumerate(setup["pools"]):
@@ -211,6 +223,10 @@ def test_nat_matches_twin(setup, events):
             if v == 0:
                 received.append((frame, got, int(model.slots[model.outside[
                     ({17: 0, 6: 1, 1: 2}[proto], pub, port)]].tenant)))  # fmt: skip
+        elif ev[0] == "syn":
+            _, remote, pub, port = ev
+            frame = build_frame(3, 4, remote, pub, 6, 443, port, 80, 0x02, 7)
+            run_one(nat, model, frame, -1, now, inbound=True)
         elif ev[0] == "err" and sent:
             _, k, kind, quote, elsewhere = ev
             o = sent[k % len(sent)]

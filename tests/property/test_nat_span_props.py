@@ -19,7 +19,8 @@ from scapy.layers.l2 import Dot1Q, Ether
 
 from nvbench.fastpath import nat as nat_kernels
 from nvbench.fastpath.gather import copy_back_heads, copy_packets, heads_batch
-from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.nat_config import NatConfig
+from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
 from tests.helpers import batch_of

@@ -12,7 +12,8 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from nvbench.fastpath import esp
-from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.nat_config import NatConfig
+from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch

@@ -223,6 +223,23 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         'traffic = [{ rate_pps = 20000, sizes = 20 }]\n\n[[vm_networks]]\nname = "tailspin-public"',
         ["vm_networks[2].traffic[0].sizes: 20 is not allowed"],
     ),
+    "syn_outbound": (
+        'traffic = [{ rate_pps = 20000 }]\n\n[[vm_networks]]\nname = "tailspin-public"',
+        'traffic = [{ rate_pps = 20000, syn = true }]\n\n[[vm_networks]]\nname = "tailspin-public"',
+        ["vm_networks[2].traffic[0].syn: connection attempts (SYN) are sent only by inbound"],
+    ),
+    "syn_not_nat": (
+        'traffic = [{ rate_pps = 20000, destination = "10.100.0.5" }]',
+        'traffic = [{ direction = "inbound", rate_pps = 20000, destination = "10.100.0.5",'
+        " syn = true }]",
+        ["vm_networks[0].traffic[0].syn: connection attempts (SYN) are sent only by inbound"],
+    ),
+    "syn_over_udp": (
+        'traffic = [{ rate_pps = 20000 }]\n\n[[vm_networks]]\nname = "tailspin-public"',
+        'traffic = [{ direction = "inbound", rate_pps = 20000, syn = true, protocols = { udp = 1 }'
+        ' }]\n\n[[vm_networks]]\nname = "tailspin-public"',
+        ["vm_networks[2].traffic[0].protocols: connection attempts (syn) are TCP; udp cannot be"],
+    ),
     "no_hosts": (
         '[[hosts]]\nname = "hv01"\npa = "192.168.0.11"\n[[hosts]]\nname = "hv02"\n'
         'pa = "192.168.0.12"\n[[hosts]]\nname = "hv03"\npa = "192.168.0.13"\n[[hosts]]\n'

@@ -9,7 +9,8 @@ from scapy.layers.l2 import Ether
 
 from nvbench.fastpath import nat as K
 from nvbench.fastpath.nat import RING
-from nvbench.fastpath.nat_table import NatConfig, NatTable
+from nvbench.fastpath.nat_config import NatConfig
+from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.fastpath.verdict import new_counts
 from nvbench.packet.batch import PacketBatch
