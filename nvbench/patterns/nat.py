@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from nvbench.patterns.edge import Edge
 
 UNPUBLISHED_PORT = 1024  # inbound traffic's port when nothing is published
-# A SYN with the usual options (MSS, SACK permitted, timestamps, window scale: 20 bytes):
-# Ethernet 14 + IPv4 20 + TCP 40 (assumed: a typical client's SYN).
+# The size of a SYN with the usual options (MSS, SACK permitted, timestamps, window scale:
+# 20 bytes): Ethernet 14 + IPv4 20 + TCP 40 (assumed: a typical client's SYN). The builder
+# writes no TCP options: the 20 bytes ride as payload (tshark: "Len=20"), same wire size.
 SYN_FRAME = 74
 
 
