@@ -29,7 +29,7 @@ from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.sketch import LatencySketch
 from nvbench.fastpath.verdict import new_counts
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.model.link import wire_bytes
 from nvbench.model.traffic import Sizes
 from nvbench.packet.batch import PacketBatch
@@ -74,7 +74,7 @@ class Pipeline:
         for k in range(TENANTS):
             self.nat.add_tenant(k, [PUBLIC_BASE + 1 + k])
         self.session, self.opened = np.full(n, -1, np.int64), np.zeros(n, np.bool_)
-        profile = costs.default()
+        profile = profiles.default()
         self.encap_ns = profile.service_table("nvgre_encap", CLOCK)
         self.decap_ns = profile.service_table("nvgre_decap", CLOCK)
         self.nat_ns = profile.service_table("nat_existing", CLOCK)

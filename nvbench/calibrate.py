@@ -136,9 +136,9 @@ def aes_gcm_cycles_per_byte(hz: float, nbytes: int = 1500, repeats: int = 2000) 
 def profile_from(figures: list[Figure], hz: float, crypto_cpb: float | None):
     """A cost profile from calibrate figures: per-packet and per-byte cycles fitted on the
     64- and 1500-byte runs of each kernel; unmeasured functions keep the published figure."""
-    from nvbench.model import costs
+    from nvbench.model import costs, profiles
 
-    out = dict(costs.DEFAULTS)
+    out = dict(profiles.default().costs)
     by = {(f.kernel, f.frame_bytes): f for f in figures}
     for kernel, functions in KERNEL_FUNCTIONS.items():
         small, large = by.get((kernel, "64")), by.get((kernel, "1500"))

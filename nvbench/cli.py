@@ -135,11 +135,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"nvbench": __version__, "scenario": scenario.name, "patterns": sr.rows,
                "placements": places or [], "summary": sr.result.summary,
-               "out": str(out)}  # fmt: skip
+               "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
         print(run.table(sr.rows))
+        print(run.profile_line(scenario))
         if places:
             print("\nGateway placements, the same tenants on each:")
             print(run.placement_table(places))
@@ -220,7 +221,7 @@ def _sweep_progress(enabled: bool):
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from nvbench import plan
+    from nvbench import plan, run
 
     try:
         slo = plan.parse_slo(args.slo)
@@ -249,11 +250,13 @@ def _plan(args: argparse.Namespace) -> int:
     written = plan.write(result, scenario, out)
     if args.json:
         doc = {"nvbench": __version__, "scenario": scenario.name, "slo": str(slo),
-               "answers": [vars(a) for a in result.answers], "out": str(out)}  # fmt: skip
+               "answers": [vars(a) for a in result.answers],
+               "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
         print(plan.table(result))
+        print(run.profile_line(scenario))
         print(f"\n{len(written)} Parquet tables in {out}/")
     return 0
 
@@ -276,6 +279,27 @@ def _schema(args: argparse.Namespace) -> int:
 
     json.dump(Scenario.model_json_schema(), sys.stdout, indent=2)
     print()
+    return 0
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from nvbench.model import profiles
+
+    if args.profile is None:
+        for name in profiles.NAMES:
+            p = profiles.load(name)
+            mark = " (the default)" if name == profiles.DEFAULT else ""
+            print(f"{name:<10}{p.title}{mark}")
+        print(
+            "\nnvbench profiles NAME prints one's costs and sources; a scenario picks one "
+            "with run.profile"
+        )
+        return 0
+    try:
+        print(profiles.table(profiles.load(args.profile)))
+    except profiles.ProfileError as e:
+        print(f"nvbench: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -347,6 +371,9 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(fn=_report)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
+    pf = sub.add_parser("profiles", help="list the gateway profiles, or print one's costs")
+    pf.add_argument("profile", nargs="?", help="a profile's name or file")
+    pf.set_defaults(fn=_profiles)
     return p
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from nvbench.model import costs
+from nvbench.model import costs, profiles
 from nvbench.model.result import Result
 from nvbench.model.simulation import Simulation
 from nvbench.packet.pcapng import PcapngWriter
@@ -38,7 +38,16 @@ class ScenarioRun:
 
 
 def profile_for(s: Scenario) -> costs.Profile:
-    return costs.default() if s.run.profile == "published" else costs.load(s.run.profile)
+    return profiles.load(s.run.profile)
+
+
+def profile_line(s: Scenario) -> str:
+    """Which gateway profile a run of ``s`` used: every output says it."""
+    p = profile_for(s)
+    what = f"{p.name}: {p.title}" if p.title else p.name
+    return (
+        f"Gateway profile {what} ({p.path or s.run.profile}; costs and sources: docs/profiles.md)"
+    )
 
 
 def simulation(
@@ -144,7 +153,7 @@ def summary(sr: ScenarioRun) -> dict[str, Any]:
         "worst_tenant_p99_ms": max(p99, default=None), "public_ipv4": addresses.total(s),
         "gateway_vms": len(s.gateways), "gateway_hosts": placement.gateway_hosts_used(s),
         "tenants": len(s.vm_networks), "bottleneck": neck and neck["bottleneck"],
-        "bottleneck_util": neck and neck["bottleneck_util"],
+        "bottleneck_util": neck and neck["bottleneck_util"], "profile": profile_for(s).name,
     }  # fmt: skip
 
 

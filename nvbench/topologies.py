@@ -14,6 +14,7 @@ import numpy as np
 from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.model import costs as cost_model
+from nvbench.model import profiles
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
 from nvbench.model.host import HostSpec, HyperVHost
@@ -70,7 +71,7 @@ def nat_cloud(
     addresses through the gateway. The provider network uses jumbo frames by default, as
     HNV needs for full-size tenant frames [S7].
     """
-    profile = profile or cost_model.default()
+    profile = profile or profiles.default()
     sizes = sizes or Sizes.imix()
     n_vms = hosts * vms_per_host
     tenant_of = np.arange(n_vms) % tenants

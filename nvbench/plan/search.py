@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.patterns import addresses, placement
 from nvbench.patterns.edge import wan_delay_ms
 from nvbench.plan.estimate import Figures, along, figures, gateway_figures, streams
@@ -169,9 +169,7 @@ class Planner:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.s, self.slo, self.tolerance = s, slo, tolerance
-        self.profile = (
-            costs.default() if s.run.profile == "published" else costs.load(s.run.profile)
-        )
+        self.profile = profiles.load(s.run.profile)
         self.simulate = simulate
         self.progress = progress or (lambda _: None)
 

@@ -31,9 +31,10 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "4"  # 2: run/compare/plan files typed and with a sweep's provenance;
+SCHEMA_VERSION = "5"  # 2: run/compare/plan files typed and with a sweep's provenance;
 # 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
-# absorbed (pieces of packets cut to fit a path MTU)
+# absorbed (pieces of packets cut to fit a path MTU); 5: runs' profile (the gateway
+# profile's name)
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -68,6 +69,7 @@ RUN_METRICS = [
     ("tenants", pa.int64()),
     ("bottleneck", pa.string()),
     ("bottleneck_util", pa.float64()),
+    ("profile", pa.string()),
 ]
 TENANT_COLUMNS = [
     ("vm_network", pa.string()),

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
 from nvbench.fastpath.nat_config import MINIMUMS
+from nvbench.model import profiles
 from nvbench.patterns import table, upstream
 from nvbench.scenario import connection, far_ends
 from nvbench.scenario.schema import Scenario, VMNetwork
@@ -31,7 +32,7 @@ def check(s: Scenario) -> list[Problem]:
     """Every rule broken by ``s`` (empty when the scenario is valid)."""
     out: list[Problem] = []
     rules = (_names, _fabric, _gateways, _vsids, _networks, _limits, _addresses, _faults,
-             far_ends.double_nat)  # fmt: skip
+             far_ends.double_nat, _profile)  # fmt: skip
     for rule in rules:
         out.extend(rule(s))
     return out
@@ -53,6 +54,13 @@ def warnings(s: Scenario) -> list[Problem]:
 
 
 connections = connection.of_gateways
+
+
+def _profile(s: Scenario) -> Iterator[Problem]:
+    try:
+        profiles.load(s.run.profile)
+    except profiles.ProfileError as e:
+        yield "run.profile", str(e)
 
 
 def _duplicates(items: list[str]) -> set[str]:

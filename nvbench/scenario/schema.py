@@ -36,7 +36,10 @@ class RunSettings(Model):
     warmup_s: Annotated[float, Field(ge=0)] = 0.0
     quantum_ms: Annotated[float, Field(gt=0, le=1000)] = 10.0
     seed: Annotated[int, Field(ge=0)] = 0
-    profile: str = "published"  # or the path of a `nvbench calibrate --write-profile` file
+    # The gateway profile (costs per function, with sources; docs/profiles.md): ws2012r2,
+    # ws2016 or ws2019, or the path of a profile file (TOML, or JSON from `nvbench
+    # calibrate --write-profile`). "published" is ws2012r2's former name.
+    profile: str = "ws2012r2"
     series_interval_ms: Annotated[float, Field(gt=0)] | None = None
 
 

@@ -25,6 +25,15 @@ def test_compare_command_prints_and_writes_parquet(tmp_path, capsys):
     assert table.num_rows == 5
     assert table.schema.metadata[b"scenario"] == b"default"
     assert {p.name for p in out.iterdir()} >= {"run.parquet", "elements.parquet", "tenants.parquet"}
+    # Which gateway profile the numbers come from, in the JSON and in the run table.
+    assert doc["profile"] == "ws2012r2"
+    assert pq.read_table(out / "run.parquet").column("profile").to_pylist() == ["ws2012r2"]
+
+
+def test_compare_says_which_profile_it_used(tmp_path, capsys):
+    assert main(["compare", "--duration", "0.05", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Gateway profile ws2012r2: Windows Server 2012 R2 gateway" in out
 
 
 def test_run_refuses_a_bad_scenario_and_writes_nothing(tmp_path, monkeypatch, capsys):

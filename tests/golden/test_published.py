@@ -8,13 +8,13 @@ import pytest
 
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.model.devices import PeRouter, VpnPeer
 from nvbench.model.gateway import GatewayVM
 from nvbench.model.simulation import Simulation
 from nvbench.model.traffic import Flows, PacketSource, Sizes
 
-PROFILE = costs.default()
+PROFILE = profiles.default()
 FRAME = 1400  # bytes; a bulk transfer's packets
 OFFERED_BPS = 2e9
 

@@ -13,7 +13,7 @@ from scapy.layers.l2 import Ether
 
 from nvbench import run
 from nvbench.fastpath import esp
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.model.simulation import Simulation
 from nvbench.patterns import addresses
 from nvbench.patterns.fabric import build
@@ -89,7 +89,7 @@ def test_s2s_frames_carry_the_exact_esp_overhead():
     overhead of AES-GCM-128, to the byte."""
     s = load(SHIPPED / "s2s.toml")
     sim = Simulation(seed=1, quantum_ns=5_000_000)
-    b = build(s, sim, costs.default())
+    b = build(s, sim, profiles.default())
     cap = Capture(sim, "cap", keep=3000)
     b.uplinks["mtgw01"].connect(cap)
     sim.run(40_000_000)

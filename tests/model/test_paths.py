@@ -15,7 +15,7 @@ from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.model.devices import NatDevice, PeRouter, VpnPeer, remote_access_clients
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
@@ -27,7 +27,7 @@ from nvbench.topologies import INTERNET_BASE, PUBLIC_BASE, nat_cloud
 from tests.helpers import assert_checksums_valid
 from tests.model.capture import Capture
 
-PROFILE = costs.default()
+PROFILE = profiles.default()
 GW_FRONT, PEER = 0xC6336401, 0xCB00710A
 VM = 0x0A000104
 

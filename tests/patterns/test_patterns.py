@@ -9,7 +9,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from nvbench.cli import default_scenario
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.model.simulation import Simulation
 from nvbench.patterns import addresses
 from nvbench.patterns.fabric import build
@@ -23,7 +23,7 @@ DEFAULT = default_scenario()
 def _built(text: str | None = None, duration_s: float = 0.05):
     s = loads(text) if text is not None else load(DEFAULT)
     sim = Simulation(seed=1, quantum_ns=5_000_000)
-    b = build(s, sim, costs.default())
+    b = build(s, sim, profiles.default())
     return s, sim, b
 
 

@@ -12,7 +12,7 @@ from nvbench import run
 from nvbench.fastpath.nat_config import NatConfig
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import NAT_SYN_HELD, Verdict, new_counts
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
 from nvbench.model.simulation import Simulation
@@ -25,7 +25,7 @@ from tests.patterns.quanta import QUANTA_MS, differences, figures
 
 PUB, VM, PEER = 0xCB007101, 0x0A000104, 0xC6336401  # 203.0.113.1, 10.0.1.4, 198.51.100.1
 MS = 1_000_000
-PROFILE = costs.default()
+PROFILE = profiles.default()
 NAT = (SHIPPED / "nat.toml").read_text()
 TRAFFIC = "traffic = [{ rate_pps = 20000 }]"
 SYNS = 'traffic = [{ rate_pps = 20000 }, { direction = "inbound", rate_pps = 2000, syn = true }]'

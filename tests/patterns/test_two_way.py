@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nvbench import run
-from nvbench.model import costs
+from nvbench.model import profiles
 from nvbench.scenario.loader import loads
 from tests.helpers import DEFAULT
 
@@ -124,7 +124,7 @@ def test_each_site_costs_its_own_cipher_suite():
         sim, built, duration = run.simulation(loads(text))
         assert sim.run(duration).summary["dropped"] == 0
         busy[name] = built.gateways["gw"].busy_by_server()
-    profile, clock = costs.default(), built.gateways["gw"].clock_hz
+    profile, clock = profiles.default(), built.gateways["gw"].clock_hz
     # Site 1's frames: the same inner packets, a little longer under CBC (16-byte IV and
     # alignment), so the ratio is at least the suites' cost ratio at one size.
     one = {k: profile.service_ns(f"esp_encap:{k}", np.array([650]), clock)[0]

@@ -57,7 +57,7 @@ def test_wait_quantile_grows_with_load_and_is_infinite_past_saturation():
 def test_each_sites_traffic_is_costed_by_its_own_suite():
     """Two sites, one on AES-CBC + HMAC-SHA1: the estimate costs each site's traffic by
     its own suite (at main, every stream by the first site's)."""
-    from nvbench.model import costs
+    from nvbench.model import profiles
     from nvbench.scenario.loader import loads
     from tests.patterns.test_two_way import S2S_ONE_CONNECTION
 
@@ -65,7 +65,7 @@ def test_each_sites_traffic_is_costed_by_its_own_suite():
         'peer = "198.51.100.11",', 'peer = "198.51.100.11", suite = "aes-cbc-hmac-sha1-96",'
     )
     n = loads(text).vm_networks[0]
-    profile, clock = costs.default(), 2.6e9
+    profile, clock = profiles.default(), 2.6e9
     got = [s.service_s for s in analytic.streams(n, profile, clock)]
     want = []
     for t, fn in zip(n.traffic, ("esp_encap:aes-gcm-128", "esp_decap:aes-gcm-128",
