@@ -283,24 +283,15 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from nvbench.model import profiles
+    from nvbench import validate
 
-    if args.profile is None:
-        for name in profiles.NAMES:
-            p = profiles.load(name)
-            mark = " (the default)" if name == profiles.DEFAULT else ""
-            print(f"{name:<10}{p.title}{mark}")
-        print(
-            "\nnvbench profiles NAME prints one's costs and sources; a scenario picks one "
-            "with run.profile"
-        )
-        return 0
-    try:
-        print(profiles.table(profiles.load(args.profile)))
-    except profiles.ProfileError as e:
-        print(f"nvbench: {e}", file=sys.stderr)
-        return 2
-    return 0
+    return validate.profiles_command(args.profile)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from nvbench import validate
+
+    return validate.command(args.profile, args.json, args.out)
 
 
 def _simulation_options(p: argparse.ArgumentParser, duration: str) -> None:
@@ -371,6 +362,12 @@ def parser() -> argparse.ArgumentParser:
     rp.set_defaults(fn=_report)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sc.set_defaults(fn=_schema)
+    va = sub.add_parser("validate", help="a profile's simulated capacities beside the "
+                        "published figures (exit 1 if one fails)")  # fmt: skip
+    va.add_argument("--profile", default="ws2012r2", help="a profile's name or file")
+    va.add_argument("--json", action="store_true", help="print one JSON document")
+    va.add_argument("--out", help="directory for the Parquet table (default results/...)")
+    va.set_defaults(fn=_validate)
     pf = sub.add_parser("profiles", help="list the gateway profiles, or print one's costs")
     pf.add_argument("profile", nargs="?", help="a profile's name or file")
     pf.set_defaults(fn=_profiles)

@@ -54,7 +54,9 @@ class CostEntry(_Model):
         return costs.Cost(self.per_packet, self.per_byte, basis)
 
 
-class Figure(_Model):
+class Citation(_Model):
+    """A published figure a profile cites: one that set costs, or one that checks it."""
+
     figure: str  # "<source id>/<which figure of it>"
     says: str
     sets: list[str] = []  # the costs it set (calibration only)
@@ -67,8 +69,8 @@ class ProfileFile(_Model):
     inherit: str | None = None
     calibration_clock_ghz: Annotated[float, Field(gt=0, le=10)]
     costs: dict[str, CostEntry] = {}
-    calibration: list[Figure] = []
-    validation: list[Figure] = []
+    calibration: list[Citation] = []
+    validation: list[Citation] = []
 
     @model_validator(mode="after")
     def _known(self) -> ProfileFile:
