@@ -55,6 +55,7 @@ class Profile:
     path: str = ""
     calibration: tuple = field(default=(), compare=False)
     validation: tuple = field(default=(), compare=False)
+    limits: dict[str, float] = field(default_factory=dict)  # bits/s by kind (model.limits)
 
     def __post_init__(self) -> None:
         missing = sorted(set(FUNCTIONS) - set(self.costs))

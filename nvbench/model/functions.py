@@ -142,6 +142,14 @@ class TenantFunctions:
         pin = self.sas.pin[np.maximum(v.sa[rows], 0)]
         return np.where(tunnel, pin, v.flow[rows]) % servers
 
+    def tunnel_rows(self, v: PacketBatch, side: int, lo: int, hi: int) -> np.ndarray:
+        """The live tunnel packets of ``v`` (that came in by ``side``) in [lo, hi) ns: a
+        tenant's packet for a tunnel, or an ESP frame from outside."""
+        rows = np.flatnonzero(v.verdict[: v.n] == 0)
+        t = v.time[rows]
+        tunnel = self.of(v, rows, side) == ESP if side == INSIDE else esp_frames(v)[rows]
+        return rows[tunnel & (t >= lo) & (t < hi)]
+
     def cost_ns(self, v: PacketBatch, rows: np.ndarray, side: int, opened: np.ndarray | None,
                 costs: Profile, clock_hz: float, one: int | None) -> np.ndarray:  # fmt: skip
         """Service time of packets ``rows`` (that came in by ``side``) on a vCPU at

@@ -45,13 +45,13 @@ from nvbench.model.costs import Profile
 from nvbench.model.element import Element
 from nvbench.model.functions import (
     CODE,
-    ESP,
     INSIDE,
     MODES,
     OUTSIDE,
     TenantFunctions,
     esp_frames,
 )
+from nvbench.model.limits import TunnelLimits
 from nvbench.model.merge import HeadMerge, merged_frames
 from nvbench.model.nat_books import NatNotes, hairpins, nat_figures, nat_rows, unopen_dropped
 from nvbench.model.station import PINNED, SHARED, Station
@@ -130,6 +130,8 @@ class GatewayVM(Station):
     syn_hold : SynHold, optional
         Where its NAT holds unsolicited inbound SYNs (its NatConfig's ``hold_syn``), to
         answer them later (RFC 5382 REQ-4).
+    limits : TunnelLimits, optional
+        The most its tunnels of each kind carry, in and out together (a profile's limits).
     vlans : int array, optional
         The 802.1Q VLAN of each forwarded tenant's external traffic (0: untagged):
         tagged on the way out, untagged (and checked) on the way in.
@@ -157,6 +159,7 @@ class GatewayVM(Station):
         addresses: np.ndarray | None = None,
         front_end: int | None = None,
         syn_hold: SynHold | None = None,
+        limits: TunnelLimits | None = None,
     ) -> None:
         every = {mode, *(modes or {}).values()}
         _check(name, every, nat, sas, routes, dispatch)
@@ -169,7 +172,7 @@ class GatewayVM(Station):
             raise ValueError(f"{name}: esp_df must be 'copy' or 'clear', got {esp_df!r}")
         self.fns = TenantFunctions(codes, nat, sas, routes, tunnel_mtu, vlans, esp_df == "clear",
                                    addresses)  # fmt: skip
-        self.nat, self.sas, self.syn_hold = nat, sas, syn_hold
+        self.nat, self.sas, self.syn_hold, self.limits = nat, sas, syn_hold, limits
         self.counts = new_counts()
         self.inside = Port(sim, f"{name}.inside", self, INSIDE)
         self.outside = Port(sim, f"{name}.outside", self, OUTSIDE)
@@ -223,9 +226,11 @@ class GatewayVM(Station):
         if self.reassembly is not None:  # what came to it in pieces: whole before anything
             for v in q.views[k:]:
                 pieces.join(self, v, self.counts)
-        for lo, hi in self._no_tunnels:
+        for lo, hi in self._no_tunnels:  # no SA yet: tunnel packets dropped
             for v, side in zip(q.views, q.sides, strict=True):
-                self._drop_tunnel_packets(v, side, lo, hi)
+                gone = self.fns.tunnel_rows(v, side, lo, hi)
+                v.verdict[gone] = GATEWAY_FAILOVER
+                self.dropped(v, gone)
         if self.fns.vlans is not None:  # stateless: view by view
             for v in q.views[k:]:
                 self.apply_one(v, self.fns.untag, self.counts)
@@ -255,12 +260,16 @@ class GatewayVM(Station):
     def reset_stats(self) -> int:
         if self.syn_hold is not None:  # its figures count from the end of the warm-up
             self.syn_hold.reset_books()
+        if self.limits is not None:
+            self.limits.reset()
         return super().reset_stats()
 
     def outputs(self, views, rows, d, order) -> list[PacketBatch]:
         """Each view held for the port it leaves by; NAT hairpins are copied out to go back
         inside, their rows left as MOVED husks. Holds them itself (two ports)."""
         q, k = self._q, self._q.inside
+        if self.limits is not None:  # after the vCPUs, each limited kind at its rate
+            self.limits.apply(self, q.views, q.sides, self.fns)
         if self.nat is not None:
             self.nat_unopened += unopen_dropped(self.nat, q.views[:k], q.nat[:k])
         for v, note in zip(q.views[:k], q.nat[:k], strict=True):
@@ -318,15 +327,6 @@ class GatewayVM(Station):
         dropped with GATEWAY_FAILOVER; the other functions carry on."""
         self._no_tunnels.append((int(lo_ns), int(hi_ns)))
 
-    def _drop_tunnel_packets(self, v: PacketBatch, side: int, lo: int, hi: int) -> None:
-        rows = np.flatnonzero(v.verdict[: v.n] == 0)
-        t = v.time[rows]
-        tunnel = self.fns.of(v, rows, side) == ESP if side == INSIDE else esp_frames(v)[rows]
-        gone = rows[tunnel & (t >= lo) & (t < hi)]
-        if gone.shape[0]:
-            v.verdict[gone] = GATEWAY_FAILOVER
-            self.dropped(v, gone)
-
     def _service_ns(self, v: PacketBatch, rows: np.ndarray, side: int,
                     note: NatNotes | None) -> np.ndarray:  # fmt: skip
         opened = None if note is None else note.opened[rows]
@@ -340,6 +340,8 @@ class GatewayVM(Station):
             out.update(nat_figures(self.nat, self.sim.now_ns))
         if self.syn_hold is not None:
             out.update(self.syn_hold.figures())
+        if self.limits is not None:
+            out.update(self.limits.figures(duration_ns))
         return out
 
     def nat_rows(self) -> list[dict[str, object]]:

@@ -26,6 +26,8 @@ NAMES = ("ws2012r2", "ws2016", "ws2019")
 DEFAULT = "ws2012r2"
 OLD_DEFAULT = "published"  # the default's name before profiles were files
 Cycles = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+LIMITS = ("limit:ipsec", "limit:l3")  # what a calibration may set besides a cost
+SETTABLE = (*costs.FUNCTIONS, *LIMITS)
 
 
 class ProfileError(ValueError):
@@ -54,6 +56,27 @@ class CostEntry(_Model):
         return costs.Cost(self.per_packet, self.per_byte, basis)
 
 
+class Limits(_Model):
+    """The most a gateway's tunnels of each kind carry, in and out together, Gbit/s
+    (:mod:`nvbench.model.limits`)."""
+
+    ipsec_gbps: Annotated[float, Field(gt=0)] | None = None
+    l3_gbps: Annotated[float, Field(gt=0)] | None = None
+    source: str | None = None
+    assumed: str | None = None
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> Limits:
+        if (self.source is None) == (self.assumed is None):
+            raise ValueError("give exactly one of 'source' or 'assumed'")
+        return self
+
+    def rates(self) -> dict[str, float]:
+        """Bits per second by kind (``ipsec``, ``l3``)."""
+        out = {"ipsec": self.ipsec_gbps, "l3": self.l3_gbps}
+        return {k: v * 1e9 for k, v in out.items() if v is not None}
+
+
 class Citation(_Model):
     """A published figure a profile cites: one that set costs, or one that checks it."""
 
@@ -69,6 +92,7 @@ class ProfileFile(_Model):
     inherit: str | None = None
     calibration_clock_ghz: Annotated[float, Field(gt=0, le=10)]
     costs: dict[str, CostEntry] = {}
+    limits: Limits | None = None
     calibration: list[Citation] = []
     validation: list[Citation] = []
 
@@ -77,9 +101,9 @@ class ProfileFile(_Model):
         unknown = sorted(set(self.costs) - set(costs.FUNCTIONS))
         if unknown:
             raise ValueError(f"unknown functions {unknown}; known: {list(costs.FUNCTIONS)}")
-        sets = sorted({s for f in self.calibration for s in f.sets} - set(costs.FUNCTIONS))
+        sets = sorted({s for f in self.calibration for s in f.sets} - set(SETTABLE))
         if sets:
-            raise ValueError(f"calibration sets unknown functions {sets}")
+            raise ValueError(f"calibration sets {sets}, none a function or a limit ({LIMITS})")
         return self
 
 
@@ -112,6 +136,7 @@ def load(ref: str) -> costs.Profile:
 def _load_toml(path: Path, seen: tuple[Path, ...]) -> costs.Profile:
     doc = _read(path)
     own = {k: c.cost() for k, c in doc.costs.items()}
+    limits = {} if doc.limits is None else doc.limits.rates()
     calibration = list(doc.calibration)
     if doc.inherit is not None:
         here, parent_path = path.resolve(), resolve(doc.inherit).resolve()
@@ -119,8 +144,10 @@ def _load_toml(path: Path, seen: tuple[Path, ...]) -> costs.Profile:
             raise ProfileError(f"{path}: inherit: {doc.inherit!r} inherits back (a cycle)")
         parent = _load_toml(parent_path, (*seen, here))
         own = {**parent.costs, **own}
+        limits = parent.limits if doc.limits is None else limits
         # The parent's calibrations of the costs this profile keeps still hold.
-        kept = [f.model_copy(update={"sets": [s for s in f.sets if s not in doc.costs]})
+        mine = set(doc.costs) | (set(LIMITS) if doc.limits is not None else set())
+        kept = [f.model_copy(update={"sets": [s for s in f.sets if s not in mine]})
                 for f in parent.calibration]  # fmt: skip
         calibration = [f for f in kept if f.sets] + calibration
     missing = sorted(set(costs.FUNCTIONS) - set(own))
@@ -128,7 +155,7 @@ def _load_toml(path: Path, seen: tuple[Path, ...]) -> costs.Profile:
         raise ProfileError(f"{path}: costs: no cost for {missing} (give them, or inherit)")
     return costs.Profile(
         doc.name, own, title=doc.title, basis=doc.basis, path=str(path),
-        calibration=tuple(calibration), validation=tuple(doc.validation),
+        calibration=tuple(calibration), validation=tuple(doc.validation), limits=limits,
     )  # fmt: skip
 
 
@@ -155,6 +182,8 @@ def table(p: costs.Profile) -> str:
     for fn in costs.FUNCTIONS:
         c = p.costs[fn]
         lines.append(f"| {fn} | {c.cycles_per_packet:g} | {c.cycles_per_byte:g} | {c.source} |")
+    caps = ", ".join(f"{k} {v / 1e9:g} Gbit/s" for k, v in p.limits.items()) or "none"
+    lines += ["", f"Limits (a gateway's tunnels of a kind, in and out together): {caps}"]
     for title, figures in (("Calibrated from", p.calibration), ("Checked against", p.validation)):
         lines += ["", f"{title}:", ""]
         lines += [f"- {f.figure}: {f.says}" + (f" (sets {', '.join(f.sets)})" if f.sets else "")

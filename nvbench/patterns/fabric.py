@@ -35,6 +35,7 @@ from nvbench.model.element import Element
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
 from nvbench.model.host import HostSpec, HyperVHost
+from nvbench.model.limits import TunnelLimits
 from nvbench.model.link import Link
 from nvbench.model.policy import PolicyBook
 from nvbench.model.simulation import Simulation
@@ -235,6 +236,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd), esp_df=g.esp_df,
         addresses=_own_addresses(sim, mine, rd), front_end=int(g.front_end),
         syn_hold=syn_hold,
+        limits=TunnelLimits(profile.limits, g.queue_packets) if profile.limits else None,
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:

@@ -34,8 +34,10 @@ def test_no_figure_both_sets_a_cost_and_checks_the_result(name):
     set_by = {f.figure for f in p.calibration}
     checks = {f.figure for f in p.validation}
     assert set_by and not set_by & checks
-    # The numbers sourced (not assumed) are those a calibration figure set, and only they.
+    # The numbers sourced (not assumed) are those a calibration figure set, and only they;
+    # so are the limits.
     sourced = {fn for fn, c in p.costs.items() if not c.source.startswith("assumed: ")}
+    sourced |= {f"limit:{k}" for k in p.limits}
     assert {s for f in p.calibration for s in f.sets} == sourced
 
 
