@@ -288,6 +288,12 @@ def _profiles(args: argparse.Namespace) -> int:
     return validate.profiles_command(args.profile)
 
 
+def _fit_profile(args: argparse.Namespace) -> int:
+    from nvbench import fit
+
+    return fit.command(args.measurements, args.out, args.base, args.name)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from nvbench import validate
 
@@ -368,6 +374,12 @@ def parser() -> argparse.ArgumentParser:
     va.add_argument("--json", action="store_true", help="print one JSON document")
     va.add_argument("--out", help="directory for the Parquet table (default results/...)")
     va.set_defaults(fn=_validate)
+    fp = sub.add_parser("fit-profile", help="fit a profile to throughput measured on a gateway")
+    fp.add_argument("measurements", help="CSV: function,frame_bytes,mbps,cores,clock_ghz")
+    fp.add_argument("--out", required=True, help="the profile file to write (TOML)")
+    fp.add_argument("--base", default="ws2012r2", help="the profile the rest comes from")
+    fp.add_argument("--name", help="the profile's name (default: the file's)")
+    fp.set_defaults(fn=_fit_profile)
     pf = sub.add_parser("profiles", help="list the gateway profiles, or print one's costs")
     pf.add_argument("profile", nargs="?", help="a profile's name or file")
     pf.set_defaults(fn=_profiles)
