@@ -371,7 +371,8 @@ def write(profile: str, rows: list[Row], out: Path) -> list[Path]:
     """``validation.parquet`` in ``out`` (atomically, with the provenance)."""
     p = profiles.load(profile)
     table = pa.Table.from_pylist(records(rows), schema=SCHEMA)
-    meta = schema.provenance({"profile": p.name, "costs": p.to_json()}, profile=p.name)
+    meta = schema.provenance({"costs": p.to_json(), "limits": p.limits}, profile=p.name)
+    meta["profile_hash"] = meta.pop("scenario_hash")  # what it hashed: the profile
     return write_tables(out, {"validation": table}, meta)
 
 

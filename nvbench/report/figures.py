@@ -136,6 +136,8 @@ def ipv4(src: ReportSource) -> Figure | None:
     """Public IPv4 addresses per pattern: the bill of one run, or the plan's answer."""
     if src.kind == "plan":
         bill = {a["pattern"]: a["public_ipv4"] or 0 for a in src.answers}
+    elif not src.tenants:
+        return None
     else:
         first = src.tenants[0]["run_id"]
         bill = defaultdict(int)
@@ -170,12 +172,35 @@ def frontier(src: ReportSource) -> Figure | None:
     return fig
 
 
+def validation(src: ReportSource) -> Figure | None:
+    """Simulated over published, per measure with a figure: inside the ±15 % band passes
+    (green), outside fails (red); a figure that set the profile's costs is grey (it can
+    only be reproduced, never pass)."""
+    rows = [r for r in src.validation if r["ratio"] is not None]
+    if not rows:
+        return None
+    fig, ax = _figure("Simulated against published", "simulated / published", "")
+    colour = {"PASS": "tab:green", "FAIL": "tab:red"}
+    ys = range(len(rows))
+    ax.barh(list(ys), [r["ratio"] for r in rows],
+            color=[colour.get(r["verdict"], "tab:gray") for r in rows])  # fmt: skip
+    ax.axvspan(0.85, 1.15, color="tab:green", alpha=0.12, label="±15 %")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_yticks(list(ys), [f"{r['what']}\n{r['figure']}: {r['verdict']}" for r in rows],
+                  fontsize="small")  # fmt: skip
+    ax.set_xlim(0, max(1.5, max(r["ratio"] for r in rows) * 1.1))
+    ax.invert_yaxis()
+    ax.legend(fontsize="small", loc="lower right")
+    return fig
+
+
 PLOTS = {
     "throughput": ("Throughput against offered load", throughput),
     "latency": ("Latency", latency),
     "loss": ("Loss against load", loss),
     "ipv4": ("Public IPv4 bill", ipv4),
     "frontier": ("Capacity frontier", frontier),
+    "validation": ("A profile against the published figures", validation),
 }
 WHERE = {
     "throughput": "a sweep whose points vary the offered load",
@@ -183,4 +208,5 @@ WHERE = {
     "loss": "a sweep whose points vary the offered load, or a plan",
     "ipv4": "a run, a sweep or a plan",
     "frontier": "a plan directory (nvbench plan)",
+    "validation": "a validation directory (nvbench validate)",
 }

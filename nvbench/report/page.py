@@ -39,7 +39,8 @@ def write(root: Path) -> list[Path]:
 
 
 def _page(src: ReportSource, images: dict[str, bytes]) -> str:
-    title = f"nvbench {src.kind} report: {src.meta.get('scenario', src.root.name)}"
+    subject = src.meta.get("scenario", src.meta.get("profile", src.root.name))
+    title = f"nvbench {src.kind} report: {subject}"
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         _provenance(src),
@@ -64,13 +65,21 @@ def _page(src: ReportSource, images: dict[str, bytes]) -> str:
 
 
 def _provenance(src: ReportSource) -> str:
-    keys = ("nvbench", "git_commit", "schema_version", "scenario", "slo", "seed_entropy",
-            "spawn_key", "sweep_seed", "scenario_hash", "sweep_hash", "packages")  # fmt: skip
+    keys = ("nvbench", "git_commit", "schema_version", "profile", "scenario", "slo",
+            "seed_entropy", "spawn_key", "sweep_seed", "scenario_hash", "profile_hash",
+            "sweep_hash", "packages")  # fmt: skip
     rows = [(k, src.meta[k]) for k in keys if k in src.meta]
     return _table(["provenance", ""], rows) if rows else ""
 
 
 def _summary(src: ReportSource) -> str:
+    if src.kind == "validation":
+        head = ["measure", "simulated", "published", "ratio", "figure", "verdict", "limited by"]
+        checked: list[tuple] = [
+            (f"{r['what']} ({r['unit']})", f"{r['simulated']:.4g}", r["published"],
+             "-" if r["ratio"] is None else f"{r['ratio']:.2f}", r["figure"], r["verdict"],
+             r["limited_by"]) for r in src.validation]  # fmt: skip
+        return "<h2>Profile against the published figures</h2>" + _table(head, checked)
     if src.kind == "plan":
         head = ["pattern", "tenants", "GW VMs (estimate)", "GW VMs (simulated)", "GW hosts",
                 "public IPv4", "fleet GW VMs", "max load (estimate)", "max load (simulated)",

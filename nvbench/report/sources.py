@@ -18,7 +18,7 @@ class ReportError(Exception):
 
 @dataclass
 class ReportSource:
-    kind: str  # "run", "sweep" or "plan"
+    kind: str  # "run", "sweep", "plan" or "validation"
     root: Path
     tenants: list[dict[str, Any]] = field(default_factory=list)  # one row per VM network
     runs: list[dict[str, Any]] = field(default_factory=list)
@@ -27,14 +27,19 @@ class ReportSource:
     frontier: list[dict[str, Any]] = field(default_factory=list)  # plan
     placements: list[dict[str, Any]] = field(default_factory=list)  # compare's layouts
     failures: list[dict[str, Any]] = field(default_factory=list)  # a sweep's failed points
+    validation: list[dict[str, Any]] = field(default_factory=list)  # nvbench validate's rows
     meta: dict[str, str] = field(default_factory=dict)
 
 
 def read(root: Path) -> ReportSource:
-    """The rows of ``root``: a plan (plan.parquet), a sweep (runs/, tenants/) or a run
-    (patterns.parquet)."""
+    """The rows of ``root``: a profile's validation (validation.parquet), a plan
+    (plan.parquet), a sweep (runs/, tenants/) or a run (patterns.parquet)."""
     if not root.is_dir():
         raise ReportError(f"{root} is not a directory")
+    if (root / "validation.parquet").exists():
+        src = ReportSource("validation", root, meta=_meta(root / "validation.parquet"))
+        src.validation = _rows(root / "validation.parquet")
+        return src
     if (root / "plan.parquet").exists():
         src = ReportSource("plan", root, meta=_meta(root / "plan.parquet"))
         src.answers = pq.read_table(root / "plan.parquet").to_pylist()

@@ -122,3 +122,23 @@ def test_a_sweeps_failed_points_are_named(tmp_path):
     assert main(["report", str(out)]) == 0
     page = (out / "report.html").read_text()
     assert "1 failed run(s)" in page and "<td>deadbeef</td>" in page and "boom" in page
+
+
+def test_a_validation(tmp_path, capsys):
+    """nvbench validate's table: each row's verdict in the page, and the bars of simulated
+    over published (a PASS, a FAIL, a calibrated row; no bar without a figure)."""
+    from nvbench import validate as V
+
+    rows = [V.Row("a", "one", "Mbit/s", 290, "S21/x", 300, "calibration", "gw saturated"),
+            V.Row("b", "two", "Mbit/s", 5200, "S22/y", 5000, "validation", "gw limit"),
+            V.Row("c", "three", "Mbit/s", 9000, "S22/z", 5000, "validation", "nic"),
+            V.Row("d", "four", "Mbit/s", 9566)]  # fmt: skip
+    V.write("ws2019", rows, tmp_path)
+    assert main(["report", str(tmp_path)]) == 0
+    page = _check_page(tmp_path, {"validation"})
+    for verdict in ("PASS", "FAIL", "calibrated: reproduces its input", "no published figure"):
+        assert f"<td>{verdict}</td>" in page
+    assert "nvbench validation report: ws2019" in page
+    ax = figures.validation(read(tmp_path)).axes[0]
+    widths = [round(p.get_width(), 3) for p in ax.patches if p.get_height() < 1]
+    assert sorted(widths) == sorted([round(290 / 300, 3), 1.04, 1.8])
