@@ -282,22 +282,15 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _profiles(args: argparse.Namespace) -> int:
-    from nvbench import validate
+def _profile_command(args: argparse.Namespace) -> int:
+    """``profiles``, ``validate`` and ``fit-profile``: the gateway profiles' commands."""
+    from nvbench import fit, validate
 
-    return validate.profiles_command(args.profile)
-
-
-def _fit_profile(args: argparse.Namespace) -> int:
-    from nvbench import fit
-
-    return fit.command(args.measurements, args.out, args.base, args.name)
-
-
-def _validate(args: argparse.Namespace) -> int:
-    from nvbench import validate
-
-    return validate.command(args.profile, args.json, args.out)
+    if args.command == "profiles":
+        return validate.profiles_command(args.profile)
+    if args.command == "fit-profile":
+        return fit.command(args.measurements, args.out, args.base, args.name)
+    return validate.command(args.profile, args.json, args.out, args.sensitivity)
 
 
 def _simulation_options(p: argparse.ArgumentParser, duration: str) -> None:
@@ -373,16 +366,21 @@ def parser() -> argparse.ArgumentParser:
     va.add_argument("--profile", default="ws2012r2", help="a profile's name or file")
     va.add_argument("--json", action="store_true", help="print one JSON document")
     va.add_argument("--out", help="directory for the Parquet table (default results/...)")
-    va.set_defaults(fn=_validate)
+    va.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also move each assumed cost by -/+20 %% and show what moves",
+    )
+    va.set_defaults(fn=_profile_command)
     fp = sub.add_parser("fit-profile", help="fit a profile to throughput measured on a gateway")
     fp.add_argument("measurements", help="CSV: function,frame_bytes,mbps,cores,clock_ghz")
     fp.add_argument("--out", required=True, help="the profile file to write (TOML)")
     fp.add_argument("--base", default="ws2012r2", help="the profile the rest comes from")
     fp.add_argument("--name", help="the profile's name (default: the file's)")
-    fp.set_defaults(fn=_fit_profile)
+    fp.set_defaults(fn=_profile_command)
     pf = sub.add_parser("profiles", help="list the gateway profiles, or print one's costs")
     pf.add_argument("profile", nargs="?", help="a profile's name or file")
-    pf.set_defaults(fn=_profiles)
+    pf.set_defaults(fn=_profile_command)
     return p
 
 

@@ -317,23 +317,33 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}"
 
 
-def command(profile: str, as_json: bool, out: str | None) -> int:
+def command(profile: str, as_json: bool, out: str | None, sensitivity: bool = False) -> int:
     """``nvbench validate``: the table (or JSON) on stdout, progress on stderr, the
-    Parquet table in ``out``; exit status 1 if a row fails, 2 for an unreadable profile."""
+    Parquet tables in ``out``; exit status 1 if a row fails, 2 for an unreadable profile
+    (or, with ``sensitivity``, one that is no TOML file)."""
+    from nvbench import sensitivity as sens
+
     try:
-        name = profiles.load(profile).name
+        p = profiles.load(profile)
+        if sensitivity and not p.path.endswith(".toml"):
+            raise profiles.ProfileError(f"{profile}: --sensitivity needs a TOML profile")
     except profiles.ProfileError as e:
         print(f"nvbench: {e}", file=sys.stderr)
         return 2
     say = None if as_json else (lambda t: print(f"  {t}", file=sys.stderr, flush=True))
     rows = validate(profile, say=say)
-    folder = Path(out or Path("results") / f"validate-{name}")
+    swings = sens.sensitivity(profile, rows, say) if sensitivity else None
+    folder = Path(out or Path("results") / f"validate-{p.name}")
     written = write(profile, rows, folder)
+    if swings is not None:
+        written += sens.write(swings, folder, _meta(p))
     if as_json:
-        print(to_json(name, rows))
+        print(to_json(p.name, rows, swings))
     else:
         print(text(profile, rows))
-        print(f"\n{len(written)} Parquet table in {folder}/")
+        if swings is not None:
+            print("\n" + sens.text(swings))
+        print(f"\n{len(written)} Parquet table(s) in {folder}/")
     return 1 if any(r.verdict == "FAIL" for r in rows) else 0
 
 
@@ -362,8 +372,10 @@ def records(rows: list[Row]) -> list[dict[str, object]]:
     return [{**asdict(r), "ratio": r.ratio, "verdict": r.verdict} for r in rows]
 
 
-def to_json(profile: str, rows: list[Row]) -> str:
-    doc = {"profile": profile, "tolerance": TOLERANCE, "rows": records(rows)}
+def to_json(profile: str, rows: list[Row], swings: list | None = None) -> str:
+    doc: dict[str, object] = {"profile": profile, "tolerance": TOLERANCE, "rows": records(rows)}
+    if swings is not None:
+        doc["sensitivity"] = [{**asdict(s), "swing": s.swing} for s in swings]
     return json.dumps(doc, indent=2)
 
 
@@ -371,9 +383,13 @@ def write(profile: str, rows: list[Row], out: Path) -> list[Path]:
     """``validation.parquet`` in ``out`` (atomically, with the provenance)."""
     p = profiles.load(profile)
     table = pa.Table.from_pylist(records(rows), schema=SCHEMA)
+    return write_tables(out, {"validation": table}, _meta(p))
+
+
+def _meta(p: costs.Profile) -> dict[str, str]:
     meta = schema.provenance({"costs": p.to_json(), "limits": p.limits}, profile=p.name)
     meta["profile_hash"] = meta.pop("scenario_hash")  # what it hashed: the profile
-    return write_tables(out, {"validation": table}, meta)
+    return meta
 
 
 SCHEMA = pa.schema([("measure", pa.string()), ("what", pa.string()), ("unit", pa.string()),

@@ -194,6 +194,25 @@ def validation(src: ReportSource) -> Figure | None:
     return fig
 
 
+def sensitivity(src: ReportSource) -> Figure | None:
+    """A tornado: each assumed cost moved by -20 % and +20 %, and how far each measure's
+    capacity moves (the largest on top); those that move nothing are left out."""
+    rows = sorted((r for r in src.sensitivity if r["swing"] >= 0.001), key=lambda r: -r["swing"])
+    if not rows:
+        return None
+    fig, ax = _figure("What the assumptions move", "change of the capacity (%)", "")
+    ys = list(range(len(rows)))
+    for key, colour, label in (("cheaper", "tab:green", "cost -20 %"),
+                               ("dearer", "tab:red", "cost +20 %")):  # fmt: skip
+        ax.barh(ys, [100 * (r[key] - r["base"]) / r["base"] for r in rows], color=colour,
+                label=label)  # fmt: skip
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(ys, [f"{r['functions']}\non {r['measure']}" for r in rows], fontsize="small")
+    ax.invert_yaxis()
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    return fig
+
+
 PLOTS = {
     "throughput": ("Throughput against offered load", throughput),
     "latency": ("Latency", latency),
@@ -201,6 +220,7 @@ PLOTS = {
     "ipv4": ("Public IPv4 bill", ipv4),
     "frontier": ("Capacity frontier", frontier),
     "validation": ("A profile against the published figures", validation),
+    "sensitivity": ("What the assumptions move", sensitivity),
 }
 WHERE = {
     "throughput": "a sweep whose points vary the offered load",
@@ -209,4 +229,6 @@ WHERE = {
     "ipv4": "a run, a sweep or a plan",
     "frontier": "a plan directory (nvbench plan)",
     "validation": "a validation directory (nvbench validate)",
+    "sensitivity": "a validation directory with its sensitivity (nvbench validate "
+    "--sensitivity) where an assumption moves a capacity",
 }

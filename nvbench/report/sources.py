@@ -28,6 +28,7 @@ class ReportSource:
     placements: list[dict[str, Any]] = field(default_factory=list)  # compare's layouts
     failures: list[dict[str, Any]] = field(default_factory=list)  # a sweep's failed points
     validation: list[dict[str, Any]] = field(default_factory=list)  # nvbench validate's rows
+    sensitivity: list[dict[str, Any]] = field(default_factory=list)  # ... --sensitivity's
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -39,6 +40,7 @@ def read(root: Path) -> ReportSource:
     if (root / "validation.parquet").exists():
         src = ReportSource("validation", root, meta=_meta(root / "validation.parquet"))
         src.validation = _rows(root / "validation.parquet")
+        src.sensitivity = _rows(root / "sensitivity.parquet")
         return src
     if (root / "plan.parquet").exists():
         src = ReportSource("plan", root, meta=_meta(root / "plan.parquet"))
