@@ -21,7 +21,7 @@ hold's end, in the quantum that holds that instant, so no decision depends on th
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -106,11 +106,11 @@ class SynHold:
     def _admit(self, t: np.ndarray) -> np.ndarray:
         """Which of the arrivals ``t`` (sorted) are held, in time order: one is if fewer
         than ``most`` holds run past it."""
-        ends = [int(x) for c in self._chunks for x in c.ends]
+        ends = sorted(int(x) for c in self._chunks for x in c.ends)  # chunks: view by view
         out = np.zeros(t.shape[0], np.bool_)
         for j, x in enumerate(t.tolist()):
             if len(ends) - bisect_right(ends, x) < self.most:
-                ends.append(x + self.hold_ns)
+                insort(ends, x + self.hold_ns)
                 out[j] = True
         return out
 

@@ -280,3 +280,17 @@ def test_the_answer_on_the_wire(tmp_path):
         syn = f[ICMP].payload
         assert syn.dst == "203.0.113.1" and syn.src == f[IP].dst
         assert f[TCPerror].flags == "S" and f[TCPerror].dport == 1024
+
+
+def test_the_bound_counts_holds_of_several_views_in_time_order():
+    """Two views of one quantum, the later SYN in the first view: their holds end at 15 and
+    11 ms. A SYN at 13 ms meets one hold still running (15 ms), so with room for one it is
+    not held (at first the holds were searched as if sorted by view)."""
+    hold = SynHold(10 * MS, 2)
+    late, rows_late = _held([5 * MS])
+    early, rows_early = _held([1 * MS])
+    hold.take([late, early], [rows_late, rows_early])
+    hold.most = 1
+    b, rows = _held([13 * MS])
+    hold.take([b], [rows])
+    assert (hold.held, hold.overflow) == (2, 1)
