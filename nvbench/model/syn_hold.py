@@ -130,24 +130,32 @@ class SynHold:
     def outbound(self, views: list[PacketBatch], rows: list[np.ndarray]) -> None:
         """Outbound SYNs the NAT translated (among ``rows`` of ``views``): each supersedes
         the held SYN of its connection if it came within that SYN's hold."""
+        if not self._chunks or not views:
+            return
+        found = []
         for v, r in zip(views, rows, strict=True):
             r = r[v.verdict[r] == 0]
-            if r.shape[0] == 0 or not self._chunks:
-                continue
             public = np.zeros(r.shape[0], np.int64)
             remote = np.zeros(r.shape[0], np.int64)
             syn = np.zeros(r.shape[0], np.bool_)
             _syns(v, r, public, remote, syn)
-            for j in np.flatnonzero(syn).tolist():
-                self._supersede(int(v.time[r[j]]), int(public[j]), int(remote[j]))
+            found.append((v.time[r][syn], public[syn], remote[syn]))
+        t, public, remote = (np.concatenate([f[k] for f in found]) for k in range(3))
+        if t.shape[0]:
+            self._supersede(t, public, remote)
 
-    def _supersede(self, t: int, public: int, remote: int) -> None:
+    def _supersede(self, t: np.ndarray, public: np.ndarray, remote: np.ndarray) -> None:
+        """Held SYNs of the connections of outbound SYNs (times ``t``): superseded if one
+        came within the hold. A chunk is searched once a quantum, not once a SYN; only a
+        held SYN sent to the public port of an outbound SYN is looked at closely."""
         for c in self._chunks:
-            hit = (c.public == public) & (c.remote == remote) & ~c.superseded
-            hit &= (c.arrival <= t) & (t <= c.answers.time[: c.answers.n])
-            hit[: c.done] = False
-            self.superseded += int(np.count_nonzero(hit))
-            c.superseded |= hit
+            live = np.arange(c.done, c.answers.n)
+            for i in live[np.isin(c.public[live], public) & ~c.superseded[live]].tolist():
+                same = (public == c.public[i]) & (remote == c.remote[i])
+                within = (t >= c.arrival[i]) & (t <= c.answers.time[i])
+                if (same & within).any():
+                    c.superseded[i] = True
+                    self.superseded += 1
 
     def due(self, e: Element, t1: int) -> list[PacketBatch]:
         """The answers to the SYNs whose hold ended before ``t1`` and that no outbound SYN
