@@ -356,7 +356,8 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--workers", type=int, help="processes, one pattern each (default: every core)")
     _simulation_options(pl, "simulated seconds per run (override)")
     pl.set_defaults(fn=_plan)
-    rp = sub.add_parser("report", help="write report.html and PNG plots for a run, sweep or plan")
+    rp = sub.add_parser("report", help="write report.html and PNG plots for a run, sweep, plan "
+                        "or validation")  # fmt: skip
     rp.add_argument("dir", help="a directory written by run, compare, sweep or plan")
     rp.set_defaults(fn=_report)
     sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")

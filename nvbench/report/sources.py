@@ -67,7 +67,8 @@ def read(root: Path) -> ReportSource:
         src.placements = _rows(root / "placements.parquet")
         return src
     raise ReportError(f"{root} holds no nvbench run (patterns.parquet), sweep (runs/, "
-                      f"tenants/) or plan (plan.parquet)")  # fmt: skip
+                      f"tenants/), plan (plan.parquet) or validation "
+                      f"(validation.parquet)")  # fmt: skip
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
