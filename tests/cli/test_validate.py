@@ -45,6 +45,7 @@ def test_the_figure_of_each_row_is_the_profiles_own():
     assert V._row(old, V.MEASURES[0], 1.0, "x").figure == "S21/ws2016-ipsec-connection"
 
 
+@pytest.mark.slow  # a knee search: minutes with the kernels as plain Python
 def test_one_ipsec_connection_comes_back_at_the_throughput_its_cost_came_from():
     """ws2016's ESP cost is 300 Mbit/s at 2.6 GHz turned into cycles a byte [S21]: the knee
     of one connection (frames of the tunnel's inner MTU, a 2.6 GHz gateway) is that figure
@@ -54,6 +55,7 @@ def test_one_ipsec_connection_comes_back_at_the_throughput_its_cost_came_from():
     assert limit.startswith("gw ")  # the gateway's one vCPU of the connection, not a link
 
 
+@pytest.mark.slow  # 200,000 packets through the engine
 def test_the_engine_rows_meet_queueing_theory():
     for r in V.theory_rows(packets=100_000):
         assert r.verdict == "PASS" and abs(r.ratio - 1) < 0.05, r
