@@ -24,12 +24,14 @@ from nvbench.records.dataset import write_tables
 
 FACTOR = 0.2
 # The functions each measure's packets pay for, "{suite}" its tunnels' cipher suite: the
-# gateway's function, and the hosts' NVGRE work on the way.
+# gateway's function, the hosts' NVGRE work and the gateway host's external port on the way.
 USES = {
-    "ipsec_connection": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*"),
-    "ipsec_gateway": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*"),
-    "l3_gateway": ("forward", "nvgre_*"),
-    "nat_gateway": ("nat_existing", "nat_new", "nvgre_*"),
+    "ipsec_connection": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*", "vswitch"),
+    "ipsec_gateway": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*", "vswitch"),
+    "l3_gateway": ("forward", "nvgre_*", "vswitch"),
+    "nat_gateway": ("nat_existing", "nat_new", "nvgre_*", "vswitch"),
+    "remote_access_gateway": ("esp_decap:{suite}", "nvgre_*", "vswitch"),
+    "public_per_vm": ("forward", "nat_1to1", "nvgre_*", "vswitch"),
 }
 
 

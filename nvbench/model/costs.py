@@ -26,9 +26,14 @@ FUNCTIONS = (
     "nat_existing",
     "nat_new",
     "nat_1to1",
+    "nat_upstream",
+    "vswitch",
     *(f"esp_encap:{s.name}" for s in SUITES),
     *(f"esp_decap:{s.name}" for s in SUITES),
 )
+
+
+SPREAD = {"forward": "flow", "nat": "flow", "esp": "connection"}  # vRSS; IPsec on one core [S23]
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,9 @@ class Profile:
     calibration: tuple = field(default=(), compare=False)
     validation: tuple = field(default=(), compare=False)
     limits: dict[str, float] = field(default_factory=dict)  # bits/s by kind (model.limits)
+    shares: dict[str, float] = field(default_factory=dict)  # of a gateway's capacity, by kind
+    # Which vCPU serves each gateway function (model.profiles.Spread): by flow, by connection.
+    spread: dict[str, str] = field(default_factory=lambda: dict(SPREAD))
 
     def __post_init__(self) -> None:
         missing = sorted(set(FUNCTIONS) - set(self.costs))

@@ -132,15 +132,20 @@ class TenantFunctions:
             esp.decapsulate(v, self.sas, counts, rows=np.flatnonzero(is_esp))
 
     def vcpus(self, v: PacketBatch, rows: np.ndarray, side: int, servers: int,
-              no_tunnels: bool) -> np.ndarray:  # fmt: skip
+              no_tunnels: bool, spread: dict[str, str]) -> np.ndarray:  # fmt: skip
         """The vCPU of each of packets ``rows`` (that came in by ``side``) among ``servers``:
-        a tunnel's, both ways, its connection's (its SAs' pin), the others' by flow (RSS)."""
-        if no_tunnels:
+        a tunnel's, both ways, its connection's (its SAs' pin), the others' by flow (vRSS);
+        a function that ``spread`` (a profile's) keeps on ``"one"`` vCPU, vCPU 0."""
+        single = [CODE[fn] for fn, way in spread.items() if way == "one"]
+        if no_tunnels and not single:
             return v.flow[rows] % servers
-        assert self.sas is not None
-        tunnel = self.of(v, rows, side) == ESP
-        pin = self.sas.pin[np.maximum(v.sa[rows], 0)]
-        return np.where(tunnel, pin, v.flow[rows]) % servers
+        code = self.of(v, rows, side)
+        out = v.flow[rows] % servers
+        if not no_tunnels:
+            assert self.sas is not None
+            pin = self.sas.pin[np.maximum(v.sa[rows], 0)]
+            out = np.where(code == ESP, pin % servers, out)
+        return np.where(np.isin(code, single), 0, out) if single else out
 
     def tunnel_rows(self, v: PacketBatch, side: int, lo: int, hi: int) -> np.ndarray:
         """The live tunnel packets of ``v`` (that came in by ``side``) in [lo, hi) ns: a

@@ -253,7 +253,8 @@ class GatewayVM(Station):
     def servers_of(self, views: list[PacketBatch], rows: list[np.ndarray]) -> np.ndarray:
         """RSS: a tunnel's packets, both ways, to its connection's vCPU; the others by
         flow [S23][S34]."""
-        parts = [self.fns.vcpus(v, r, side, self.servers, self._one_fn is not None)
+        parts = [self.fns.vcpus(v, r, side, self.servers, self._one_fn is not None,
+                                self.costs.spread)
                  for v, r, side in zip(views, rows, self._q.sides, strict=True)]  # fmt: skip
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 

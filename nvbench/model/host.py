@@ -2,7 +2,9 @@
 
 Egress: VM frames -> vSwitch (policy lookup, NVGRE encapsulation, host CPU per the cost
 model) -> NIC transmit link. Ingress: NIC receive link -> vSwitch (NVGRE decapsulation and
-validation) -> the VMs. NVGRE task offload changes the vSwitch's cost [S3][S9].
+validation) -> the VMs. NVGRE task offload changes the vSwitch's cost [S3][S9]. A gateway
+VM's external vNIC is a plain port of its host's vSwitch (:class:`ExternalPort`): switched
+without a tunnel, at the host's cost too.
 """
 
 from __future__ import annotations
@@ -116,6 +118,27 @@ class VSwitch(Station):
         return self.costs.service_ns(self.function, batch.length[rows], self.spec.clock_hz)
 
 
+class ExternalPort(Station):
+    """One direction of the vSwitch port of a gateway VM's external vNIC: the frames are
+    switched as they are (no HNV policy, no tunnel), at the profile's ``vswitch`` cost on
+    the host's cores. The vNIC has its own VMQ queue [S3][S8], so the port does not queue
+    behind the host's NVGRE work (assumed: which core serves the queue is NOT FOUND)."""
+
+    kind = "vswitch"
+
+    def __init__(self, sim: Simulation, name: str, spec: HostSpec, costs: Profile) -> None:
+        super().__init__(
+            sim, name, servers=spec.vswitch_cores, cap_pkts=spec.queue_pkts, dispatch=PINNED
+        )
+        self.spec, self.costs = spec, costs
+
+    def service_table(self) -> np.ndarray:
+        return self.costs.service_table("vswitch", self.spec.clock_hz)
+
+    def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        return self.costs.service_ns("vswitch", batch.length[rows], self.spec.clock_hz)
+
+
 class HyperVHost:
     """The two directions of a host. Wire ``host.egress`` and ``host.ingress`` like elements.
 
@@ -139,6 +162,15 @@ class HyperVHost:
         self.vswitch_rx = VSwitch(sim, f"{name}.vswitch.rx", spec, False, policy, vsids, costs)
         self.vswitch_tx.connect(self.nic_tx)
         self.nic_rx.connect(self.vswitch_rx)
+        self.sim, self.costs = sim, costs
+        self.ports: list[ExternalPort] = []
+
+    def external_port(self, vm: str) -> tuple[ExternalPort, ExternalPort]:
+        """The vSwitch port of VM ``vm``'s external vNIC: (out of the VM, into it)."""
+        pair = tuple(ExternalPort(self.sim, f"{self.name}.vswitch.{vm}.{way}", self.spec,
+                                  self.costs) for way in ("out", "in"))  # fmt: skip
+        self.ports += pair
+        return pair[0], pair[1]
 
     @property
     def egress(self) -> Element:

@@ -1,13 +1,15 @@
-"""The most a gateway's tunnels of each kind carry: a profile's ``limits``.
+"""The most a gateway's tunnels of each kind carry: a profile's ``limits`` and ``shares``.
 
+WS2016's Network Controller gives a gateway's tunnels a share of the gateway's capacity
+(set to "the TCP bandwidth available to the gateway VM"): IPsec 3/20, GRE 1/5, Layer 3 1/2.
 WS2019 fixes the maximum throughput of each tunnel type, "even if your gateway host/VM
 supports NICs with much higher throughput": IPsec 5 Gbit/s and Layer 3 5 Gbit/s, incoming
 and outgoing together (the gateway's IPsec is provisioned as "incoming + outgoing" against
-it) [S22]. A gateway with such limits sends each kind's packets, once its vCPUs have served
-them, through one FIFO server of that rate, both directions in time order (Lindley's
-recursion, :class:`nvbench.fastpath.timing.FifoQueue`). It holds at most the gateway's own
-queue of packets of a kind (assumed: how Windows enforces the limit is NOT FOUND); more are
-dropped as BUFFER_FULL.
+it), and never more than the gateway's capacity [S22]. A gateway with such limits sends each
+kind's packets, once its vCPUs have served them, through one FIFO server of that rate, both
+directions in time order (Lindley's recursion, :class:`nvbench.fastpath.timing.FifoQueue`).
+It holds at most the gateway's own queue of packets of a kind (assumed: how Windows
+enforces the limit is NOT FOUND); more are dropped as BUFFER_FULL.
 
 Kinds: ``ipsec`` (a tunnel's packets: ESP leaving, decrypted packets arriving), ``l3``
 (a forwarded tenant's packets). Packets of other functions (NAT) are not limited.
@@ -25,9 +27,20 @@ from nvbench.model.functions import ESP, FORWARD, TenantFunctions
 from nvbench.packet.batch import PacketBatch
 
 if TYPE_CHECKING:
+    from nvbench.model.costs import Profile
     from nvbench.model.element import Element
 
 KINDS = {"ipsec": ESP, "l3": FORWARD}  # a limit's name -> the function it holds to it
+
+
+def rates(profile: Profile, capacity_bps: float) -> dict[str, float]:
+    """Bits per second by limited kind on a gateway of capacity ``capacity_bps``: its share
+    of the capacity (WS2016), or the fixed maximum, but at most the capacity (WS2019: "if
+    the gateway capacity is less than the total available tunnel capacity, the total
+    available tunnel capacity is set to the gateway capacity") [S22]."""
+    out = {k: min(v, capacity_bps) for k, v in profile.limits.items()}
+    out.update({k: share * capacity_bps for k, share in profile.shares.items()})
+    return out
 
 
 class TunnelLimits:

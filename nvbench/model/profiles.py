@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -57,11 +57,14 @@ class CostEntry(_Model):
 
 
 class Limits(_Model):
-    """The most a gateway's tunnels of each kind carry, in and out together, Gbit/s
-    (:mod:`nvbench.model.limits`)."""
+    """The most a gateway's tunnels of each kind carry, in and out together
+    (:mod:`nvbench.model.limits`): a fixed maximum in Gbit/s (WS2019), or a share of the
+    gateway's capacity (WS2016) [S22]."""
 
     ipsec_gbps: Annotated[float, Field(gt=0)] | None = None
     l3_gbps: Annotated[float, Field(gt=0)] | None = None
+    ipsec_share: Annotated[float, Field(gt=0, le=1)] | None = None
+    l3_share: Annotated[float, Field(gt=0, le=1)] | None = None
     source: str | None = None
     assumed: str | None = None
 
@@ -69,12 +72,41 @@ class Limits(_Model):
     def _one_basis(self) -> Limits:
         if (self.source is None) == (self.assumed is None):
             raise ValueError("give exactly one of 'source' or 'assumed'")
+        for kind in ("ipsec", "l3"):
+            if getattr(self, f"{kind}_gbps") is not None and getattr(self, f"{kind}_share"):
+                raise ValueError(f"give {kind}_gbps or {kind}_share, not both")
         return self
 
     def rates(self) -> dict[str, float]:
-        """Bits per second by kind (``ipsec``, ``l3``)."""
+        """Fixed maxima, bits per second by kind (``ipsec``, ``l3``)."""
         out = {"ipsec": self.ipsec_gbps, "l3": self.l3_gbps}
         return {k: v * 1e9 for k, v in out.items() if v is not None}
+
+    def shares(self) -> dict[str, float]:
+        """Shares of the gateway's capacity by kind."""
+        out = {"ipsec": self.ipsec_share, "l3": self.l3_share}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+class Spread(_Model):
+    """Which vCPU of a gateway serves a packet, by function: ``flow`` spreads forwarding and
+    NAT over the vCPUs by the flow's hash (vRSS); ``connection`` keeps an IPsec connection's
+    packets, both ways, on its one core [S23][S34]; ``one`` keeps the function on vCPU 0."""
+
+    forward: Literal["flow", "one"] = "flow"
+    nat: Literal["flow", "one"] = "flow"
+    esp: Literal["connection", "one"] = "connection"
+    source: str | None = None
+    assumed: str | None = None
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> Spread:
+        if (self.source is None) == (self.assumed is None):
+            raise ValueError("give exactly one of 'source' or 'assumed'")
+        return self
+
+    def ways(self) -> dict[str, str]:
+        return {"forward": self.forward, "nat": self.nat, "esp": self.esp}
 
 
 class Citation(_Model):
@@ -93,6 +125,7 @@ class ProfileFile(_Model):
     calibration_clock_ghz: Annotated[float, Field(gt=0, le=10)]
     costs: dict[str, CostEntry] = {}
     limits: Limits | None = None
+    spread: Spread | None = None
     calibration: list[Citation] = []
     validation: list[Citation] = []
 
@@ -137,6 +170,8 @@ def _load_toml(path: Path, seen: tuple[Path, ...]) -> costs.Profile:
     doc = _read(path)
     own = {k: c.cost() for k, c in doc.costs.items()}
     limits = {} if doc.limits is None else doc.limits.rates()
+    shares = {} if doc.limits is None else doc.limits.shares()
+    spread = (doc.spread or Spread(assumed="the default")).ways()
     calibration = list(doc.calibration)
     if doc.inherit is not None:
         here, parent_path = path.resolve(), resolve(doc.inherit).resolve()
@@ -144,7 +179,9 @@ def _load_toml(path: Path, seen: tuple[Path, ...]) -> costs.Profile:
             raise ProfileError(f"{path}: inherit: {doc.inherit!r} inherits back (a cycle)")
         parent = _load_toml(parent_path, (*seen, here))
         own = {**parent.costs, **own}
-        limits = parent.limits if doc.limits is None else limits
+        if doc.limits is None:
+            limits, shares = parent.limits, parent.shares
+        spread = parent.spread if doc.spread is None else spread
         # The parent's calibrations of the costs this profile keeps still hold.
         mine = set(doc.costs) | (set(LIMITS) if doc.limits is not None else set())
         kept = [f.model_copy(update={"sets": [s for s in f.sets if s not in mine]})
@@ -156,6 +193,7 @@ def _load_toml(path: Path, seen: tuple[Path, ...]) -> costs.Profile:
     return costs.Profile(
         doc.name, own, title=doc.title, basis=doc.basis, path=str(path),
         calibration=tuple(calibration), validation=tuple(doc.validation), limits=limits,
+        shares=shares, spread=spread,
     )  # fmt: skip
 
 
@@ -182,8 +220,16 @@ def table(p: costs.Profile) -> str:
     for fn in costs.FUNCTIONS:
         c = p.costs[fn]
         lines.append(f"| {fn} | {c.cycles_per_packet:g} | {c.cycles_per_byte:g} | {c.source} |")
-    caps = ", ".join(f"{k} {v / 1e9:g} Gbit/s" for k, v in p.limits.items()) or "none"
+    caps = ", ".join(
+        [
+            *(f"{k} {v / 1e9:g} Gbit/s" for k, v in p.limits.items()),
+            *(f"{k} {v:g} of the gateway's capacity" for k, v in p.shares.items()),
+        ]
+    )
+    caps = caps or "none"
     lines += ["", f"Limits (a gateway's tunnels of a kind, in and out together): {caps}"]
+    ways = {"flow": "by flow (vRSS)", "connection": "by connection (one core)", "one": "vCPU 0"}
+    lines += ["", "vCPUs: " + ", ".join(f"{fn} {ways[w]}" for fn, w in p.spread.items())]
     for title, figures in (("Calibrated from", p.calibration), ("Checked against", p.validation)):
         lines += ["", f"{title}:", ""]
         lines += [f"- {f.figure}: {f.says}" + (f" (sets {', '.join(f.sets)})" if f.sets else "")

@@ -12,9 +12,10 @@ The two directions are two elements sharing one table (one element for both woul
 loop through the gateway); each translates its quantum's packets in arrival order across
 its inputs. Across the directions, inbound packets meet only port forwards here (no
 modelled source answers a dynamic mapping), so their order cannot change an outcome; the
-table decides every packet at its own time (:mod:`nvbench.fastpath.nat_sessions`). The
-device works in zero time: its own capacity is not modelled (assumed ample; NOT FOUND for
-the devices in use).
+table decides every packet at its own time (:mod:`nvbench.fastpath.nat_sessions`). Each
+direction then serves its packets on one core of the device at the profile's
+``nat_upstream`` cost (the device in use is unnamed: its profile cost says what is
+assumed).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import numpy as np
 
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import new_counts
-from nvbench.model.element import Element
+from nvbench.model.costs import Profile
 from nvbench.model.merge import merged_frames
+from nvbench.model.station import Station
 from nvbench.packet.batch import PacketBatch
 from nvbench.packet.layouts import ETHERNET, IPV4
 
@@ -37,7 +39,7 @@ _SRC_AT = ETHERNET.length + IPV4.offset("src")
 _DST_AT = ETHERNET.length + IPV4.offset("dst")
 
 
-class UpstreamNat(Element):
+class UpstreamNat(Station):
     """One direction of a NAPT device.
 
     Parameters
@@ -52,22 +54,33 @@ class UpstreamNat(Element):
         Its public address.
     outbound : bool
         The way out (inside sources to the public address) or the way in.
+    costs, clock_hz : Profile, float
+        Its cost per packet (``nat_upstream``), and its core's clock.
     """
 
     kind = "nat_device"
 
     def __init__(self, sim: Simulation, name: str, table: NatTable, inside: list[int],
-                 public: int, outbound: bool) -> None:  # fmt: skip
-        super().__init__(sim, name)
+                 public: int, outbound: bool, costs: Profile, clock_hz: float = 2.6e9,
+                 queue_pkts: int = 4096) -> None:  # fmt: skip
+        super().__init__(sim, name, servers=1, cap_pkts=queue_pkts)
+        self.costs, self.clock_hz = costs, clock_hz
         self.table, self.public, self.outbound = table, int(public), outbound
         self.inside = np.array(sorted(set(inside)), np.int64)
         self.counts = new_counts()
 
     def process(self, views: list[PacketBatch], t0: int, t1: int) -> None:
-        """Translate in arrival order, and pass on at once (zero time)."""
-        for v in merged_frames(self.sim, views):
+        """Translate in arrival order, then serve (:class:`Station`)."""
+        views = merged_frames(self.sim, views)
+        for v in views:
             self._translate(v)
-            self.send(v)
+        super().process(views, t0, t1)
+
+    def service_table(self) -> np.ndarray:
+        return self.costs.service_table("nat_upstream", self.clock_hz)
+
+    def service_ns(self, batch: PacketBatch, rows: np.ndarray) -> np.ndarray:
+        return self.costs.service_ns("nat_upstream", batch.length[rows], self.clock_hz)
 
     def _translate(self, b: PacketBatch) -> None:
         rows = np.flatnonzero(b.verdict[: b.n] == 0)

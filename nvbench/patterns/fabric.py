@@ -28,6 +28,7 @@ from nvbench.fastpath.lookup import PolicyTable, VsidTable
 from nvbench.fastpath.nat1to1 import StaticNat
 from nvbench.fastpath.sa import SaTable
 from nvbench.fastpath.tunnels import TunnelRoutes
+from nvbench.model import limits
 from nvbench.model.costs import Profile
 from nvbench.model.demux import TenantDemux
 from nvbench.model.devices import VpnSource
@@ -35,7 +36,6 @@ from nvbench.model.element import Element
 from nvbench.model.endpoints import Sink
 from nvbench.model.gateway import GatewayVM
 from nvbench.model.host import HostSpec, HyperVHost
-from nvbench.model.limits import TunnelLimits
 from nvbench.model.link import Link
 from nvbench.model.policy import PolicyBook
 from nvbench.model.simulation import Simulation
@@ -195,7 +195,7 @@ def _fault(f: Fault, s: Scenario, built: Built) -> None:
     host = built.hosts.get(f.target) or built.gateway_hosts[f.target]
     parts: list[Station] = [host.nic_tx, host.nic_rx]
     if f.kind == "host":
-        parts += [host.vswitch_tx, host.vswitch_rx]
+        parts += [host.vswitch_tx, host.vswitch_rx, *host.ports]
         for g in (g for g in s.gateways if g.host == f.target):
             failover.fail_node(s, built, g, at, span)
     for part in parts:
@@ -229,6 +229,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
     nat, syn_hold = gateway_nat.of_gateway(sim, g, mine, rd)
     sas = SaTable(max(16, sum(_tunnel_sas(n) for n in mine)))
     routes = TunnelRoutes(sim.max_tenants)
+    rates = limits.rates(profile, (g.capacity_gbps or g.uplink_gbps) * GBPS)
     gw = GatewayVM(
         sim, g.name, table.FORWARD, profile, vcpus=g.vcpus, clock_hz=g.clock_ghz * GHZ,
         queue_pkts=g.queue_packets, nat=nat, sas=sas, routes=routes,
@@ -236,7 +237,7 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
         tunnel_mtu=g.external_mtu, vlans=_vlans(sim, mine, rd), esp_df=g.esp_df,
         addresses=_own_addresses(sim, mine, rd), front_end=int(g.front_end),
         syn_hold=syn_hold,
-        limits=TunnelLimits(profile.limits, g.queue_packets) if profile.limits else None,
+        limits=limits.TunnelLimits(rates, g.queue_packets) if rates else None,
     )  # fmt: skip
     built.gateways[g.name] = gw
     for n in mine:
@@ -247,19 +248,22 @@ def _gateway(s: Scenario, g: GatewayConfig, built: Built, inside: TenantDemux,
                         for way in ("uplink", "downlink"))  # fmt: skip
     built.uplinks[g.name] = uplink
     entry: Element = downlink
+    port_out, port_in = gw_host.external_port(g.name)  # its external vNIC's vSwitch port
+    gw.outside.connect(port_out)
+    port_in.connect(gw.outside)
     if shared is None:
-        gw.outside.connect(uplink)
-        downlink.connect(gw.outside)
+        port_out.connect(uplink)
+        downlink.connect(port_in)
     else:  # through the host's NIC, shared with the provider side
         _, ext, ins = shared
-        gw.outside.connect(gw_host.nic_tx)
+        port_out.connect(gw_host.nic_tx)
         downlink.connect(gw_host.nic_rx)
         for n in mine:
             ext.route(rd[n.name], uplink)
-            ins.route(rd[n.name], gw.outside)
+            ins.route(rd[n.name], port_in)
     far = TenantDemux(sim, f"{g.name}.far")
     tap: Tapped = tapped or (lambda _name, target: target)
-    nat_device = upstream.device(sim, g, mine)
+    nat_device = upstream.device(sim, g, mine, profile)
     if nat_device is None:
         uplink.connect(tap(f"{g.name}.external.out", far))
     else:  # the upstream NAT between the gateway's edge and the Internet

@@ -15,6 +15,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network
 
 from nvbench.fastpath.nat_table import NatTable
+from nvbench.model.costs import Profile
 from nvbench.model.simulation import Simulation
 from nvbench.model.upstream import UpstreamNat
 from nvbench.packet.layouts import NAT_T_PORT
@@ -59,10 +60,10 @@ def public_of(g: Gateway, a: IPv4Address) -> IPv4Address:
     return up if up is not None and translated(g, a) else a
 
 
-def device(sim: Simulation, g: Gateway,
-           mine: list[VMNetwork]) -> tuple[UpstreamNat, UpstreamNat] | None:  # fmt: skip
-    """The upstream NAT device of ``g`` (its VM networks ``mine``): its way out and its way
-    in; None if ``g`` has none."""
+def device(sim: Simulation, g: Gateway, mine: list[VMNetwork],
+           costs: Profile) -> tuple[UpstreamNat, UpstreamNat] | None:  # fmt: skip
+    """The upstream NAT device of ``g`` (its VM networks ``mine``) at ``costs``: its way out
+    and its way in; None if ``g`` has none."""
     up = address(g)
     if up is None:
         return None
@@ -80,5 +81,6 @@ def device(sim: Simulation, g: Gateway,
         for m in n.static_mappings:
             nat.add_static(0, PROTO[m.protocol], (int(first), m.public_port),
                            (public, m.public_port))  # fmt: skip
-    return (UpstreamNat(sim, f"{g.name}.upstream-nat.out", nat, inside, public, True),
-            UpstreamNat(sim, f"{g.name}.upstream-nat.in", nat, inside, public, False))  # fmt: skip
+    ways = (UpstreamNat(sim, f"{g.name}.upstream-nat.{way}", nat, inside, public, way == "out",
+                        costs) for way in ("out", "in"))  # fmt: skip
+    return next(ways), next(ways)

@@ -114,6 +114,10 @@ class Gateway(Model):
     clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
     queue_packets: Annotated[int, Field(ge=1)] = 4096
     uplink_gbps: Positive = 10.0
+    # The capacity its operator gives it in the Network Controller, which WS2016 shares out
+    # among its tunnels and WS2019 caps them at [S22] (a profile's limits); by default its
+    # uplink's rate ("the TCP bandwidth available to the gateway VM" [S22]).
+    capacity_gbps: Positive | None = None
     # The IP MTU of its external side (Ethernet's 1500 unless the path is known to carry
     # more): the tenants' tunnels carry inner packets that fit (esp.inner_mtu); an ESP
     # packet over it is dropped as TOO_BIG when its DF bit is set, and its sender told the

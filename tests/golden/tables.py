@@ -12,7 +12,10 @@ scenario's private pools, the capture as pcapng); and by the MTU commit (tunnel 
 frames capped at the inner MTU over the 1500-byte external path); and by the VLAN commit
 (MPLS tenants on VLAN 100, mpls.toml two-way); and by the commit that cuts ESP into IPv4
 pieces (the run and elements tables' new originated and absorbed columns, all zero here:
-every other value was checked equal to the tables before it).
+every other value was checked equal to the tables before it); and by issue 14's costs commit
+(kernel-path forwarding and NAT costs [S35], ESP per packet, the gateway host's vSwitch port
+for the external side and the upstream NAT device's cost: new elements, new times, and,
+since random streams are spawned in the order elements are made, new draws after them).
 """
 
 from __future__ import annotations

@@ -65,3 +65,38 @@ def test_a_profile_without_limits_builds_no_limiter():
     s = loads(MPLS)
     sim, built, _ = run.simulation(s, duration_s=0.01)
     assert built.gateways["fwdgw01"].limits is None
+
+
+def _ws2016(capacity_gbps: float | None):
+    """The MPLS scenario on the WS2016 profile, its gateway's capacity set (or not)."""
+    text = MPLS.replace("seed = 1", 'seed = 1\nprofile = "ws2016"')
+    if capacity_gbps is not None:
+        text = text.replace(
+            'name = "fwdgw01"', f'name = "fwdgw01"\ncapacity_gbps = {capacity_gbps}'
+        )
+    return loads(text)
+
+
+def test_ws2016_shares_out_the_gateways_capacity():
+    """IPsec 3/20 and L3 1/2 of the gateway's capacity [S22], by default its uplink's
+    10 Gbit/s ("the TCP bandwidth available to the gateway VM")."""
+    for capacity, want in ((None, 10e9), (1.0, 1e9)):
+        sim, built, _ = run.simulation(_ws2016(capacity), duration_s=0.01)
+        rates = built.gateways["fwdgw01"].limits.rates
+        assert rates == pytest.approx({"ipsec": 0.15 * want, "l3": 0.5 * want})
+
+
+@pytest.mark.slow  # a scenario run
+def test_ws2016_holds_a_1_gbps_gateways_l3_to_half_of_it():
+    """A gateway given 1 Gbit/s of capacity forwards at most 0.5 Gbit/s on WS2016: 60 kpps
+    of 1514-byte frames (0.73 Gbit/s) are held to it."""
+    cbr = 'process = "cbr", sizes = 1514, flows = 64'
+    text = (
+        MPLS.replace("seed = 1", 'seed = 1\nprofile = "ws2016"')
+        .replace('name = "fwdgw01"', 'name = "fwdgw01"\ncapacity_gbps = 1.0')
+        .replace(TRAFFIC, f'traffic = [{{ rate_pps = 60000, {cbr}, destination = "10.50.0.5" }}]')
+    )
+    s = loads(text)
+    sr = run.run(s, duration_s=0.3)
+    assert 0.47 <= _gbps(sr) <= 0.5
+    assert sr.result.element("fwdgw01")["limit_l3_utilization"] > 0.95

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nvbench.cli import main
-from nvbench.model import costs, profiles
+from nvbench.model import costs, limits, profiles
 from nvbench.scenario.loader import ScenarioError, loads
 from tests.helpers import SHIPPED
 
@@ -37,7 +37,7 @@ def test_no_figure_both_sets_a_cost_and_checks_the_result(name):
     # The numbers sourced (not assumed) are those a calibration figure set, and only they;
     # so are the limits.
     sourced = {fn for fn, c in p.costs.items() if not c.source.startswith("assumed: ")}
-    sourced |= {f"limit:{k}" for k in p.limits}
+    sourced |= {f"limit:{k}" for k in (*p.limits, *p.shares)}
     assert {s for f in p.calibration for s in f.sets} == sourced
 
 
@@ -58,11 +58,31 @@ def test_ws2012r2_inherits_ws2016_and_ws2019_replaces_only_ipsec():
     assert "NOT FOUND" in old.basis
     changed = {fn for fn in costs.FUNCTIONS if new.costs[fn] != mid.costs[fn]}
     assert changed == {fn for fn in costs.FUNCTIONS if fn.startswith("esp_")}
-    # 1.8 Gbit/s on one 2.6 GHz core [S21]: 2.6e9 / (1.8e9 / 8) cycles a byte.
-    assert new.costs["esp_encap:aes-gcm-256"].cycles_per_byte == pytest.approx(2.6e9 / 225e6, 1e-3)
+
+    def per_byte_at_full_size(c: costs.Cost) -> float:  # the frame size assumed, 1514 B
+        return (c.cycles_per_packet + 1514 * c.cycles_per_byte) / 1514
+
+    # 1.8 Gbit/s on one 2.6 GHz core [S21]: 2.6e9 / (1.8e9 / 8) cycles a byte in all.
+    c = new.costs["esp_encap:aes-gcm-256"]
+    assert per_byte_at_full_size(c) == pytest.approx(2.6e9 / 225e6, 1e-3)
     # ... and WS2016's 300 Mbit/s: 6x the cycles, as Microsoft's "up to 6x" says [S21].
-    gcm128 = mid.costs["esp_encap:aes-gcm-128"].cycles_per_byte
-    assert gcm128 == pytest.approx(2.6e9 / 37.5e6, 1e-3)
+    assert per_byte_at_full_size(mid.costs["esp_encap:aes-gcm-128"]) == pytest.approx(
+        2.6e9 / 37.5e6, 1e-3
+    )
+    # A packet pays the forwarding path as well as its bytes.
+    assert c.cycles_per_packet == mid.costs["forward"].cycles_per_packet > 0
+
+
+def test_the_tunnel_limits_follow_the_version():
+    """WS2012 R2 (VMM) has none; WS2016 shares the gateway's capacity out, 3/20 to IPsec
+    and 1/2 to L3; WS2019 fixes 5 Gbit/s each, never above the capacity [S22]."""
+    old, mid, new = (profiles.load(n) for n in profiles.NAMES)
+    assert limits.rates(old, 10e9) == {}
+    assert limits.rates(mid, 1e9) == pytest.approx(
+        {"ipsec": 150e6, "l3": 500e6}
+    )  # 1 Gbps: 150 Mbps
+    assert limits.rates(new, 25e9) == pytest.approx({"ipsec": 5e9, "l3": 5e9})
+    assert limits.rates(new, 4e9) == pytest.approx({"ipsec": 4e9, "l3": 4e9})
 
 
 def test_the_default_and_its_old_name():
@@ -133,6 +153,6 @@ def test_profiles_command(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "ws2012r2" in out and "(the default)" in out
     assert main(["profiles", "ws2019"]) == 0
-    assert "| esp_encap:aes-gcm-256 | 0 | 11.56 |" in capsys.readouterr().out
+    assert "| esp_encap:aes-gcm-256 | 2500 | 9.9 |" in capsys.readouterr().out
     assert main(["profiles", str(tmp_path / "none.toml")]) == 2
     assert "no such profile" in capsys.readouterr().err

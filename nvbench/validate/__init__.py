@@ -22,43 +22,22 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
 
 from nvbench import run
 from nvbench.model import costs, profiles
-from nvbench.model.endpoints import Sink
-from nvbench.model.server import Server
-from nvbench.model.simulation import Simulation
-from nvbench.model.traffic import Flows, PacketSource, Sizes
-from nvbench.patterns import table
 from nvbench.records import schema
 from nvbench.records.dataset import write_tables
 from nvbench.scenario.loader import loads
+from nvbench.validate.rows import TOLERANCE, Measure, Published, Row
+from nvbench.validate.scenarios import FRAME, SCENARIOS
+from nvbench.validate.theory import theory_rows
 
-TOLERANCE = 0.15
 LOSS = 0.001  # the knee: the largest load with at most this loss
 QUEUE = 4096  # the gateway's queue (packets): the warm-up fills it at the excess rate
-FRAME = 1514  # iperf-like bulk traffic: full-size frames (tunnels cap them to their MTU)
-
-
-@dataclass(frozen=True)
-class Published:
-    """A published figure a measure can be compared with."""
-
-    figure: str  # the id the profiles' calibration and validation lists use
-    value: float
-    says: str
-
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    what: str
-    unit: str
-    figures: tuple[Published, ...]  # at most one applies to a profile
 
 
 S21_16 = Published("S21/ws2016-ipsec-connection", 300, "WS2016: one IPsec connection ~300 Mbit/s")
@@ -66,38 +45,27 @@ S21_19 = Published("S21/ws2019-ipsec-connection", 1800,
                    "WS2019: one IPsec connection ~1.8 Gbit/s (GCM-AES-256)")  # fmt: skip
 S22_IPSEC = Published("S22/ws2019-ipsec-max", 5000, "WS2019: a gateway's IPsec at most 5 Gbit/s")
 S22_L3 = Published("S22/ws2019-l3-max", 5000, "WS2019: a gateway's L3 forwarding at most 5 Gbit/s")
+# WS2016 shares the gateway's capacity out; the measures' gateways have 10 Gbit/s [S22].
+S22_16_IPSEC = Published("S22/ws2016-allocation", 1500,
+                         "WS2016: IPsec at most 3/20 of a 10 Gbit/s gateway capacity")  # fmt: skip
+S22_16_L3 = Published("S22/ws2016-allocation", 5000,
+                      "WS2016: L3 at most 1/2 of a 10 Gbit/s gateway capacity")  # fmt: skip
 
 MEASURES = (
     Measure("ipsec_connection", "one S2S IPsec connection", "Mbit/s", (S21_16, S21_19)),
-    Measure("ipsec_gateway", "a gateway's IPsec, one connection per vCPU", "Mbit/s", (S22_IPSEC,)),
-    Measure("l3_gateway", "a forwarding gateway's L3 throughput (MPLS)", "Mbit/s", (S22_L3,)),
+    Measure(
+        "ipsec_gateway",
+        "a gateway's IPsec, one connection per vCPU",
+        "Mbit/s",
+        (S22_IPSEC, S22_16_IPSEC),
+    ),  # fmt: skip
+    Measure(
+        "l3_gateway", "a forwarding gateway's L3 throughput (MPLS)", "Mbit/s", (S22_L3, S22_16_L3)
+    ),  # fmt: skip
     Measure("nat_gateway", "a gateway's NAT throughput", "Mbit/s", ()),
+    Measure("remote_access_gateway", "a gateway's remote access, 64 clients", "Mbit/s", ()),
+    Measure("public_per_vm", "public IP per VM: forwarding gateway and 1:1 NAT", "Mbit/s", ()),
 )
-
-
-@dataclass
-class Row:
-    measure: str
-    what: str
-    unit: str
-    simulated: float
-    figure: str | None = None  # its id, e.g. "S21/ws2016-ipsec-connection"
-    published: float | None = None
-    role: str = ""  # "validation", "calibration" or "" (no figure)
-    limited_by: str = ""  # what saturates first, with its utilization
-
-    @property
-    def ratio(self) -> float | None:
-        return None if self.published is None else self.simulated / self.published
-
-    @property
-    def verdict(self) -> str:
-        if self.published is None:
-            return "no published figure"
-        if self.role == "calibration":
-            return "calibrated: reproduces its input"
-        assert self.ratio is not None
-        return "PASS" if abs(self.ratio - 1) <= TOLERANCE else "FAIL"
 
 
 def validate(profile: str, measures: tuple[str, ...] | None = None, theory: bool = True,
@@ -188,111 +156,6 @@ def _busiest(sr: run.ScenarioRun) -> str:
     # Busy time counts the work queued at the end too: a saturated element shows a little
     # over 100 %; say "saturated" instead.
     return f"{name} " + ("saturated" if util[name] >= 0.995 else f"{util[name]:.0%}")
-
-
-# -- the scenarios ---------------------------------------------------------------------------
-
-FABRIC = (
-    """name = "validate"
-[run]
-duration_s = 1.0
-warmup_s = {warm}
-quantum_ms = 10
-seed = 1
-profile = "{profile}"
-"""
-    + "".join(f'[[hosts]]\nname = "hv0{k}"\npa = "192.168.0.1{k}"\n' for k in range(1, 5))
-    + '[[gateway_hosts]]\nname = "gwhost01"\npa = "192.168.0.2"\n'
-)
-MT = ('VMHost=Edge.contoso.com;GatewayVM=GW.contoso.com;BackEndSwitch="ESU Switch";'
-      "DirectRoutingMode=false")  # fmt: skip
-FWD = ('VMHost=Edge.contoso.com;GatewayVM=FWD.contoso.com;BackEndSwitch="ESU Switch";'
-       "DirectRoutingMode=true;FrontEndServerAddress=131.107.0.20")  # fmt: skip
-VMS = ", ".join(f'{{ name = "vm{k}", host = "hv0{k}", subnet = 5001, address = "10.0.1.{k + 3}" }}'
-                for k in range(1, 5))  # fmt: skip
-NETWORK = """[[vm_networks]]
-name = "t"
-gateway = "gw"
-pattern = "{pattern}"
-subnets = [{{ vsid = 5001, prefix = "10.0.1.0/24" }}]
-gateway_subnet = {{ vsid = 6001, prefix = "10.254.0.0/29", address = "10.254.0.2" }}
-vms = [{vms}]
-"""
-
-
-def _gateway(connection: str, front: str) -> str:
-    """The gateway; its Internet WAN at 100 Gbit/s, never what limits a measure."""
-    return (f'[[gateways]]\nname = "gw"\nhost = "gwhost01"\nfront_end = "{front}"\n'
-            f"connection = '{connection}'\ninternet = {{ gbps = 100.0 }}\n")  # fmt: skip
-
-
-def _ipsec(profile: str, suite: str, pps: float, warm: float, sites: int) -> str:
-    """One S2S VM network with ``sites`` sites (a connection each), 10 Gbit/s WANs."""
-    out = FABRIC.format(warm=warm, profile=profile) + _gateway(MT, "131.107.0.10")
-    out += NETWORK.format(pattern=table.named(tunnel_ends=table.SITES)[0], vms=VMS)
-    out += "sites = [\n" + "".join(
-        f'  {{ name = "s{k}", peer = "198.51.100.{10 + k}", prefix = "10.{100 + k}.0.0/16", '
-        f'suite = "{suite}", wan = {{ gbps = 10.0 }} }},\n' for k in range(sites)
-    ) + "]\ntraffic = [\n" + "".join(
-        f'  {{ rate_pps = {pps / sites:.3f}, process = "cbr", sizes = {FRAME}, flows = 64, '
-        f'destination = "10.{100 + k}.0.5" }},\n' for k in range(sites)
-    ) + "]\n"  # fmt: skip
-    return out
-
-
-def _l3(profile: str, suite: str, pps: float, warm: float) -> str:
-    out = FABRIC.format(warm=warm, profile=profile) + _gateway(FWD, "131.107.0.20")
-    out += NETWORK.format(pattern=table.named(public_ipv4=table.NONE)[0], vms=VMS)
-    return out + (f'traffic = [{{ rate_pps = {pps:.3f}, process = "cbr", sizes = {FRAME}, '
-                  'flows = 256, destination = "10.50.0.5" }]\n')  # fmt: skip
-
-
-def _nat(profile: str, suite: str, pps: float, warm: float) -> str:
-    out = FABRIC.format(warm=warm, profile=profile) + _gateway(MT, "131.107.0.10")
-    out += NETWORK.format(pattern=table.named(function=table.NAT)[0], vms=VMS)
-    out += 'public_addresses = ["203.0.113.1"]\n'
-    return out + (f'traffic = [{{ rate_pps = {pps:.3f}, process = "cbr", sizes = {FRAME}, '
-                  'flows = 256 }]\n')  # fmt: skip
-
-
-SCENARIOS: dict[str, Callable[..., str]] = {
-    "ipsec_connection": lambda **k: _ipsec(sites=1, **k),
-    "ipsec_gateway": lambda **k: _ipsec(sites=8, **k),  # the gateway's 8 vCPUs [S18]
-    "l3_gateway": _l3,
-    "nat_gateway": _nat,
-}
-
-
-# -- queueing theory -----------------------------------------------------------------------
-
-MEAN_NS = 1_000.0  # service time: mu = 1e6 a second
-
-
-def theory_rows(packets: int = 200_000) -> list[Row]:
-    """The engine against closed forms at utilization 0.8: M/M/1 W = 1/(mu - lambda) and
-    M/D/1 W = 1/mu + rho/(2 mu (1 - rho)) (Pollaczek-Khinchine), in microseconds."""
-    mu = 1e9 / MEAN_NS
-    lam = 0.8 * mu
-    out = []
-    for service, truth, name in (
-        ("exponential", 1 / (mu - lam), "M/M/1 at utilization 0.8: mean time in system"),
-        ("deterministic", 1 / mu + 0.8 / (2 * mu * 0.2), "M/D/1 at 0.8: mean time in system"),
-    ):
-        w = _mean_sojourn(service, lam, packets)
-        out.append(Row(f"theory_{service}", name, "µs", w * 1e6, "theory", truth * 1e6,
-                       "validation"))  # fmt: skip
-    return out
-
-
-def _mean_sojourn(service: str, lam: float, packets: int) -> float:
-    warm = int(0.1 * packets / lam * 1e9)
-    sim = Simulation(seed=20261202, quantum_ns=2_000_000, warmup_ns=warm)
-    src = PacketSource(sim, "src", 0, Flows((0x0A000004,), (0x08080808,), count=16),
-                       Sizes.fixed(64), rate_pps=lam)  # fmt: skip
-    srv = Server(sim, "srv", servers=1, service=service, mean_ns=MEAN_NS)
-    src.connect(srv).connect(Sink(sim, "sink"))
-    r = sim.run(int(packets / lam * 1e9) + warm)
-    return float(r.summary["latency_mean_ns"]) / 1e9
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -387,7 +250,8 @@ def write(profile: str, rows: list[Row], out: Path) -> list[Path]:
 
 
 def _meta(p: costs.Profile) -> dict[str, str]:
-    meta = schema.provenance({"costs": p.to_json(), "limits": p.limits}, profile=p.name)
+    what = {"costs": p.to_json(), "limits": p.limits, "shares": p.shares, "spread": p.spread}
+    meta = schema.provenance(what, profile=p.name)
     meta["profile_hash"] = meta.pop("scenario_hash")  # what it hashed: the profile
     return meta
 
