@@ -19,7 +19,7 @@ from nvbench.model.server import Server
 from nvbench.model.simulation import Simulation
 from nvbench.model.traffic import Flows, TraceSource
 from nvbench.topologies import nat_cloud
-from tests.oracle import simpy_reference as ref
+from nvbench.validate import reference as ref
 
 STATIONS = 6
 MEAN_NS = (350, 350, 300, 350, 600, 280)  # ns of service per station; utilization < 0.7

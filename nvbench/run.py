@@ -210,8 +210,11 @@ def _path(s: Scenario, n, g, result: Result) -> list[str]:
         f"{h}.{part}" for h in hosts for part in ("vswitch.tx", "nic.tx", "nic.rx", "vswitch.rx")
     ]
     names += [f"{g.host}.{part}" for part in ("nic.rx", "vswitch.rx", "vswitch.tx", "nic.tx")]
+    names += [f"{g.host}.vswitch.{g.name}.{way}" for way in ("out", "in")]  # its external port
+    beyond = (f"{n.name}.nat-", f"{g.name}.upstream-nat.")  # the 1:1 NAT, the upstream NAT
     wan = [e["name"] for e in result.elements if e["name"].endswith((".wan.out", ".wan.in"))
            and e["name"].startswith((f"{n.name}.", f"{g.name}.internet."))]  # fmt: skip
+    wan += [e["name"] for e in result.elements if e["name"].startswith(beyond)]
     return names + [g.name, f"{g.name}.uplink", f"{g.name}.downlink", *wan]
 
 

@@ -28,6 +28,7 @@ FACTOR = 0.2
 USES = {
     "ipsec_connection": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*", "vswitch"),
     "ipsec_gateway": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*", "vswitch"),
+    "ipsec_tenants": ("esp_encap:{suite}", "esp_decap:{suite}", "nvgre_*", "vswitch"),
     "l3_gateway": ("forward", "nvgre_*", "vswitch"),
     "nat_gateway": ("nat_existing", "nat_new", "nvgre_*", "vswitch"),
     "remote_access_gateway": ("esp_decap:{suite}", "nvgre_*", "vswitch"),

@@ -58,6 +58,25 @@ def _ipsec(profile: str, suite: str, pps: float, warm: float, sites: int) -> str
     return out
 
 
+def _ipsec_tenants(profile: str, suite: str, pps: float, warm: float, tenants: int) -> str:
+    """``tenants`` S2S VM networks on the gateway, one site (a connection) each, all with
+    the same private addresses (HNV lets them), sending to their sites."""
+    out = FABRIC.format(warm=warm, profile=profile) + _gateway(MT, "131.107.0.10")
+    pattern = table.named(tunnel_ends=table.SITES)[0]
+    for k in range(tenants):
+        out += (f'[[vm_networks]]\nname = "t{k}"\ngateway = "gw"\npattern = "{pattern}"\n'
+                f'subnets = [{{ vsid = {5001 + k}, prefix = "10.0.1.0/24" }}]\n'
+                f'gateway_subnet = {{ vsid = {6001 + k}, prefix = "10.254.0.0/29", '
+                'address = "10.254.0.2" }\n'
+                f'vms = [{{ name = "t{k}-vm", host = "hv0{1 + k % 4}", subnet = {5001 + k}, '
+                'address = "10.0.1.4" }]\n'
+                f'sites = [{{ name = "t{k}-site", peer = "198.51.100.{10 + k}", '
+                f'prefix = "10.100.0.0/16", suite = "{suite}", wan = {{ gbps = 10.0 }} }}]\n'
+                f'traffic = [{{ rate_pps = {pps / tenants:.3f}, process = "cbr", '
+                f'sizes = {FRAME}, flows = 4, destination = "10.100.0.5" }}]\n')  # fmt: skip
+    return out
+
+
 def _l3(profile: str, suite: str, pps: float, warm: float) -> str:
     out = FABRIC.format(warm=warm, profile=profile) + _gateway(FWD, "131.107.0.20")
     out += NETWORK.format(pattern=table.named(public_ipv4=table.NONE)[0], vms=VMS)
@@ -98,6 +117,7 @@ def _public_ip(profile: str, suite: str, pps: float, warm: float) -> str:
 SCENARIOS: dict[str, Callable[..., str]] = {
     "ipsec_connection": lambda **k: _ipsec(sites=1, **k),
     "ipsec_gateway": lambda **k: _ipsec(sites=8, **k),  # the gateway's 8 vCPUs [S18]
+    "ipsec_tenants": lambda **k: _ipsec_tenants(tenants=50, **k),  # 50 a gateway VM [S18]
     "l3_gateway": _l3,
     "nat_gateway": _nat,
     "remote_access_gateway": lambda **k: _remote_access(clients=64, **k),

@@ -25,6 +25,30 @@ def test_a_row_passes_only_within_15_percent_of_a_figure_that_checks(role, simul
     assert V.Row("m", "what", "Mbit/s", simulated).verdict == "no published figure"
 
 
+@pytest.mark.parametrize(("differ", "verdict"), [(0, "PASS"), (1, "FAIL")])
+def test_an_identity_row_passes_only_when_exact(differ, verdict):
+    r = V.Row("engine_reference", "w", "packets differ", differ, "reference", 0.0, "identity")
+    assert r.verdict == verdict and r.ratio is None
+
+
+@pytest.mark.slow  # 5,000 SimPy processes through six stations
+def test_the_engine_equals_the_reference_in_validate():
+    from nvbench.validate.theory import reference_row
+
+    r = reference_row(packets=2_000)
+    assert (r.simulated, r.verdict) == (0, "PASS")
+
+
+@pytest.mark.slow  # a knee search over 50 tenants
+def test_fifty_tenants_are_held_by_their_busiest_vcpu():
+    """50 equal S2S tenants, a connection each, round robin over 8 vCPUs: two vCPUs carry 7
+    connections, so the gateway sustains 50/7 of one connection's throughput, not 8x."""
+    one, _ = V.knee("ipsec_connection", "ws2012r2")
+    many, limit = V.knee("ipsec_tenants", "ws2012r2")
+    assert many == pytest.approx(50 / 7 * one, rel=0.03)
+    assert limit.startswith("gw ")
+
+
 @pytest.mark.parametrize("name", profiles.NAMES)
 def test_every_figure_a_profile_is_checked_against_has_a_measure(name):
     """A validation figure no measure compares would be a claim never tested."""

@@ -17,6 +17,7 @@ def double_nat():
     return run.run(load(SHIPPED / "double_nat.toml"), duration_s=0.1)
 
 
+@pytest.mark.slow  # a scenario run
 @pytest.mark.parametrize("way", ["out", "in"])
 def test_the_gateway_hosts_vswitch_port_serves_the_external_side(double_nat, way):
     """Every frame to and from the Internet crosses the port; an unqueued one waits its
@@ -31,6 +32,7 @@ def test_the_gateway_hosts_vswitch_port_serves_the_external_side(double_nat, way
     assert 0 < port["utilization"] < 0.2
 
 
+@pytest.mark.slow  # a scenario run
 @pytest.mark.parametrize("way", ["out", "in"])
 def test_the_upstream_nat_device_has_its_own_cost(double_nat, way):
     """The NAPT device in front of a private front end serves each packet in its profile

@@ -1,7 +1,7 @@
 """The engine's per-packet times and drops equal the packet-by-packet SimPy reference's.
 
 Each case builds the same queueing network twice: once from nvbench elements, run in
-quanta, and once in tests/oracle/simpy_reference.py, one SimPy process per packet. Inputs
+quanta, and once in nvbench/validate/reference.py, one SimPy process per packet. Inputs
 are traces; input ``p`` is tenant ``p`` and packet ``k`` of it carries flow id ``k``.
 """
 
@@ -17,8 +17,8 @@ from nvbench.model.link import Link, wire_bytes
 from nvbench.model.server import Server
 from nvbench.model.simulation import Simulation
 from nvbench.model.traffic import Flows, TraceSource
+from nvbench.validate import reference as ref
 from tests.model.probe import Probe
-from tests.oracle import simpy_reference as ref
 
 FLOWS = Flows((0x0A000004,), (0x08080808,))
 

@@ -23,6 +23,7 @@ def test_the_shipped_profiles_spread_by_flow_and_pin_ipsec():
         assert profiles.load(name).spread == {"forward": "flow", "nat": "flow", "esp": "connection"}
 
 
+@pytest.mark.slow  # two scenario runs
 def test_nat_on_one_vcpu_loads_that_vcpu_with_all_of_it(tmp_path):
     one, flow = _nat_run(tmp_path, "one"), _nat_run(tmp_path, "flow")
     assert one["servers"] == flow["servers"] == 8

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nvbench.fastpath.timing import FifoQueue, PinnedQueues
-from tests.oracle import simpy_reference as ref
+from nvbench.validate import reference as ref
 from tests.oracle import timing as twin
 
 
