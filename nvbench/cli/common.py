@@ -1,0 +1,135 @@
+"""What the commands share: loading a scenario (its problems printed), progress bars on
+stderr, the default scenario."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def stderr_console():
+    """A rich console on stderr: rich draws on stdout by default, which holds the results."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress(enabled: bool):
+    """A rich progress bar on stderr (simulated time) when it is a terminal; else nothing."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[at]}"),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        task = bar.add_task("run", total=1.0, at="")
+
+        def tick(now_ns: int, duration_ns: int) -> None:
+            bar.update(task, completed=now_ns / duration_ns,
+                       at=f"{now_ns / 1e9:.2f} / {duration_ns / 1e9:.2f} s")  # fmt: skip
+
+        yield tick
+
+
+def load(path: str):
+    """The scenario, or None after printing every problem to stderr."""
+    from nvbench.scenario.loader import ScenarioError, load
+    from nvbench.scenario.rules import warnings
+
+    try:
+        scenario = load(path)
+    except ScenarioError as e:
+        print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+    for key, message in warnings(scenario):
+        print(f"nvbench: warning: {path}: {key}: {message}", file=sys.stderr)
+    return scenario
+
+
+def default_scenario() -> Path:
+    return Path(__file__).resolve().parents[1] / "scenarios" / "default.toml"
+
+
+@contextmanager
+def sweep_progress(enabled: bool):
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
+                  console=stderr_console(), transient=True) as bar:  # fmt: skip
+        task = bar.add_task("sweep", total=None, failed=0)
+
+        def tick(done: int, failed: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, failed=failed)
+
+        yield tick
+
+
+# -- numeric options ---------------------------------------------------------------------
+
+
+def number(kind: type, low: float, strict: bool) -> Callable[[str], float]:
+    """An argparse type: a finite ``kind`` (int or float) at least ``low`` (above it if
+    ``strict``); anything else is refused with exit status 2 and a message saying what is
+    allowed."""
+    bound = f"> {low:g}" if strict else f">= {low:g}"
+    what = f"{'an integer' if kind is int else 'a finite number'} {bound}"
+
+    def parse(text: str) -> float:
+        try:
+            x = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if not math.isfinite(x) or x < low or (strict and x == low):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return x
+
+    return parse
+
+
+POSITIVE = number(float, 0, strict=True)
+COUNT = number(int, 1, strict=False)
+SEED = number(int, 0, strict=False)
+
+
+def usable(args: argparse.Namespace, scenario) -> bool:
+    """Whether ``args`` can be run on ``scenario``: its ``--pattern`` is one of the
+    scenario's, its ``--duration`` covers two quanta (one of warm-up at least, one measured).
+    Prints what is wrong, and a warning when the warm-up must be cut to half the run."""
+    ok = True
+    pattern = getattr(args, "pattern", None)
+    if pattern and pattern not in {n.pattern for n in scenario.vm_networks}:
+        print(f"nvbench: --pattern {pattern}: no VM network of {scenario.name} uses it; "
+              f"its patterns: {', '.join(sorted({n.pattern for n in scenario.vm_networks}))}",
+              file=sys.stderr)  # fmt: skip
+        ok = False
+    duration = getattr(args, "duration", None)
+    quantum_s = scenario.run.quantum_ms / 1e3
+    if duration is not None and duration < 2 * quantum_s:
+        print(f"nvbench: --duration {duration:g}: at least two quanta of the scenario "
+              f"(run.quantum_ms = {scenario.run.quantum_ms:g}): {2 * quantum_s:g} s or more",
+              file=sys.stderr)  # fmt: skip
+        ok = False
+    elif duration is not None and scenario.run.warmup_s > duration / 2:
+        print(f"nvbench: warning: --duration {duration:g}: the warm-up (run.warmup_s = "
+              f"{scenario.run.warmup_s:g} s) is cut to half the run, {duration / 2:g} s",
+              file=sys.stderr)  # fmt: skip
+    return ok

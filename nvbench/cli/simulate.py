@@ -1,0 +1,129 @@
+"""The commands that simulate: run, compare, pcap, sweep, plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from nvbench import __version__
+from nvbench.cli.common import default_scenario, load, progress, sweep_progress, usable
+from nvbench.patterns.table import NAMES as PATTERNS
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from nvbench import run
+
+    scenario = load(args.scenario or str(default_scenario()))
+    if scenario is None or not usable(args, scenario):
+        return 2
+    with progress(enabled=not args.json and sys.stderr.isatty()) as tick:
+        sr = run.run(scenario, seed=args.seed, duration_s=args.duration, progress=tick)
+    if args.pattern:
+        sr.rows = [r for r in sr.rows if r["pattern"] == args.pattern]
+    places = None
+    if args.command == "compare" and scenario.placements:
+        places = run.compare_placements(scenario, seed=args.seed, duration_s=args.duration)
+    out = Path(args.out or Path("results") / f"{scenario.name}-seed{sr.result.seed_entropy}")
+    written = run.write(sr, out, places)
+    if args.json:
+        doc = {"nvbench": __version__, "scenario": scenario.name, "patterns": sr.rows,
+               "placements": places or [], "summary": sr.result.summary,
+               "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
+        json.dump(doc, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print(run.table(sr.rows))
+        print(run.profile_line(scenario))
+        if places:
+            print("\nGateway placements, the same tenants on each:")
+            print(run.placement_table(places))
+        print(f"\n{len(written)} Parquet tables in {out}/")
+    return 0
+
+
+def pcap(args: argparse.Namespace) -> int:
+    from nvbench import run
+
+    scenario = load(args.scenario)
+    if scenario is None or not usable(args, scenario):
+        return 2
+    n = run.capture(scenario, Path(args.out), args.pattern, args.packets, args.duration,
+                    args.seed)  # fmt: skip
+    print(f"wrote {n} frames to {args.out}")
+    return 0
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    from nvbench import sweep
+    from nvbench.scenario.loader import ScenarioError
+
+    try:
+        plan = sweep.load_sweep(args.sweep)
+    except ScenarioError as e:
+        print(f"nvbench: {e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    out = Path(args.out or Path("results") / Path(args.sweep).stem)
+    workers = args.workers or os.cpu_count() or 1
+    if args.dask and args.dask.startswith("local:") and not args.dask[6:].isdigit():
+        print(f"nvbench: --dask local:N needs a number of workers, got {args.dask!r}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    with sweep_progress(enabled=sys.stderr.isatty()) as tick:
+        try:
+            outcome = sweep.execute(plan, out, workers=workers, resume=args.resume,
+                                    progress=tick, dask=args.dask)  # fmt: skip
+        except FileExistsError as e:
+            print(f"nvbench: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:  # the Dask scheduler cannot be reached
+            print(f"nvbench: --dask {args.dask}: {e}", file=sys.stderr)
+            return 2
+    print(f"{len(plan.runs)} runs: {outcome.done} done now, {outcome.skipped} done before, "
+          f"{outcome.failed} failed; tables runs/, tenants/ in {out}/")  # fmt: skip
+    return 1 if outcome.failed else 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    from nvbench import plan, run
+
+    try:
+        slo = plan.parse_slo(args.slo)
+    except plan.SloError as e:
+        print(f"nvbench: {e}", file=sys.stderr)
+        return 2
+    patterns = args.patterns.split(",") if args.patterns else None
+    unknown = sorted(set(patterns or []) - set(PATTERNS))
+    if unknown:
+        print(f"nvbench: --patterns: {', '.join(unknown)} not among {', '.join(PATTERNS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    scenario = load(args.scenario)
+    if scenario is None or not usable(args, scenario):
+        return 2
+    missing = sorted(set(patterns or []) - {n.pattern for n in scenario.vm_networks})
+    if missing:
+        print(f"nvbench: {args.scenario} has no VM network of pattern {', '.join(missing)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    say = None if args.json else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+    result = plan.plan(scenario, slo, patterns, simulate=not args.analytic_only,
+                       duration_s=args.duration, seed=args.seed,
+                       workers=args.workers or os.cpu_count() or 1, progress=say)  # fmt: skip
+    out = Path(args.out or Path("results") / f"{scenario.name}-plan")
+    written = plan.write(result, scenario, out)
+    if args.json:
+        doc = {"nvbench": __version__, "scenario": scenario.name, "slo": str(slo),
+               "answers": [vars(a) for a in result.answers],
+               "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
+        json.dump(doc, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print(plan.table(result))
+        print(run.profile_line(scenario))
+        print(f"\n{len(written)} Parquet tables in {out}/")
+    return 0
