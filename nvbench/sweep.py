@@ -325,6 +325,12 @@ def execute(plan: SweepPlan, out: Path, workers: int = 1, resume: bool = False,
     data = Dataset(out)
     if not resume and data.any_done():
         raise FileExistsError(f"{out} holds a sweep already; use --resume to complete it")
+    other = data.sweep_hashes() - {plan.meta["sweep_hash"]} if resume else set()
+    if other:  # a different (or edited) sweep file: its points would mix with this one's
+        raise FileExistsError(
+            f"{out} holds the runs of another sweep file (or of this one "
+            "before an edit); resume with that file, or give another --out"
+        )
     data.clean()
     todo = [r for r in plan.runs if not data.done(r.run_id)]
     skipped = len(plan.runs) - len(todo)

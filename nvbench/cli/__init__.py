@@ -24,7 +24,10 @@ def _simulation_options(p: argparse.ArgumentParser, duration: str) -> None:
     """The options of every command that runs a scenario and writes Parquet tables."""
     p.add_argument("--seed", type=SEED, help="override the scenario's seed")
     p.add_argument("--duration", type=POSITIVE, help=duration)
-    p.add_argument("--out", help="directory for the Parquet tables (default results/...)")
+    p.add_argument("--out", help="directory for the Parquet tables (default: a new folder "
+                   "results/<scenario>-...-<time>)")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="replace the files of an earlier "
+                   "run in --out")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -67,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     pc.add_argument("--packets", type=COUNT, default=1000, help="frames to write (default 1000)")
     pc.add_argument("--duration", type=POSITIVE, help="simulated seconds (override)")
     pc.add_argument("--seed", type=SEED, help="override the scenario's seed")
+    pc.add_argument("--force", action="store_true", help="replace the file if it exists")
     pc.set_defaults(fn=pcap)
     sw = sub.add_parser("sweep", help="run a parameter sweep into a Parquet dataset")
     sw.add_argument("sweep", help="a sweep TOML file")
@@ -97,7 +101,9 @@ def parser() -> argparse.ArgumentParser:
                         "published figures (exit 1 if one fails)")  # fmt: skip
     va.add_argument("--profile", default="ws2012r2", help="a profile's name or file")
     va.add_argument("--json", action="store_true", help="print one JSON document")
-    va.add_argument("--out", help="directory for the Parquet table (default results/...)")
+    va.add_argument("--out", help="directory for the Parquet tables (default: a new folder "
+                    "results/validate-<profile>-<time>)")  # fmt: skip
+    va.add_argument("--force", action="store_true", help="replace an earlier run's files")
     va.add_argument(
         "--sensitivity",
         action="store_true",

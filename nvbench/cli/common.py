@@ -8,6 +8,7 @@ import math
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -133,3 +134,54 @@ def usable(args: argparse.Namespace, scenario) -> bool:
               f"{scenario.run.warmup_s:g} s) is cut to half the run, {duration / 2:g} s",
               file=sys.stderr)  # fmt: skip
     return ok
+
+
+# -- where a command writes ----------------------------------------------------------------
+
+ARTIFACTS = (".parquet", ".png", ".html", ".json")  # what run, compare, plan, validate and
+# report write into a folder
+
+
+def output_folder(out: str | None, default: str, force: bool) -> Path | None:
+    """Where a command writes its tables: ``out``, or a new folder
+    ``results/<default>-<UTC time>`` (never one of an earlier run). An ``out`` holding
+    files is refused unless ``force``, which first removes nvbench's files from it (a folder
+    holding anything else is refused even so: nothing but nvbench's files is deleted).
+    None after saying why."""
+    if out is None:
+        base = Path("results") / f"{default}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        folder, k = base, 1
+        while folder.exists():  # two runs in one second
+            k += 1
+            folder = base.with_name(f"{base.name}-{k}")
+        return folder
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        return _refuse(f"--out {out}: is a file, not a folder")
+    entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    if entries and not force:
+        return _refuse(f"--out {out}: holds {len(entries)} file(s) of an earlier run; give "
+                       "another folder, or --force to replace them")  # fmt: skip
+    foreign = [e.name for e in entries if e.is_dir() or e.suffix not in ARTIFACTS]
+    if foreign:
+        return _refuse(f"--out {out}: holds what nvbench does not write ({', '.join(foreign[:5])})"
+                       "; --force deletes only nvbench's files: give another folder")  # fmt: skip
+    for e in entries:
+        e.unlink()
+    return folder
+
+
+def output_file(out: str, force: bool) -> Path | None:
+    """A file a command writes (a capture): refused if it exists, unless ``force``."""
+    path = Path(out)
+    if path.is_dir():
+        return _refuse(f"{out}: is a folder, not a file")
+    if path.exists() and not force:
+        return _refuse(f"{out}: exists; give another name, or --force to replace it")
+    return path
+
+
+def _refuse(message: str) -> Path | None:
+    """None, after printing ``message``: what the output functions return for a refusal."""
+    print(f"nvbench: {message}", file=sys.stderr)
+    return None

@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 from nvbench import __version__
-from nvbench.cli.common import default_scenario, load, progress, sweep_progress, usable
+from nvbench.cli.common import (
+    default_scenario,
+    load,
+    output_file,
+    output_folder,
+    progress,
+    sweep_progress,
+    usable,
+)
 from nvbench.patterns.table import NAMES as PATTERNS
 
 
@@ -19,6 +27,10 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load(args.scenario or str(default_scenario()))
     if scenario is None or not usable(args, scenario):
         return 2
+    seed = scenario.run.seed if args.seed is None else args.seed
+    out = output_folder(args.out, f"{scenario.name}-seed{seed}", args.force)
+    if out is None:
+        return 2
     with progress(enabled=not args.json and sys.stderr.isatty()) as tick:
         sr = run.run(scenario, seed=args.seed, duration_s=args.duration, progress=tick)
     if args.pattern:
@@ -26,7 +38,6 @@ def run_command(args: argparse.Namespace) -> int:
     places = None
     if args.command == "compare" and scenario.placements:
         places = run.compare_placements(scenario, seed=args.seed, duration_s=args.duration)
-    out = Path(args.out or Path("results") / f"{scenario.name}-seed{sr.result.seed_entropy}")
     written = run.write(sr, out, places)
     if args.json:
         doc = {"nvbench": __version__, "scenario": scenario.name, "patterns": sr.rows,
@@ -48,10 +59,10 @@ def pcap(args: argparse.Namespace) -> int:
     from nvbench import run
 
     scenario = load(args.scenario)
-    if scenario is None or not usable(args, scenario):
+    path = output_file(args.out, args.force)
+    if scenario is None or not usable(args, scenario) or path is None:
         return 2
-    n = run.capture(scenario, Path(args.out), args.pattern, args.packets, args.duration,
-                    args.seed)  # fmt: skip
+    n = run.capture(scenario, path, args.pattern, args.packets, args.duration, args.seed)
     print(f"wrote {n} frames to {args.out}")
     return 0
 
@@ -110,11 +121,13 @@ def plan_command(args: argparse.Namespace) -> int:
         print(f"nvbench: {args.scenario} has no VM network of pattern {', '.join(missing)}",
               file=sys.stderr)  # fmt: skip
         return 2
+    out = output_folder(args.out, f"{scenario.name}-plan", args.force)
+    if out is None:
+        return 2
     say = None if args.json else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
     result = plan.plan(scenario, slo, patterns, simulate=not args.analytic_only,
                        duration_s=args.duration, seed=args.seed,
                        workers=args.workers or os.cpu_count() or 1, progress=say)  # fmt: skip
-    out = Path(args.out or Path("results") / f"{scenario.name}-plan")
     written = plan.write(result, scenario, out)
     if args.json:
         doc = {"nvbench": __version__, "scenario": scenario.name, "slo": str(slo),

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nvbench import __version__, calibrate, workloads
-from nvbench.cli.common import load
+from nvbench.cli.common import load, output_folder
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
@@ -95,4 +95,9 @@ def profile_command(args: argparse.Namespace) -> int:
         return validate.profiles_command(args.profile)
     if args.command == "fit-profile":
         return fit.command(args.measurements, args.out, args.base, args.name)
-    return validate.command(args.profile, args.json, args.out, args.sensitivity)
+    return validate.command(
+        args.profile,
+        args.json,
+        args.sensitivity,
+        lambda name: output_folder(args.out, name, args.force),
+    )

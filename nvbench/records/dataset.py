@@ -91,6 +91,17 @@ class Dataset:
         d = self.root / "runs"
         return d.exists() and any(d.glob("*.parquet"))
 
+    def sweep_hashes(self) -> set[str]:
+        """The ``sweep_hash`` of every readable run file (one, for a dataset of one sweep)."""
+        out = set()
+        for path in sorted((self.root / "runs").glob("*.parquet")):
+            try:
+                meta = pq.read_schema(path).metadata or {}
+            except (OSError, pa.ArrowInvalid):
+                continue  # a damaged file is a run to do again, not a sweep's signature
+            out.add(meta.get(b"sweep_hash", b"").decode())
+        return out
+
     def write_run(self, run_id: str, tables: dict[str, pa.Table]) -> None:
         """The run's tables, one file per partition (empty tables are skipped), the runs
         table last: its file makes the run count as done."""

@@ -184,10 +184,12 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}"
 
 
-def command(profile: str, as_json: bool, out: str | None, sensitivity: bool = False) -> int:
+def command(profile: str, as_json: bool, sensitivity: bool,
+            folder_for: Callable[[str], Path | None]) -> int:  # fmt: skip
     """``nvbench validate``: the table (or JSON) on stdout, progress on stderr, the
-    Parquet tables in ``out``; exit status 1 if a row fails, 2 for an unreadable profile
-    (or, with ``sensitivity``, one that is no TOML file)."""
+    Parquet tables in ``folder_for(default name)`` (None: refused, it said why); exit
+    status 1 if a row fails, 2 for an unreadable profile (or, with ``sensitivity``, one
+    that is no TOML file) or a refused folder."""
     from nvbench import sensitivity as sens
 
     try:
@@ -197,10 +199,12 @@ def command(profile: str, as_json: bool, out: str | None, sensitivity: bool = Fa
     except profiles.ProfileError as e:
         print(f"nvbench: {e}", file=sys.stderr)
         return 2
+    folder = folder_for(f"validate-{p.name}")
+    if folder is None:
+        return 2
     say = None if as_json else (lambda t: print(f"  {t}", file=sys.stderr, flush=True))
     rows = validate(profile, say=say)
     swings = sens.sensitivity(profile, rows, say) if sensitivity else None
-    folder = Path(out or Path("results") / f"validate-{p.name}")
     written = write(profile, rows, folder)
     if swings is not None:
         written += sens.write(swings, folder, _meta(p))
