@@ -16,6 +16,27 @@ if TYPE_CHECKING:
 
 EVENT_COLUMNS = ("t_ns", "kind", "element", "detail")
 LATENCY_KEYS = ("mean", "p50", "p95", "p99", "p999", "max")
+SERIES_COLUMNS = ("t_ns", "element", "offered", "delivered", "dropped", "bytes", "in_flight")
+_I, _S, _F = pa.int64(), pa.string(), pa.float64()
+# The engine's tables, typed: an empty table has the same columns and types as a full one
+# (so a glob over many runs reads as one table in DuckDB or pyarrow).
+SCHEMAS = {
+    "drops": pa.schema([("element", _S), ("tenant", _I), ("verdict", _S), ("packets", _I)]),
+    "nat": pa.schema([("element", _S), ("public_address", _S), ("ports_in_use", _I)]),
+    "events": pa.schema([(c, _I if c == "t_ns" else _S) for c in EVENT_COLUMNS]),
+    "series": pa.schema([(c, _S if c == "element" else _I) for c in SERIES_COLUMNS]),
+    "tenants": pa.schema(
+        [
+            ("tenant", _I),
+            ("offered", _I),
+            ("delivered", _I),
+            ("dropped", _I),
+            ("in_flight", _I),
+            ("throughput_bps", _F),
+            *((f"latency_{k}_ns", _F) for k in LATENCY_KEYS),
+        ]
+    ),  # fmt: skip
+}
 
 
 class AccountingError(RuntimeError):
@@ -66,24 +87,28 @@ class Result:
         """Tables ``run`` (one row), ``elements``, ``drops`` (by element, tenant and
         reason), ``tenants``, ``nat`` (ports in use per public address) and ``series``."""
         run = {**self.summary, "seed_entropy": str(self.seed_entropy)}
-        series_cols = ("t_ns", "element", "offered", "delivered", "dropped", "bytes", "in_flight")
-        return {
-            "run": pa.Table.from_pylist([run]),
-            "elements": pa.Table.from_pylist(self.elements),
-            "drops": _table(self.drops, ("element", "tenant", "verdict", "packets")),
-            "nat": _table(self.nat, ("element", "public_address", "ports_in_use")),
-            "events": pa.Table.from_pydict(
-                {c: [e[i] for e in self.events] for i, c in enumerate(EVENT_COLUMNS)}
-            ),
-            "tenants": pa.Table.from_pylist(self.tenants),
-            "series": pa.Table.from_pydict(
-                {c: [row[i] for row in self.series] for i, c in enumerate(series_cols)}
-            ),
-        }
+        rows = {"drops": self.drops, "nat": self.nat, "tenants": self.tenants,
+                "events": [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in self.events],
+                "series": [dict(zip(SERIES_COLUMNS, r, strict=True))
+                           for r in self.series]}  # fmt: skip
+        out = {"run": pa.Table.from_pylist([run]), "elements": _union(self.elements)}
+        for name, sch in SCHEMAS.items():
+            out[name] = pa.Table.from_pylist(
+                [{c: r[c] for c in sch.names} for r in rows[name]], schema=sch
+            )
+        return out
 
 
-def _table(rows: list[dict[str, Any]], cols: tuple[str, ...]) -> pa.Table:
-    return pa.Table.from_pydict({c: [r[c] for r in rows] for c in cols})
+def _union(rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows whose keys differ by kind of element (a gateway's NAT figures, a limit's
+    utilization) as one table: every key a column, null where a row has none; a column no
+    row has a value for is float64 (a figure, unmeasured here), never Arrow's null type."""
+    names = dict.fromkeys(k for r in rows for k in r)
+    columns = {}
+    for name in names:
+        values = pa.array([r.get(name) for r in rows])
+        columns[name] = values.cast(_F) if pa.types.is_null(values.type) else values
+    return pa.table(columns)
 
 
 def _latency(sketch: LatencySketch, prefix: str) -> dict[str, float | None]:

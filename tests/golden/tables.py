@@ -15,7 +15,10 @@ pieces (the run and elements tables' new originated and absorbed columns, all ze
 every other value was checked equal to the tables before it); and by issue 14's costs commit
 (kernel-path forwarding and NAT costs [S35], ESP per packet, the gateway host's vSwitch port
 for the external side and the upstream NAT device's cost: new elements, new times, and,
-since random streams are spawned in the order elements are made, new draws after them).
+since random streams are spawned in the order elements are made, new draws after them); and
+by the typed-tables commit (issue 15: the engine's tables typed even when empty, and every
+element's own figures kept in `elements`, which took its columns from the first row: only
+the schemas and the new columns changed, every value of the old columns is as before).
 """
 
 from __future__ import annotations
