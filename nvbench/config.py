@@ -11,6 +11,8 @@ a change in a kernel it inlines, nor in these flags. After editing a kernel, del
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -36,3 +38,14 @@ JIT_OPTIONS: dict[str, Any] = {
 def kernel(fn: Any) -> Any:
     """Compile ``fn`` with nvbench's numba flags."""
     return numba.njit(**JIT_OPTIONS)(fn)
+
+
+def kernels_cached() -> bool:
+    """Whether numba's on-disk cache holds compiled kernels (or nothing is compiled at all):
+    False on a first run, which spends a minute or two compiling. The cache sits beside the
+    sources (``__pycache__``) or in ``NUMBA_CACHE_DIR``."""
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        return True
+    where = os.environ.get("NUMBA_CACHE_DIR")
+    roots = [Path(where)] if where else [Path(__file__).resolve().parent / "fastpath"]
+    return any(any(r.rglob("*.nbi")) for r in roots if r.exists())

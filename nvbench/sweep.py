@@ -42,10 +42,9 @@ from pydantic import Field, ValidationError, model_validator
 from nvbench import __version__
 from nvbench.records import schema
 from nvbench.records.dataset import Dataset
-from nvbench.scenario.loader import ScenarioError, from_dict, load, schema_problems
+from nvbench.scenario.loader import SHIPPED, ScenarioError, from_dict, load, schema_problems
 from nvbench.scenario.schema import Model
 
-SHIPPED = Path(__file__).resolve().parent / "scenarios"
 # The random sweep axes draw from this child of the sweep's seed; runs use 0, 1, 2, ...
 SAMPLES_KEY = 1 << 30
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")

@@ -39,6 +39,16 @@ def progress(enabled: bool):
         yield tick
 
 
+def say_if_compiling() -> None:
+    """On a first run, say why nothing seems to happen for a minute or two."""
+    from nvbench.config import kernels_cached
+
+    if not kernels_cached():
+        print("nvbench: compiling the fast-path kernels (first run only: numba keeps them "
+              "on disk, later runs start in a second); this takes a minute or two",
+              file=sys.stderr, flush=True)  # fmt: skip
+
+
 def load(path: str):
     """The scenario, or None after printing every problem to stderr."""
     from nvbench.scenario.loader import ScenarioError, load

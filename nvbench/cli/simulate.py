@@ -15,6 +15,7 @@ from nvbench.cli.common import (
     output_file,
     output_folder,
     progress,
+    say_if_compiling,
     sweep_progress,
     usable,
 )
@@ -31,6 +32,7 @@ def run_command(args: argparse.Namespace) -> int:
     out = output_folder(args.out, f"{scenario.name}-seed{seed}", args.force)
     if out is None:
         return 2
+    say_if_compiling()
     with progress(enabled=not args.json and sys.stderr.isatty()) as tick:
         sr = run.run(scenario, seed=args.seed, duration_s=args.duration, progress=tick)
     if args.pattern:
@@ -62,6 +64,7 @@ def pcap(args: argparse.Namespace) -> int:
     path = output_file(args.out, args.force)
     if scenario is None or not usable(args, scenario) or path is None:
         return 2
+    say_if_compiling()
     n = run.capture(scenario, path, args.pattern, args.packets, args.duration, args.seed)
     print(f"wrote {n} frames to {args.out}")
     return 0
@@ -124,6 +127,7 @@ def plan_command(args: argparse.Namespace) -> int:
     out = output_folder(args.out, f"{scenario.name}-plan", args.force)
     if out is None:
         return 2
+    say_if_compiling()
     say = None if args.json else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
     result = plan.plan(scenario, slo, patterns, simulate=not args.analytic_only,
                        duration_s=args.duration, seed=args.seed,

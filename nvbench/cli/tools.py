@@ -7,6 +7,7 @@ import argparse
 import json
 import platform
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +62,10 @@ def check(args: argparse.Namespace) -> int:
         print()
     else:
         nets = ", ".join(f"{n.name} ({n.pattern})" for n in scenario.vm_networks)
+        if len(scenario.vm_networks) > 10:  # a cloud: the count by pattern, not every name
+            count = Counter(n.pattern for n in scenario.vm_networks)
+            nets = f"{len(scenario.vm_networks)} (" + ", ".join(
+                f"{k} {v}" for k, v in sorted(count.items())) + ")"  # fmt: skip
         print(f"{args.scenario}: ok: {len(scenario.hosts)} hosts, "
               f"{len(scenario.gateways)} gateway VMs, VM networks: {nets}")  # fmt: skip
     return 0

@@ -29,11 +29,33 @@ class ScenarioError(ValueError):
         super().__init__(f"{source}: {len(problems)} problem(s)\n" + "\n".join(problems))
 
 
-def load(path: str | Path) -> Scenario:
-    """The scenario in TOML file ``path``; ScenarioError lists everything wrong with it."""
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"  # the scenarios nvbench ships
+
+
+def shipped() -> list[str]:
+    """The names of the shipped scenarios (``default``, ``hosting``, ...)."""
+    return sorted(p.stem for p in SHIPPED.glob("*.toml"))
+
+
+def resolve(path: str | Path) -> Path:
+    """A scenario file: ``path`` if it exists, else the shipped scenario of that name
+    (``hosting`` or ``hosting.toml``), so that the shipped ones can be named from anywhere."""
     p = Path(path)
+    named = SHIPPED / (p.name if p.suffix == ".toml" else f"{p.name}.toml")
+    if not p.exists() and p.parent == Path(".") and named.exists():
+        return named
+    return p
+
+
+def load(path: str | Path) -> Scenario:
+    """The scenario in TOML file ``path`` (or the shipped one of that name); ScenarioError
+    lists everything wrong with it."""
+    p = resolve(path)
     try:
         text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(p), [f"no such file, nor a shipped scenario of that name "
+                                     f"({', '.join(shipped())})"]) from None  # fmt: skip
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(str(p), [f"cannot read the file: {e}"]) from None
     return loads(text, str(p))

@@ -72,3 +72,28 @@ def test_ctrl_c_is_one_line(command, resume, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.strip().startswith("nvbench: interrupted") and len(err.strip().splitlines()) == 1
     assert ("--resume" in err) == resume
+
+
+def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys):
+    from nvbench.cli.common import say_if_compiling
+
+    monkeypatch.delenv("NUMBA_DISABLE_JIT", raising=False)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # an empty cache: a first run
+    say_if_compiling()
+    assert "compiling the fast-path kernels (first run only" in capsys.readouterr().err
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "nat.translate-1.py311.nbi").write_bytes(b"")  # numba's index file
+    say_if_compiling()
+    assert capsys.readouterr().err == ""
+
+
+def test_shipped_scenarios_are_named_from_anywhere(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "hosting"]) == 0 and main(["check", "nat.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "hosting: ok: 20 hosts, 4 gateway VMs, VM networks: 200 (nat 133, s2s 67)" in out
+    assert main(["check", "nothere"]) == 2
+    err = capsys.readouterr().err
+    assert "no such file, nor a shipped scenario of that name (default, double_nat," in err
+    (tmp_path / "hosting.toml").write_text("this = 'is mine'\n")  # a file of the name wins
+    assert main(["check", "hosting.toml"]) == 2
