@@ -53,9 +53,10 @@ def load(path: str | Path) -> Scenario:
     p = resolve(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(p), [f"no such file, nor a shipped scenario of that name "
-                                     f"({', '.join(shipped())})"]) from None  # fmt: skip
+    except FileNotFoundError as e:
+        bare = p.parent == Path(".")  # a name: say which names there are
+        names = f"; nor a shipped scenario of that name ({', '.join(shipped())})" if bare else ""
+        raise ScenarioError(str(p), [f"cannot read the file: {e}{names}"]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(str(p), [f"cannot read the file: {e}"]) from None
     return loads(text, str(p))

@@ -94,6 +94,6 @@ def test_shipped_scenarios_are_named_from_anywhere(tmp_path, monkeypatch, capsys
     assert "hosting: ok: 20 hosts, 4 gateway VMs, VM networks: 200 (nat 133, s2s 67)" in out
     assert main(["check", "nothere"]) == 2
     err = capsys.readouterr().err
-    assert "no such file, nor a shipped scenario of that name (default, double_nat," in err
+    assert "'nothere'; nor a shipped scenario of that name (default, double_nat," in err
     (tmp_path / "hosting.toml").write_text("this = 'is mine'\n")  # a file of the name wins
     assert main(["check", "hosting.toml"]) == 2
