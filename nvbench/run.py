@@ -123,17 +123,18 @@ def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
             duration_s: float | None = None, seed: int | None = None) -> int:  # fmt: skip
     """Write to ``path`` (pcapng) the first ``packets`` frames (in time order) of the VM
     networks of ``pattern`` (all if None) as they cross the provider network and the
-    external side, each with its capture point as its interface; returns how many were
-    written."""
+    external side, each with its capture point as its interface and its time from the
+    scenario's ``run.epoch``; returns how many were written."""
     nets = [i for i, n in enumerate(s.vm_networks) if pattern in (None, n.pattern)]
     sim, built, duration = simulation(s, seed, duration_s, TapSpec(packets, set(nets)))
     sim.run(duration)
     frames = sorted(((t, f, tap.name) for tap in built.taps for t, f in tap.frames),
                     key=lambda x: x[0])[:packets]  # fmt: skip
     tmp = path.with_name(f".{path.name}.tmp")
+    epoch_ns = int(s.run.epoch.timestamp()) * 1_000_000_000  # whole seconds: exact
     with PcapngWriter(tmp, [tap.name for tap in built.taps]) as pcap:
         for t, frame, point in frames:
-            pcap.write_frame(frame, t, point)
+            pcap.write_frame(frame, epoch_ns + t, point)
     os.replace(tmp, path)
     return len(frames)
 

@@ -96,7 +96,7 @@ def _ca(vm: np.ndarray) -> np.ndarray:
 def tenant_frames(frame: str, n: int, flows: int = FLOWS) -> PacketBatch:
     """``n`` UDP frames of ``flows`` flows spread over the tenants and their VMs.
 
-    Past 60,000 flows the flows differ in their source address as well.
+    Past 16,384 flows (the dynamic source ports) they differ in their source address too.
     """
     batch = PacketBatch(n)
     flow = np.arange(n) % flows
@@ -104,10 +104,10 @@ def tenant_frames(frame: str, n: int, flows: int = FLOWS) -> PacketBatch:
     build_frames(
         batch,
         n,
-        src_ip=_ca(vm) + (flow // 60000 << 8),
+        src_ip=_ca(vm) + (flow // 16384 << 8),  # a new address when the ports run out
         dst_ip=_ca((vm + 1) % VMS),
-        sport=1024 + flow % 60000,
-        dport=53,
+        sport=49152 + flow % 16384,  # Windows' dynamic ports, as the traffic sources'
+        dport=9,  # discard (RFC 863): the filler decodes cleanly
         size=sizes_for(frame, n),
     )
     batch.rd[:n] = (flow // VMS) % TENANTS

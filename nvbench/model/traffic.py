@@ -3,8 +3,7 @@
 A source builds its packets with the fast path's builders, quantum by quantum, and stamps
 each with the time it is sent (``time`` and ``born``), its tenant (``rd``) and its flow.
 
-- :class:`PacketSource`: a Poisson or constant-bit-rate packet process over a fixed set
-  of flows.
+- :class:`PacketSource`: a Poisson or constant-bit-rate process over a fixed set of flows.
 - :class:`FlowSource`: flows arrive as a Poisson process (a SimPy process, one event per
   flow); each sends a fixed, exponential or Pareto number of packets at its own rate.
 - :class:`TraceSource`: given times and sizes (tests, replays).
@@ -35,8 +34,11 @@ if TYPE_CHECKING:
     from nvbench.model.simulation import Simulation
 
 PROTOCOLS = {"udp": IPPROTO_UDP, "tcp": IPPROTO_TCP, "icmp": IPPROTO_ICMP}
-DST_PORT = np.zeros(256, np.int64)  # by IP protocol: DNS for UDP, HTTPS for TCP
-DST_PORT[IPPROTO_UDP], DST_PORT[IPPROTO_TCP] = 53, 443
+# To the discard port (RFC 863) from Windows' dynamic ports (49152-65535, RFC 6335): a capture
+# shows the filler as data (to 53 it was malformed DNS; below 49152 Wireshark takes 1 in 200).
+DST_PORT = np.zeros(256, np.int64)
+DST_PORT[IPPROTO_UDP], DST_PORT[IPPROTO_TCP] = 9, 9
+SPORT_BASE, SPORTS = 49152, 16384
 TCP_SYN, TCP_ACK = 0x02, 0x10
 
 
@@ -89,9 +91,9 @@ class Sizes:
 class Flows:
     """The flows a source's packets belong to: addresses, protocols, MACs.
 
-    Flow ``f`` goes from ``src[f % len(src)]`` to ``dst[(f // len(src)) % len(dst)]`` with
-    source port ``1024 + f % 60000``; its protocol is drawn once, by ``mix``. The
-    destination port is ``dport``, or by protocol 53 (UDP) and 443 (TCP).
+    Flow ``f`` goes from ``src[f % len(src)]`` to ``dst[(f // len(src)) % len(dst)]``, from
+    port ``49152 + f % 16384`` to ``dport`` or else 9 (see DST_PORT); its protocol is drawn
+    once, by ``mix``.
     """
 
     src: tuple[int, ...]
@@ -146,7 +148,7 @@ class Source(Element):
             np.array(flows.src, np.int64)[f % len(flows.src)],
             np.array(flows.dst, np.int64)[(f // len(flows.src)) % len(flows.dst)],
             proto,
-            1024 + f % 60000,
+            SPORT_BASE + f % SPORTS,
             DST_PORT[proto] if flows.dport is None else np.full(flows.count, flows.dport),
         )
         self._ident = 0
@@ -389,7 +391,7 @@ class TraceSource(Source):
         f = self.flows
         batch = build_frames(
             self.sim.new_batch(n), n, src_ip=f.src[0], dst_ip=f.dst[0],
-            sport=1024 + idx % 60000, size=self._sizes[idx],
+            sport=SPORT_BASE + idx % SPORTS, size=self._sizes[idx],
         )  # fmt: skip
         self._stamp(batch, times, idx)
         self.stats.offered += n

@@ -9,10 +9,11 @@ are in :mod:`nvbench.scenario.rules`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from nvbench.fastpath.lookup import VSID_MAX, VSID_MIN
 from nvbench.patterns.table import NAMES
@@ -41,6 +42,9 @@ class RunSettings(Model):
     # calibrate --write-profile`). "published" is ws2012r2's former name.
     profile: str = "ws2012r2"
     series_interval_ms: Annotated[float, Field(gt=0)] | None = None
+    # The wall-clock time simulated time 0 stands for in captures (pcapng timestamps);
+    # by default 2026-01-01 00:00:00 UTC (a capture dated 1970 reads as broken).
+    epoch: AwareDatetime = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class Host(Model):

@@ -29,7 +29,8 @@ def test_beyond_the_upstream_nat_everything_has_its_public_address(double_nat, t
     at = capture_points(double_nat, tmp_path)
     out, beyond = at["mtgw01.external.out"], at["mtgw01.internet.out"]
     assert {f[IP].src for f in out} >= {"10.20.0.10", "10.20.1.1"}  # front end, a pool
-    assert len(beyond) == len(out) and {f[IP].src for f in beyond} == {UPSTREAM}
+    # The capture stops at its frame count: the last frame out may still be in the device.
+    assert 0 <= len(out) - len(beyond) <= 1 and {f[IP].src for f in beyond} == {UPSTREAM}
     for f in beyond[:200]:
         assert_checksums_valid(bytes(f))
     tunnels = [f for f in beyond if UDP in f and f[UDP].dport == 4500]
