@@ -31,10 +31,11 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "5"  # 2: run/compare/plan files typed and with a sweep's provenance;
+SCHEMA_VERSION = "6"  # 2: run/compare/plan files typed and with a sweep's provenance;
 # 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
 # absorbed (pieces of packets cut to fit a path MTU); 5: runs' profile (the gateway
-# profile's name)
+# profile's name); 6: the patterns table's gateway_vcpu_util split into
+# gateway_vcpu_busiest and gateway_vcpu_mean
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -85,7 +86,8 @@ TENANT_COLUMNS = [
     ("latency_p50_ms", pa.float64()),
     ("latency_p99_ms", pa.float64()),
     ("gateway", pa.string()),
-    ("gateway_vcpu_util", pa.float64()),
+    ("gateway_vcpu_busiest", pa.float64()),  # its gateway's busiest vCPU's utilization
+    ("gateway_vcpu_mean", pa.float64()),  # ... and its vCPUs' mean
     ("bottleneck", pa.string()),
     ("bottleneck_util", pa.float64()),
     ("public_ipv4", pa.int64()),

@@ -22,7 +22,9 @@ the schemas and the new columns changed, every value of the old columns is as be
 by the captures commit (the tenants' traffic to the discard port 9 from Windows' dynamic
 ports 49152 and up, instead of 53/443 from 1024 up: the new 5-tuples hash to other vCPUs
 and paths, so utilizations and latencies moved slightly, and in hosting which packets are
-still in flight at the end; every tenant's offered count is unchanged).
+still in flight at the end; every tenant's offered count is unchanged); and by the commit
+that split the patterns table's gateway_vcpu_util into gateway_vcpu_busiest (its values) and
+gateway_vcpu_mean.
 """
 
 from __future__ import annotations
