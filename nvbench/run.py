@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class ScenarioRun:
     scenario: Scenario
     result: Result
     rows: list[dict[str, Any]]
+    names: dict[int, str] = field(default_factory=dict)  # routing domain -> VM network
 
 
 def profile_for(s: Scenario) -> costs.Profile:
@@ -81,7 +82,8 @@ def run(
     """Simulate ``s`` (with its own seed and duration unless given) and summarise it."""
     sim, built, duration = simulation(s, seed, duration_s)
     result = sim.run(duration, progress)
-    return ScenarioRun(s, result, _rows(s, built, result))
+    names = {rd: name for name, rd in built.rd.items()}
+    return ScenarioRun(s, result, _rows(s, built, result), names)
 
 
 PLACEMENT_COLUMNS = ("placement", "gateway_vms", "gateway_hosts", "busiest_vcpu", "loss",
@@ -274,6 +276,10 @@ def write(sr: ScenarioRun, out: Path, placements: list[dict[str, Any]] | None = 
     provenance: ``run`` and ``patterns`` are the sweep's ``runs`` and ``tenants`` rows (the
     versioned schema); the engine's own tables (elements, drops, ...) go beside them."""
     tables = dict(sr.result.to_arrow())
+    for name in ("drops", "tenants"):  # tenants by name, beside the engine's number
+        t = tables[name]
+        names = [sr.names.get(rd) for rd in t.column("tenant").to_pylist()]
+        tables[name] = t.add_column(1, "vm_network", pa.array(names, pa.string()))
     row = ids(sr)
     tables["run"] = schema.table(schema.runs({}), [{**row, **summary(sr)}], {})
     tables["patterns"] = schema.table(schema.tenants({}), [{**row, **r} for r in sr.rows], {})
