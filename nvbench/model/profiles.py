@@ -38,25 +38,31 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CostEntry(_Model):
-    per_packet: Cycles
-    per_byte: Cycles
+class _Based(_Model):
+    """A part of a profile that says where its numbers come from: exactly one of ``source``
+    (a FACTS id or a published figure) or ``assumed`` (why)."""
+
     source: str | None = None
     assumed: str | None = None
 
     @model_validator(mode="after")
-    def _one_basis(self) -> CostEntry:
+    def _one_basis(self) -> _Based:
         if (self.source is None) == (self.assumed is None):
             raise ValueError("give exactly one of 'source' (where the number comes from) or "
                              "'assumed' (why it is assumed)")  # fmt: skip
         return self
+
+
+class CostEntry(_Based):
+    per_packet: Cycles
+    per_byte: Cycles
 
     def cost(self) -> costs.Cost:
         basis = self.source if self.source is not None else f"assumed: {self.assumed}"
         return costs.Cost(self.per_packet, self.per_byte, basis)
 
 
-class Limits(_Model):
+class Limits(_Based):
     """The most a gateway's tunnels of each kind carry, in and out together
     (:mod:`nvbench.model.limits`): a fixed maximum in Gbit/s (WS2019), or a share of the
     gateway's capacity (WS2016) [S22]."""
@@ -65,13 +71,9 @@ class Limits(_Model):
     l3_gbps: Annotated[float, Field(gt=0)] | None = None
     ipsec_share: Annotated[float, Field(gt=0, le=1)] | None = None
     l3_share: Annotated[float, Field(gt=0, le=1)] | None = None
-    source: str | None = None
-    assumed: str | None = None
 
     @model_validator(mode="after")
-    def _one_basis(self) -> Limits:
-        if (self.source is None) == (self.assumed is None):
-            raise ValueError("give exactly one of 'source' or 'assumed'")
+    def _one_of_each(self) -> Limits:
         for kind in ("ipsec", "l3"):
             if getattr(self, f"{kind}_gbps") is not None and getattr(self, f"{kind}_share"):
                 raise ValueError(f"give {kind}_gbps or {kind}_share, not both")
@@ -88,7 +90,7 @@ class Limits(_Model):
         return {k: v for k, v in out.items() if v is not None}
 
 
-class Spread(_Model):
+class Spread(_Based):
     """Which vCPU of a gateway serves a packet, by function: ``flow`` spreads forwarding and
     NAT over the vCPUs by the flow's hash (vRSS); ``connection`` keeps an IPsec connection's
     packets, both ways, on its one core [S23][S34]; ``one`` keeps the function on vCPU 0."""
@@ -96,14 +98,6 @@ class Spread(_Model):
     forward: Literal["flow", "one"] = "flow"
     nat: Literal["flow", "one"] = "flow"
     esp: Literal["connection", "one"] = "connection"
-    source: str | None = None
-    assumed: str | None = None
-
-    @model_validator(mode="after")
-    def _one_basis(self) -> Spread:
-        if (self.source is None) == (self.assumed is None):
-            raise ValueError("give exactly one of 'source' or 'assumed'")
-        return self
 
     def ways(self) -> dict[str, str]:
         return {"forward": self.forward, "nat": self.nat, "esp": self.esp}
