@@ -147,11 +147,13 @@ def load_sweep(path: str | Path) -> SweepPlan:
     """Read and check a sweep file and every point it makes; ScenarioError lists problems."""
     p = Path(path)
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # a BOM is no TOML
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(str(p), [f"cannot read the file: {e}"]) from None
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(str(p), [f"not valid TOML: {e}"]) from None
+    except RecursionError:
+        raise ScenarioError(str(p), ["not a sweep file: values nested too deeply"]) from None
     try:
         spec = SweepFile.model_validate(doc)
     except ValidationError as e:

@@ -1,5 +1,9 @@
 import os
 
+# The command line turns an unexpected exception into one line for a user; tests want the
+# traceback (tests/cli/test_edges.py checks the one line with this unset).
+os.environ.setdefault("NVBENCH_DEBUG", "1")
+
 from hypothesis import HealthCheck, settings
 
 # The first call of a kernel may compile it: no per-example deadline.

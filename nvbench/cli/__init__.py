@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from nvbench import __version__, workloads
@@ -134,3 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nnvbench: interrupted" + (again if args.command == "sweep" else ""),
               file=sys.stderr)  # fmt: skip
         return 130
+    except Exception as e:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("NVBENCH_DEBUG"):
+            raise
+        print(f"nvbench: internal error: {type(e).__name__}: {str(e)[:200]} (a bug, please "
+              "report it; NVBENCH_DEBUG=1 shows where it happened)", file=sys.stderr)  # fmt: skip
+        return 70  # EX_SOFTWARE

@@ -85,7 +85,8 @@ def parse(text: str) -> tuple[Connection | None, list[str]]:
     max_nets = MAX_VM_NETWORKS_DEFAULT
     if "MaxVMNetworksSupported" in values:
         raw = values["MaxVMNetworksSupported"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_VM_NETWORKS_LIMIT:
+        # isascii: a footnote mark pasted from a web page ("50¹") passes isdigit, not int
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_VM_NETWORKS_LIMIT:
             problems.append(
                 f"MaxVMNetworksSupported must be 1..{MAX_VM_NETWORKS_LIMIT}, got {raw!r}"
             )

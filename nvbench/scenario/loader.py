@@ -52,7 +52,8 @@ def load(path: str | Path) -> Scenario:
     lists everything wrong with it."""
     p = resolve(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Notepad, Windows PowerShell 5.1) is not TOML
+        text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError as e:
         bare = p.parent == Path(".")  # a name: say which names there are
         names = f"; nor a shipped scenario of that name ({', '.join(shipped())})" if bare else ""
@@ -67,6 +68,8 @@ def loads(text: str, source: str = "<scenario>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(source, [f"not valid TOML: {e}"]) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ScenarioError(source, ["not a scenario: values nested too deeply"]) from None
     return from_dict(data, source)
 
 
@@ -113,7 +116,14 @@ def _message(err: typing.Any, loc: list) -> str:
         return f"unknown key {loc[-1]!r}; allowed here: {', '.join(allowed)}"
     if kind == "missing":
         return "this key is required"
-    return f"{err.get('input')!r} is not allowed: {err['msg'].removeprefix('Input ')}"
+    return f"{_shown(err.get('input'))} is not allowed: {err['msg'].removeprefix('Input ')}"
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value as a message shows it: its repr, cut to ``limit`` characters (a 50 MB name
+    was echoed whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text):,} chars)"
 
 
 def _fields_at(loc: list) -> set[str]:

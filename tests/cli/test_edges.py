@@ -97,3 +97,38 @@ def test_shipped_scenarios_are_named_from_anywhere(tmp_path, monkeypatch, capsys
     assert "'nothere'; nor a shipped scenario of that name (default, double_nat," in err
     (tmp_path / "hosting.toml").write_text("this = 'is mine'\n")  # a file of the name wins
     assert main(["check", "hosting.toml"]) == 2
+
+
+def test_a_bug_reaches_a_user_as_one_line(monkeypatch, capsys):
+    def broken(args):
+        raise ValueError("something the code did not expect")
+
+    monkeypatch.delenv("NVBENCH_DEBUG")
+    monkeypatch.setattr(nvbench.cli, "check", broken)
+    assert main(["check", "x.toml"]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("nvbench: internal error: ValueError: something the code did not")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("NVBENCH_DEBUG", "1")
+    with pytest.raises(ValueError):
+        main(["check", "x.toml"])
+
+
+def test_pasted_and_saved_oddities_are_read_or_refused_in_words(tmp_path, capsys):
+    """A footnote mark pasted into the connection string, a byte-order mark (Notepad), a
+    value nested 2,000 deep, a name of 100,000 characters: a clear answer, no traceback."""
+    nat = (SHIPPED / "nat.toml").read_text()
+    cases = {
+        "bom.toml": ("\ufeff" + nat, 0, ""),
+        "footnote.toml": (nat.replace("DirectRoutingMode=false", "DirectRoutingMode=false;"
+                                      "MaxVMNetworksSupported=50\u00b9"), 2,
+                          "MaxVMNetworksSupported must be 1..100, got '50\u00b9'"),
+        "deep.toml": ("x = " + "[" * 2000 + "]" * 2000 + "\n", 2, "nested too deeply"),
+        "long.toml": (nat.replace('name = "nat"', 'name = "' + "x" * 100_000 + '"', 1), 2,
+                      "(100,002 chars) is not allowed"),
+    }  # fmt: skip
+    for name, (text, code, says) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert main(["check", str(tmp_path / name)]) == code, name
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and len(err) < 2000, name
