@@ -20,15 +20,7 @@ from nvbench.patterns import addresses, failover, placement
 from nvbench.patterns.edge import wan_delay_ms
 from nvbench.patterns.fabric import Built, TapSpec, build
 from nvbench.records import schema
-from nvbench.records.dataset import write_tables
 from nvbench.scenario.schema import Scenario
-
-COLUMNS = ("vm_network", "pattern", "load_pps", "offered", "delivered", "dropped", "offered_pps",
-           "delivered_pps", "loss", "throughput_mbps",
-           "latency_p50_ms", "latency_p99_ms", "gateway", "gateway_vcpu_busiest",
-           "gateway_vcpu_mean", "bottleneck",
-           "bottleneck_util", "public_ipv4", "gateway_vms", "gateway_hosts",
-           "recovery_s", "wan_delay_ms", "public_ipv4_shared")  # fmt: skip
 
 
 @dataclass
@@ -86,42 +78,6 @@ def run(
     return ScenarioRun(s, result, _rows(s, built, result), names)
 
 
-PLACEMENT_COLUMNS = ("placement", "gateway_vms", "gateway_hosts", "busiest_vcpu", "loss",
-                     "worst_p99_ms", "throughput_mbps")  # fmt: skip
-
-
-def compare_placements(
-    s: Scenario, seed: int | None = None, duration_s: float | None = None
-) -> list[dict[str, Any]]:
-    """Run ``s`` once per placement it names; one summary row each."""
-    out = []
-    for p in s.placements:
-        v = placement.apply(s, p)
-        sr = run(v, seed=seed, duration_s=duration_s)
-        offered = sum(r["offered"] for r in sr.rows)
-        gws = [e for e in sr.result.elements if e["kind"] == "gateway"]
-        p99 = [r["latency_p99_ms"] for r in sr.rows if r["latency_p99_ms"] is not None]
-        out.append({
-            "placement": p.name, "gateway_vms": len(v.gateways),
-            "gateway_hosts": placement.gateway_hosts_used(v),
-            "busiest_vcpu": max((g["utilization_max"] for g in gws), default=0.0),
-            "loss": sum(r["dropped"] for r in sr.rows) / offered if offered else 0.0,
-            "worst_p99_ms": max(p99, default=None),
-            "throughput_mbps": sum(r["throughput_mbps"] for r in sr.rows),
-        })  # fmt: skip
-    return out
-
-
-def placement_table(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{'placement':<16}{'GW VMs':>7}{'GW hosts':>9}{'busiest vCPU':>13}{'loss':>8}"
-             f"{'worst p99 ms':>13}{'Mbit/s':>10}"]  # fmt: skip
-    for r in rows:
-        lines.append(f"{r['placement']:<16}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
-                     f"{r['busiest_vcpu']:>13.1%}{r['loss']:>8.2%}{_f(r['worst_p99_ms'])}"
-                     f"{r['throughput_mbps']:>10.1f}")  # fmt: skip
-    return "\n".join(lines)
-
-
 def capture(s: Scenario, path: Path, pattern: str | None, packets: int,
             duration_s: float | None = None, seed: int | None = None) -> int:  # fmt: skip
     """Write to ``path`` (pcapng) the first ``packets`` frames (in time order) of the VM
@@ -175,14 +131,15 @@ def _rows(s: Scenario, built: Built, result: Result) -> list[dict[str, Any]]:
         # The busiest server of each element: one core saturates first (an IPsec tunnel).
         util = {e: result.element(e).get("utilization_max", 0.0) for e in path}
         worst = max(util, key=lambda e: util[e])
-        offered, dropped = t.get("offered", 0), t.get("dropped", 0)
+        offered, carried = t.get("offered", 0), t.get("carried_in", 0)
+        dropped = t.get("dropped", 0)  # of the packets offered or carried in
         out.append({
             "vm_network": n.name, "pattern": n.pattern,
             "load_pps": sum(x.rate_pps for x in n.traffic), "offered": offered,
-            "delivered": t.get("delivered", 0), "dropped": dropped,
+            "carried_in": carried, "delivered": t.get("delivered", 0), "dropped": dropped,
             "offered_pps": offered / seconds,
             "delivered_pps": t.get("delivered", 0) / seconds,
-            "loss": dropped / offered if offered else 0.0,
+            "loss": dropped / (offered + carried) if offered + carried else 0.0,
             "throughput_mbps": t.get("throughput_bps", 0.0) / 1e6,
             "latency_p50_ms": _ms(t.get("latency_p50_ns")),
             "latency_p99_ms": _ms(t.get("latency_p99_ns")),
@@ -204,11 +161,6 @@ def _recovery(result: Result, gateway: str) -> float | None:
     return (back[0] - down[0]) / 1e9 if down and back else None
 
 
-def _vcpus(r: dict[str, Any]) -> str:
-    """The gateway's busiest vCPU and its vCPUs' mean (the gateway's, on each of its rows)."""
-    return f"{r['gateway_vcpu_busiest']:.1%}/{r['gateway_vcpu_mean']:.1%}"
-
-
 def _ms(ns: float | None) -> float | None:
     return None if ns is None else ns / 1e6
 
@@ -228,65 +180,21 @@ def _path(s: Scenario, n, g, result: Result) -> list[str]:
     return names + [g.name, f"{g.name}.uplink", f"{g.name}.downlink", *wan]
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    """The side-by-side comparison, one line per VM network."""
-    head = (f"{'VM network':<18}{'pattern':<14}{'Mbit/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
-            f"{'WAN ms':>8}{'loss':>8}{'gw vCPU max/mean':>17}  {'bottleneck (utilization)':<32}"
-            f"{'IPv4':>5}"
-            f"{'GW VMs':>7}{'GW hosts':>9}")  # fmt: skip
-    lines = [head]
-    for r in rows:
-        neck = f"{r['bottleneck']} {r['bottleneck_util']:.0%}"
-        lines.append(
-            f"{r['vm_network']:<18}{r['pattern']:<14}{r['throughput_mbps']:>9.1f}"
-            f"{_f(r['latency_p50_ms'])}{_f(r['latency_p99_ms'])}{_f(r['wan_delay_ms'], 1)}"
-            f"{r['loss']:>8.2%}"
-            f"{_vcpus(r):>17}  {neck:<32}"
-            f"{r['public_ipv4']:>5}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
-        )
-    own = sum(r["public_ipv4"] - (r["public_ipv4_shared"] is not None) for r in rows)
-    shared = sorted({r["public_ipv4_shared"] for r in rows} - {None})
-    total = (f"Public IPv4 addresses in all: {own + len(shared)} ({own} of the VM networks' "
-             f"own, {len(shared)} shared: {', '.join(shared) or 'none'})")  # fmt: skip
-    return "\n".join([*lines, "", total, WAN_NOTE])
-
-
-# What a reader of the table needs to know about the latencies in it.
-WAN_NOTE = ("Latencies include the WAN: \"WAN ms\" is the one-way delay of the far ends' WAN "
-            "links (the longest),\nset per site, per client population and per gateway for "
-            "the Internet (`wan`, `internet`); default\n1 Gbit/s, 1 ms one way, no loss "
-            "(assumed; docs/patterns.md).")  # fmt: skip
-
-
-def _f(x: float | None, digits: int = 3) -> str:
-    return f"{'-':>8}" if x is None else f"{x:>8.{digits}f}"
-
-
-def ids(sr: ScenarioRun) -> dict[str, Any]:
-    """The run's ids, as a sweep's rows carry them (one run: replication 0)."""
+def ids(sr: ScenarioRun, replication: int = 0) -> dict[str, Any]:
+    """The run's ids, as a sweep's rows carry them."""
     r = sr.result
     doc = sr.scenario.model_dump(mode="json")
     run_id = schema.digest([schema.digest(doc), str(r.seed_entropy), list(r.spawn_key)])[:16]
-    return {"run_id": run_id, "replication": 0, "seed_entropy": str(r.seed_entropy),
+    return {"run_id": run_id, "replication": replication, "seed_entropy": str(r.seed_entropy),
             "spawn_key": json.dumps(list(r.spawn_key)), "scenario": sr.scenario.name}  # fmt: skip
 
 
-def write(sr: ScenarioRun, out: Path, placements: list[dict[str, Any]] | None = None) -> list[Path]:
-    """Write the run's tables as Parquet files in ``out``, each atomically, with a sweep's
-    provenance: ``run`` and ``patterns`` are the sweep's ``runs`` and ``tenants`` rows (the
-    versioned schema); the engine's own tables (elements, drops, ...) go beside them."""
+def engine_tables(sr: ScenarioRun) -> dict[str, pa.Table]:
+    """The engine's own tables of the run (elements, drops, tenants, ...), the tenants named
+    (``vm_network``) beside the engine's number for them."""
     tables = dict(sr.result.to_arrow())
-    for name in ("drops", "tenants"):  # tenants by name, beside the engine's number
+    for name in ("drops", "tenants"):
         t = tables[name]
         names = [sr.names.get(rd) for rd in t.column("tenant").to_pylist()]
         tables[name] = t.add_column(1, "vm_network", pa.array(names, pa.string()))
-    row = ids(sr)
-    tables["run"] = schema.table(schema.runs({}), [{**row, **summary(sr)}], {})
-    tables["patterns"] = schema.table(schema.tenants({}), [{**row, **r} for r in sr.rows], {})
-    if placements:
-        tables["placements"] = pa.Table.from_pylist(placements)
-    keys = json.dumps(sr.result.spawn_keys, sort_keys=True)
-    meta = schema.provenance(sr.scenario.model_dump(mode="json"), scenario=sr.scenario.name,
-                             seed_entropy=row["seed_entropy"], spawn_key=row["spawn_key"],
-                             spawn_keys=keys)  # fmt: skip
-    return write_tables(out, tables, meta)
+    return tables

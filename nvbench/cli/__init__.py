@@ -18,6 +18,8 @@ from nvbench.cli.tools import (
 )
 from nvbench.patterns.table import NAMES as PATTERNS
 
+DEFAULT_REPLICATIONS = 5  # nvbench.replicate.DEFAULT, without loading numba for --help
+
 __all__ = ["default_scenario", "main", "parser"]
 
 
@@ -60,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
         r.add_argument("scenario", nargs="?" if name == "compare" else None,
                        help="a scenario TOML file")  # fmt: skip
         r.add_argument("--pattern", choices=PATTERNS, help="report only this pattern")
+        r.add_argument("--replications", type=COUNT, default=DEFAULT_REPLICATIONS,
+                       help="runs with independent seeds; each figure is their mean with its "
+                       f"95 %% interval (default {DEFAULT_REPLICATIONS})")  # fmt: skip
+        r.add_argument("--workers", type=COUNT, help="processes for the replications "
+                       "(default: every core; the results do not depend on it)")  # fmt: skip
         _simulation_options(r, "simulated seconds (override)")
         r.set_defaults(fn=run_command)
     pc = sub.add_parser("pcap", help="write the frames of a scenario's run to a pcapng file, "
@@ -87,6 +94,9 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--slo", required=True, help=bounds)
     pl.add_argument("--patterns", help="comma-separated patterns (default: every one present)")
     pl.add_argument("--analytic-only", action="store_true", help="the estimate, no simulation")
+    pl.add_argument("--replications", type=COUNT, default=3, help="runs of each simulated "
+                    "layout or load (independent seeds, the same for each); the SLO is judged "
+                    "on the upper end of their 95 %% interval (default 3)")  # fmt: skip
     pl.add_argument(
         "--workers", type=COUNT, help="processes, one pattern each (default: every core)"
     )

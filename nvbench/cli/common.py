@@ -21,7 +21,8 @@ def stderr_console():
 
 @contextmanager
 def progress(enabled: bool):
-    """A rich progress bar on stderr (simulated time) when it is a terminal; else nothing."""
+    """A rich progress bar on stderr over a command's runs when it is a terminal; else
+    nothing. ``tick(fraction done, what is running)``."""
     if not enabled:
         yield None
         return
@@ -32,9 +33,8 @@ def progress(enabled: bool):
     with Progress(*columns, console=stderr_console(), transient=True) as bar:
         task = bar.add_task("run", total=1.0, at="")
 
-        def tick(now_ns: int, duration_ns: int) -> None:
-            bar.update(task, completed=now_ns / duration_ns,
-                       at=f"{now_ns / 1e9:.2f} / {duration_ns / 1e9:.2f} s")  # fmt: skip
+        def tick(fraction: float, what: str) -> None:
+            bar.update(task, completed=fraction, at=what)
 
         yield tick
 

@@ -20,10 +20,12 @@ from nvbench.cli.common import (
     usable,
 )
 from nvbench.patterns.table import NAMES as PATTERNS
+from nvbench.records.intervals import LEVEL
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from nvbench import run
+    from nvbench import replicate, run
+    from nvbench.report import text
 
     scenario = load(args.scenario or str(default_scenario()))
     if scenario is None or not usable(args, scenario):
@@ -33,26 +35,28 @@ def run_command(args: argparse.Namespace) -> int:
     if out is None:
         return 2
     say_if_compiling()
+    places = args.command == "compare" and bool(scenario.placements)
     with progress(enabled=not args.json and sys.stderr.isatty()) as tick:
-        sr = run.run(scenario, seed=args.seed, duration_s=args.duration, progress=tick)
+        rep = replicate.replicate(scenario, args.replications, seed, args.duration,
+                                  workers=args.workers or os.cpu_count() or 1, progress=tick,
+                                  placements=places)  # fmt: skip
     if args.pattern:
-        sr.rows = [r for r in sr.rows if r["pattern"] == args.pattern]
-    places = None
-    if args.command == "compare" and scenario.placements:
-        places = run.compare_placements(scenario, seed=args.seed, duration_s=args.duration)
-    written = run.write(sr, out, places)
+        rep.only(args.pattern)
+    written = replicate.write(rep, out)
     if args.json:
-        doc = {"nvbench": __version__, "scenario": scenario.name, "patterns": sr.rows,
-               "placements": places or [], "summary": sr.result.summary,
+        doc = {"nvbench": __version__, "scenario": scenario.name, "seed": seed,
+               "replications": rep.replications, "confidence_level": LEVEL,
+               "patterns": rep.rows, "placements": rep.placements,
+               "runs": [run.summary(sr) for sr in rep.runs],
                "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
-        print(run.table(sr.rows))
+        print(text.patterns(rep.rows, rep.replications, seed))
         print(run.profile_line(scenario))
-        if places:
-            print("\nGateway placements, the same tenants on each:")
-            print(run.placement_table(places))
+        if rep.placements:
+            print("\nGateway placements, the same tenants and seeds on each:")
+            print(text.placements(rep.placements))
         print(f"\n{len(written)} Parquet tables in {out}/")
     return 0
 
@@ -131,10 +135,12 @@ def plan_command(args: argparse.Namespace) -> int:
     say = None if args.json else (lambda text: print(f"  {text}", file=sys.stderr, flush=True))
     result = plan.plan(scenario, slo, patterns, simulate=not args.analytic_only,
                        duration_s=args.duration, seed=args.seed,
+                       replications=args.replications,
                        workers=args.workers or os.cpu_count() or 1, progress=say)  # fmt: skip
     written = plan.write(result, scenario, out)
     if args.json:
         doc = {"nvbench": __version__, "scenario": scenario.name, "slo": str(slo),
+               "replications": 0 if args.analytic_only else args.replications,
                "answers": [vars(a) for a in result.answers],
                "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)

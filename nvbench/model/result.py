@@ -29,6 +29,7 @@ SCHEMAS = {
         [
             ("tenant", _I),
             ("offered", _I),
+            ("carried_in", _I),
             ("delivered", _I),
             ("dropped", _I),
             ("in_flight", _I),
@@ -194,14 +195,17 @@ def _summary(sim: Simulation, elements: list[dict], seconds: float) -> dict[str,
 def _tenants(sim: Simulation, seconds: float) -> list[dict[str, Any]]:
     sources, sinks = _ends(sim)
     zero = np.zeros(sim.max_tenants, np.int64)
-    # Packets inside the network when the warm-up ended count as offered by their tenant.
-    offered = sum((s.tenants.packets for s in sources), zero) + sim.carried_by_tenant
+    # Offered in the measurement window; the packets inside the network when the warm-up
+    # ended are carried in, each tenant's apart (its books: offered + carried in = delivered
+    # + dropped + in flight).
+    offered = sum((s.tenants.packets for s in sources), zero)
+    carried = sim.carried_by_tenant
     delivered = sum((k.tenants.packets for k in sinks), zero)
     nbytes = sum((k.tenants.bytes for k in sinks), zero)
     dropped = sum((e.stats.drops_by_tenant for e in sim.elements), zero)
     inside = sum((e.in_flight_by_tenant() for e in sim.elements), zero)
     rows = []
-    for t in np.flatnonzero(offered + delivered):
+    for t in np.flatnonzero(offered + carried + delivered):
         latency = LatencySketch()
         for k in sinks:
             latency.merge(k.by_tenant.get(int(t)))
@@ -209,6 +213,7 @@ def _tenants(sim: Simulation, seconds: float) -> list[dict[str, Any]]:
             {
                 "tenant": int(t),
                 "offered": int(offered[t]),
+                "carried_in": int(carried[t]),
                 "delivered": int(delivered[t]),
                 "dropped": int(dropped[t]),
                 "in_flight": int(inside[t]),

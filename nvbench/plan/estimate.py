@@ -84,9 +84,23 @@ class Stream:
 
 @dataclass(frozen=True)
 class Figures:
+    """A tenant's latencies and loss: the estimate's, or the mean of simulated replications
+    with the upper ends of their 95 % intervals (``*_high``; None: one run or an estimate)."""
+
     p50_ms: float
     p99_ms: float
     loss: float
+    p50_ms_high: float | None = None
+    p99_ms_high: float | None = None
+    loss_high: float | None = None
+    replications: int = 0  # 0: the estimate
+
+    def judged(self) -> tuple[float, float, float]:
+        """What an SLO is checked against: each figure's pessimistic side (the upper end
+        of its interval where there is one)."""
+        return (self.p50_ms if self.p50_ms_high is None else self.p50_ms_high,
+                self.p99_ms if self.p99_ms_high is None else self.p99_ms_high,
+                self.loss if self.loss_high is None else self.loss_high)  # fmt: skip
 
 
 def streams(n: VMNetwork, profile: costs.Profile, clock_hz: float) -> list[Stream]:

@@ -19,7 +19,11 @@ COLUMNS = ("pattern", "tenants", "offered_pps", "gateway_vms_analytic", "gateway
 
 def table(p: Plan) -> str:
     """The plan as text: one line per pattern."""
-    lines = [f"SLO: {p.slo} (the worst tenant of each pattern)",
+    runs = max((x.replications for x in p.points), default=0)
+    judged = (f"each simulated layout or load run {runs} times, judged on the upper end of "
+              f"the 95 % interval" if runs > 1 else "one run per simulated layout or load, "
+              "judged on it (no interval)" if runs else "the estimate only")  # fmt: skip
+    lines = [f"SLO: {p.slo} (the worst tenant of each pattern; {judged})",
              f"{'pattern':<14}{'tenants':>8}{'GW VMs est/sim':>16}{'GW hosts':>9}{'IPv4':>6}"
              f"{'fleet':>6}{'max load est/sim':>18}{'max tenants est/sim':>21}"]  # fmt: skip
     for a in p.answers:

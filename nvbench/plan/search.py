@@ -34,6 +34,7 @@ from nvbench.patterns import addresses, placement
 from nvbench.patterns.edge import wan_delay_ms
 from nvbench.plan.estimate import Figures, along, figures, gateway_figures, streams
 from nvbench.plan.slo import Slo
+from nvbench.records.intervals import interval
 from nvbench.scenario.loader import from_dict
 from nvbench.scenario.schema import Placement, Scenario
 
@@ -98,10 +99,14 @@ class Point:
     gateway_vms: int
     gateway_hosts: int
     load_factor: float
-    p50_ms: float
+    p50_ms: float  # the mean over the replications, for a run
     p99_ms: float
     loss: float
-    meets: bool
+    meets: bool  # judged on the upper ends of the intervals where there are some
+    p50_ms_ci_high: float | None = None
+    p99_ms_ci_high: float | None = None
+    loss_ci_high: float | None = None
+    replications: int = 0  # 0: the estimate
 
 
 @dataclass
@@ -150,10 +155,11 @@ class _Judge:
                             simulate(x if factor == 1.0 else scaled(x, factor)))  # fmt: skip
 
     def _record(self, question: str, method: str, x: Scenario, factor: float, f: Figures) -> bool:
-        ok = self.planner.slo.meets(f.p50_ms, f.p99_ms, f.loss)
+        ok = self.planner.slo.meets(*f.judged())
         self.out.points.append(Point(self.pattern, question, method, len(x.gateways),
                                      placement.gateway_hosts_used(x), factor, f.p50_ms,
-                                     f.p99_ms, f.loss, ok))  # fmt: skip
+                                     f.p99_ms, f.loss, ok, f.p50_ms_high, f.p99_ms_high,
+                                     f.loss_high, f.replications))  # fmt: skip
         return ok
 
 
@@ -184,7 +190,7 @@ class Planner:
         return figures(s, self.profile, factor)
 
     def _ok(self, f: Figures) -> bool:
-        return self.slo.meets(f.p50_ms, f.p99_ms, f.loss)
+        return self.slo.meets(*f.judged())
 
     def _max_factor(self, ok: Callable[[float], bool], start: float) -> float:
         """The largest load factor ``ok`` accepts (0 if none): bracket by doubling or halving
@@ -302,18 +308,20 @@ def plan(
     simulate: bool = True,
     duration_s: float | None = None,
     seed: int | None = None,
+    replications: int = 3,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> Plan:
-    """The plan of every pattern of ``s`` (or of ``patterns``). The patterns are planned
+    """The plan of every pattern of ``s`` (or of ``patterns``), each simulated layout and
+    load run ``replications`` times (the same seeds for each). The patterns are planned
     apart from each other, so with ``workers`` > 1 they run in a process pool; the plan is
-    the same either way (each run has the scenario's seed)."""
+    the same either way."""
     present: list[str] = list(dict.fromkeys(n.pattern for n in s.vm_networks))
     chosen = [p for p in present if patterns is None or p in patterns]
     if workers <= 1 or len(chosen) <= 1 or not simulate:
-        evaluate = simulator(duration_s, seed) if simulate else None
+        evaluate = simulator(duration_s, seed, replications) if simulate else None
         return Planner(s, slo, evaluate, progress=progress).plan(chosen)
-    jobs = [(s, slo, p, duration_s, seed, progress is not None) for p in chosen]
+    jobs = [(s, slo, p, duration_s, seed, replications, progress is not None) for p in chosen]
     out = Plan(slo)
     with ProcessPoolExecutor(min(workers, len(chosen))) as pool:
         for part in pool.map(_plan_one, jobs):  # in the scenario's order of patterns
@@ -324,22 +332,41 @@ def plan(
 
 
 def _plan_one(job: tuple) -> Plan:
-    s, slo, pattern, duration_s, seed, say = job
+    s, slo, pattern, duration_s, seed, replications, say = job
     progress = (lambda text: print(f"  {text}", file=sys.stderr, flush=True)) if say else None
-    return Planner(s, slo, simulator(duration_s, seed), progress=progress).plan([pattern])
+    evaluate = simulator(duration_s, seed, replications)
+    return Planner(s, slo, evaluate, progress=progress).plan([pattern])
 
 
-def simulator(duration_s: float | None, seed: int | None) -> Evaluate:
-    """Run a scenario and take its worst tenant's figures (a tenant that got nothing
-    through has an infinite latency)."""
-    from nvbench import run
+def simulator(duration_s: float | None, seed: int | None, replications: int = 1) -> Evaluate:
+    """Run a scenario ``replications`` times (children of one SeedSequence, the same for
+    every scenario judged) and take each run's worst tenant; the figures are their means
+    and the upper ends of their 95 % intervals. A tenant that got nothing through has an
+    infinite latency, and so has the upper end then."""
+    from nvbench import replicate
 
     def evaluate(s: Scenario) -> Figures:
-        sr = run.run(s, seed=seed, duration_s=duration_s)
-        p50 = [r["latency_p50_ms"] for r in sr.rows]
-        p99 = [r["latency_p99_ms"] for r in sr.rows]
-        worst = max(r["loss"] for r in sr.rows)
-        return Figures(max((math.inf if x is None else x) for x in p50),
-                       max((math.inf if x is None else x) for x in p99), worst)  # fmt: skip
+        runs = replicate.replicate(s, replications, seed, duration_s).runs
+        worst = [_worst(sr.rows) for sr in runs]
+        (p50, p50_high), (p99, p99_high), (loss, loss_high) = (
+            _ends([w[i] for w in worst]) for i in range(3)
+        )
+        return Figures(p50, p99, loss, p50_high, p99_high, loss_high, replications)
 
     return evaluate
+
+
+def _worst(rows: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """The worst tenant's p50, p99 (infinite: it delivered nothing) and loss."""
+    p50 = max((math.inf if r["latency_p50_ms"] is None else r["latency_p50_ms"]) for r in rows)
+    p99 = max((math.inf if r["latency_p99_ms"] is None else r["latency_p99_ms"]) for r in rows)
+    return p50, p99, max(r["loss"] for r in rows)
+
+
+def _ends(values: list[float]) -> tuple[float, float | None]:
+    """(mean, upper end of the interval; None for one value); infinite if one is."""
+    if any(math.isinf(v) for v in values):
+        return math.inf, math.inf
+    mid, _, high = interval(values)
+    assert mid is not None
+    return mid, high

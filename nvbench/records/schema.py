@@ -31,11 +31,12 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "6"  # 2: run/compare/plan files typed and with a sweep's provenance;
+SCHEMA_VERSION = "7"  # 2: run/compare/plan files typed and with a sweep's provenance;
 # 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
 # absorbed (pieces of packets cut to fit a path MTU); 5: runs' profile (the gateway
 # profile's name); 6: the patterns table's gateway_vcpu_util split into
-# gateway_vcpu_busiest and gateway_vcpu_mean
+# gateway_vcpu_busiest and gateway_vcpu_mean; 7: the tenants' offered only in the
+# measurement window, carried_in apart; replications (patterns_ci, placements with intervals)
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -76,7 +77,8 @@ TENANT_COLUMNS = [
     ("vm_network", pa.string()),
     ("pattern", pa.string()),  # the hive partition key of the tenants table
     ("load_pps", pa.float64()),  # the traffic rates the scenario sets (the offered load)
-    ("offered", pa.int64()),  # packets measured, those inside at the warm-up's end included
+    ("offered", pa.int64()),  # packets its VMs and far ends sent in the measurement window
+    ("carried_in", pa.int64()),  # its packets inside the network when the warm-up ended
     ("delivered", pa.int64()),
     ("dropped", pa.int64()),
     ("offered_pps", pa.float64()),
@@ -107,6 +109,22 @@ SERIES_COLUMNS = [
     ("in_flight", pa.int64()),
 ]
 
+# The figures of a VM network's row that vary from one replication to the next: a run
+# folder's patterns_ci table has each as its mean and 95 % t-interval (_ci_low, _ci_high).
+TENANT_MEASURED = ("offered", "carried_in", "delivered", "dropped", "offered_pps",
+                   "delivered_pps", "loss", "throughput_mbps", "latency_p50_ms",
+                   "latency_p99_ms", "gateway_vcpu_busiest", "gateway_vcpu_mean",
+                   "bottleneck_util", "recovery_s")  # fmt: skip
+PLACEMENT_COLUMNS = [
+    ("placement", pa.string()),
+    ("gateway_vms", pa.int64()),
+    ("gateway_hosts", pa.int64()),
+    ("busiest_vcpu", pa.float64()),  # the busiest vCPU of any gateway VM
+    ("loss", pa.float64()),  # of every VM network together
+    ("worst_p99_ms", pa.float64()),  # the worst VM network's p99 latency
+    ("throughput_mbps", pa.float64()),  # of every VM network together
+]
+PLACEMENT_MEASURED = ("busiest_vcpu", "loss", "worst_p99_ms", "throughput_mbps")
 
 PLAN_COLUMNS = [
     ("pattern", pa.string()),
@@ -133,7 +151,11 @@ PLAN_POINT_COLUMNS = [
     ("p50_ms", pa.float64()),
     ("p99_ms", pa.float64()),
     ("loss", pa.float64()),
-    ("meets", pa.bool_()),
+    ("meets", pa.bool_()),  # judged on the upper ends of the intervals where there are some
+    ("p50_ms_ci_high", pa.float64()),
+    ("p99_ms_ci_high", pa.float64()),
+    ("loss_ci_high", pa.float64()),
+    ("replications", pa.int64()),  # 0: the estimate
 ]
 FRONTIER_COLUMNS = [
     ("pattern", pa.string()),
@@ -168,6 +190,24 @@ def tenants(params: dict[str, pa.DataType]) -> pa.Schema:
 
 def series(params: dict[str, pa.DataType]) -> pa.Schema:
     return pa.schema(_fields(params) + [pa.field(k, t) for k, t in SERIES_COLUMNS])
+
+
+def with_intervals(columns: list[tuple[str, pa.DataType]], measured: tuple[str, ...]) -> pa.Schema:
+    """The schema of a table of means over replications: each ``measured`` column as its
+    mean (float64) followed by its interval's ends, then how many replications."""
+    fields = []
+    for k, t in columns:
+        if k in measured:
+            fields += [(k, pa.float64()), (f"{k}_ci_low", pa.float64()),
+                       (f"{k}_ci_high", pa.float64())]  # fmt: skip
+        else:
+            fields.append((k, t))
+    return fixed([*fields, ("replications", pa.int64())])
+
+
+def placement_runs() -> pa.Schema:
+    """One row per placement and replication (a comparison's placement_runs table)."""
+    return fixed([*PLACEMENT_COLUMNS, ("replication", pa.int32())])
 
 
 def fixed(columns: list[tuple[str, pa.DataType]]) -> pa.Schema:

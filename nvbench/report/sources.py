@@ -62,7 +62,7 @@ def read(root: Path) -> ReportSource:
         return src
     if (root / "patterns.parquet").exists():
         src = ReportSource("run", root, meta=_meta(root / "patterns.parquet"))
-        src.tenants = [{**r, "run_id": "run"} for r in _rows(root / "patterns.parquet")]
+        src.tenants = _rows(root / "patterns.parquet")  # every replication's rows
         src.runs = _rows(root / "run.parquet")
         src.placements = _rows(root / "placements.parquet")
         return src

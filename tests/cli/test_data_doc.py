@@ -20,6 +20,9 @@ TYPED = {
     "plan": schema.fixed(schema.PLAN_COLUMNS),
     "plan_points": schema.fixed(schema.PLAN_POINT_COLUMNS),
     "frontier": schema.fixed(schema.FRONTIER_COLUMNS),
+    "patterns_ci": schema.with_intervals(schema.TENANT_COLUMNS, schema.TENANT_MEASURED),
+    "placements": schema.with_intervals(schema.PLACEMENT_COLUMNS, schema.PLACEMENT_MEASURED),
+    "placement_runs": schema.placement_runs(),
     "validation": validate.SCHEMA, "sensitivity": sensitivity.SCHEMA, **SCHEMAS,
 }  # fmt: skip
 

@@ -38,6 +38,7 @@ def test_duckdb_and_pyarrow_read_a_glob_of_run_folders(results, table):
         want = SCHEMAS[table]
         if table in ("drops", "tenants"):  # the run folder names the tenants too
             want = want.insert(1, pa.field("vm_network", pa.string()))
+        want = want.insert(0, pa.field("replication", pa.int32()))  # the rows of every run
         assert rows.schema.remove_metadata() == want
 
 
@@ -48,8 +49,9 @@ def test_tenants_are_named_in_every_table(results):
          "order by 1")  # fmt: skip
     assert [r[0] for r in duckdb.sql(q).fetchall()] == ["contoso-s2s", "northwind-nat",
                                                         "wingtip-ra"]  # fmt: skip
-    names = duckdb.sql(f"select vm_network from read_parquet('{results}/nat/tenants.parquet')")
-    assert [r[0] for r in names.fetchall()] == ["northwind-nat"]
+    names = duckdb.sql(f"select replication, vm_network from read_parquet("
+                       f"'{results}/nat/tenants.parquet')")  # fmt: skip
+    assert names.fetchall() == [(r, "northwind-nat") for r in range(5)]  # five replications
 
 
 @pytest.mark.slow  # two scenario runs

@@ -36,9 +36,10 @@ def test_run_plan_and_sweep_files_carry_the_same_provenance(tmp_path, capsys):
         meta = _meta(path)
         assert {k: meta[k] for k in COMMON} == {k: swept[k] for k in COMMON}, path.name
     ran = _meta(run / "patterns.parquet")
-    assert ran["seed_entropy"] == "3" and json.loads(ran["spawn_key"]) == []
+    # Five replications (the default): children 0..4 of SeedSequence(3), as a sweep's.
+    assert ran["seed_entropy"] == "3" and json.loads(ran["spawn_key"]) == [[k] for k in range(5)]
     keys = json.loads(ran["spawn_keys"])
-    assert keys and all(isinstance(k, list) for k in keys.values())  # every element's
+    assert keys and all(isinstance(k, list) and len(k) == 1 for k in keys.values())
 
 
 def test_a_runs_rows_have_the_sweeps_schema(tmp_path, capsys):
@@ -49,7 +50,9 @@ def test_a_runs_rows_have_the_sweeps_schema(tmp_path, capsys):
     assert pq.read_schema(out / "patterns.parquet").remove_metadata() == schema.tenants({})
     rows = ds.dataset(out / "patterns.parquet").to_table().to_pylist()
     runs = pq.read_table(out / "run.parquet").to_pylist()
-    assert {r["run_id"] for r in rows} == {runs[0]["run_id"]}
+    assert [r["replication"] for r in runs] == [0, 1, 2, 3, 4]  # five by default
+    assert len({r["run_id"] for r in runs}) == 5
+    assert {r["run_id"] for r in rows} == {r["run_id"] for r in runs}
 
 
 def test_git_commit_is_the_checkouts_own():

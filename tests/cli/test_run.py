@@ -22,12 +22,12 @@ def test_compare_command_prints_and_writes_parquet(tmp_path, capsys):
     assert set(rows) == {"s2s", "mpls", "nat", "public_ip", "remote_access"}
     assert all(r["loss"] == 0 and r["throughput_mbps"] > 0 for r in rows.values())
     table = pq.read_table(out / "patterns.parquet")
-    assert table.num_rows == 5
+    assert table.num_rows == 5 * 5  # five VM networks, five replications (the default)
     assert table.schema.metadata[b"scenario"] == b"default"
     assert {p.name for p in out.iterdir()} >= {"run.parquet", "elements.parquet", "tenants.parquet"}
     # Which gateway profile the numbers come from, in the JSON and in the run table.
     assert doc["profile"] == "ws2012r2"
-    assert pq.read_table(out / "run.parquet").column("profile").to_pylist() == ["ws2012r2"]
+    assert pq.read_table(out / "run.parquet").column("profile").to_pylist() == ["ws2012r2"] * 5
 
 
 def test_compare_says_which_profile_it_used(tmp_path, capsys):

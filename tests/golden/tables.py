@@ -24,7 +24,10 @@ ports 49152 and up, instead of 53/443 from 1024 up: the new 5-tuples hash to oth
 and paths, so utilizations and latencies moved slightly, and in hosting which packets are
 still in flight at the end; every tenant's offered count is unchanged); and by the commit
 that split the patterns table's gateway_vcpu_util into gateway_vcpu_busiest (its values) and
-gateway_vcpu_mean.
+gateway_vcpu_mean; and by the replications commit (issue 15: a tenant's offered counts only
+its packets sent in the measurement window, those inside at the warm-up's end are its new
+carried_in: in every table, the new offered + carried_in equals the old offered, and every
+other column is as before).
 """
 
 from __future__ import annotations

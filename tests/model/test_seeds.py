@@ -35,13 +35,14 @@ def test_a_seed_is_spawned_once_per_name():
 
 def test_only_the_simulation_spawns_seeds():
     """No module spawns from a seed but the simulation (and an element's own streams),
-    and a sweep, which spawns each run's seed from the sweep's."""
+    a sweep, which spawns each run's seed from the sweep's, and replications, which spawn
+    theirs the same way."""
     spawners = set()
     for p in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(p.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "spawn":
                 spawners.add(p.relative_to(PACKAGE).as_posix())
-    assert spawners == {"model/simulation.py", "model/element.py", "sweep.py"}
+    assert spawners == {"model/simulation.py", "model/element.py", "sweep.py", "replicate.py"}
 
 
 @pytest.mark.slow  # a scenario run: slow with the kernels as plain Python

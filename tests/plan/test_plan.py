@@ -10,6 +10,8 @@ import pytest
 
 from nvbench import plan
 from nvbench.cli import default_scenario
+from nvbench.plan.estimate import Figures
+from nvbench.plan.search import _Judge
 from nvbench.scenario.loader import from_dict, load
 
 SLO = plan.Slo(p99_latency_ms=5.0, loss=0.001)
@@ -141,3 +143,32 @@ def test_patterns_in_parallel_give_the_same_plan():
     assert [a.pattern for a in two.answers] == ["s2s", "mpls", "nat"]
     assert two.answers == one.answers and two.points == one.points
     assert two.frontier == one.frontier
+
+
+def test_the_slo_is_judged_on_the_upper_end_of_the_interval():
+    """A simulated point whose mean p99 meets the bound but whose interval reaches past it
+    does not meet the SLO; the point records the mean, the upper end and the runs."""
+    s = from_dict(nat_tenants(2), "t")
+    given = {"f": Figures(1.0, 4.5, 0.0, 1.2, 5.5, 0.0, 3)}
+    out = plan.Plan(SLO)
+    judge = _Judge(plan.Planner(s, SLO, lambda _: given["f"]), "nat", out)
+    assert not judge.simulated(s, "load")  # mean 4.5 ms <= 5, upper end 5.5 ms > 5
+    given["f"] = Figures(1.0, 4.5, 0.0, 1.2, 4.9, 0.0009, 3)
+    assert judge.simulated(s, "load")
+    first, second = out.points
+    assert (first.meets, second.meets) == (False, True)
+    assert (first.p99_ms, first.p99_ms_ci_high, first.replications) == (4.5, 5.5, 3)
+
+
+@pytest.mark.slow  # three scenario runs
+def test_the_simulator_gives_the_mean_and_upper_end_of_its_replications():
+    s = from_dict(nat_tenants(2, rate=300_000), "t")  # 600 kpps on a 438 kpps vCPU: losses
+    f = plan.simulator(None, seed=1, replications=3)(s)
+    assert f.replications == 3
+    assert f.loss > 0 and f.loss_high is not None and f.loss_high > f.loss
+    assert f.p99_ms_high is not None and f.p99_ms_high >= f.p99_ms
+    assert f.judged() == (f.p50_ms_high, f.p99_ms_high, f.loss_high)
+    text = plan.table(plan.Plan(SLO, points=[plan.Point("nat", "load", "simulated", 1, 1, 1.0,
+                                                        f.p50_ms, f.p99_ms, f.loss, False,
+                                                        replications=3)]))  # fmt: skip
+    assert "run 3 times, judged on the upper end of the 95 % interval" in text
