@@ -100,7 +100,7 @@ class SweepPlan:
     runs: list[SweepRun]
     duration_s: float | None
     source: str
-    params: dict[str, pa.DataType]  # the varied key paths and their column types
+    params: dict[str, pa.DataType]  # the swept columns (snake_case) and their types
     meta: dict[str, str]  # provenance shared by every file of the sweep
 
 
@@ -163,7 +163,12 @@ def load_sweep(path: str | Path) -> SweepPlan:
     _check_points(base, spec, points, str(p))
     params = {a.path: schema.param_type(a.values) for a in [*spec.grid, *spec.zip]}
     params |= {a.path: pa.int64() if a.integer else pa.float64() for a in spec.random}
-    meta = schema.provenance(base, sweep_hash=schema.digest(doc), sweep_seed=str(spec.seed))
+    columns, problems = schema.swept_columns(list(params))
+    if problems:
+        raise ScenarioError(str(p), problems)
+    meta = schema.provenance(base, sweep_hash=schema.digest(doc), sweep_seed=str(spec.seed),
+                             swept=json.dumps(columns))  # fmt: skip
+    params = {schema.column_name(k): v for k, v in params.items()}
     return SweepPlan(base, _runs(base, spec, points), spec.duration_s, str(p), params, meta)
 
 
@@ -256,7 +261,8 @@ def run_one(base: dict, run: SweepRun, duration_s: float | None) -> Rows:
     scenario = from_dict(_apply(base, run.point), run.run_id)
     seed = np.random.SeedSequence(run.entropy, spawn_key=run.spawn_key)
     sr = runner.run(scenario, seed=seed, duration_s=duration_s)
-    ids = {**run.point, "run_id": run.run_id, "replication": run.replication,
+    point = {schema.column_name(k): v for k, v in run.point.items()}
+    ids = {**point, "run_id": run.run_id, "replication": run.replication,
            "seed_entropy": str(run.entropy), "spawn_key": json.dumps(run.spawn_key),
            "scenario": scenario.name}  # fmt: skip
     series = sr.result.to_arrow()["series"].to_pylist() if sr.result.series else []

@@ -23,6 +23,7 @@ import hashlib
 import importlib.metadata
 import json
 import platform
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,13 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "7"  # 2: run/compare/plan files typed and with a sweep's provenance;
+SCHEMA_VERSION = "8"  # 2: run/compare/plan files typed and with a sweep's provenance;
 # 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
 # absorbed (pieces of packets cut to fit a path MTU); 5: runs' profile (the gateway
 # profile's name); 6: the patterns table's gateway_vcpu_util split into
 # gateway_vcpu_busiest and gateway_vcpu_mean; 7: the tenants' offered only in the
-# measurement window, carried_in apart; replications (patterns_ci, placements with intervals)
+# measurement window, carried_in apart; replications (patterns_ci, placements with intervals);
+# 8: a sweep's swept columns in snake_case, their key paths in the metadata's "swept"
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -163,6 +165,28 @@ FRONTIER_COLUMNS = [
     ("tenants", pa.int64()),
     ("tenants_per_gateway", pa.int64()),
 ]
+
+
+def column_name(path: str) -> str:
+    """A swept key path's column: snake_case, so that SQL needs no quotes
+    (``vm_networks[2].traffic[0].rate_pps`` -> ``vm_networks_2_traffic_0_rate_pps``); the
+    key path itself is in the files' metadata (``swept``)."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", path).strip("_")
+
+
+def swept_columns(paths: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Each swept key path's column -> the path, and the problems: two paths that make one
+    name, or a name that is one of the tables' own columns."""
+    taken = {f.name for f in [*runs({}), *tenants({}), *series({})]}
+    out: dict[str, str] = {}
+    problems = []
+    for path in paths:
+        name = column_name(path)
+        if name in out or name in taken:
+            other = f"the swept {out[name]!r}" if name in out else "a column of the results"
+            problems.append(f"{path}: its column {name!r} is also {other}")
+        out[name] = path
+    return out, problems
 
 
 def param_type(values: list[Any]) -> pa.DataType:

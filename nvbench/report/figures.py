@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from statistics import mean
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from nvbench.patterns.table import NAMES
+from nvbench.report import curves
 from nvbench.report.sources import ReportSource
+from nvbench.report.timeline import timeline
 
 PATTERNS = NAMES
 COLOURS = dict(zip(PATTERNS, ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"),
                    strict=True))  # fmt: skip
-LOAD = "offered load (kpackets/s, per VM network)"
+MAX_LABELLED = 10  # VM networks on a plot beyond which the legend names patterns only
 
 
 def _figure(title: str, xlabel: str, ylabel: str) -> tuple[Figure, Any]:
@@ -31,6 +32,22 @@ def _figure(title: str, xlabel: str, ylabel: str) -> tuple[Figure, Any]:
     return fig, ax
 
 
+def _panels(title: str, n: int, xlabel: str, ylabel: str) -> tuple[Figure, list[Any]]:
+    """A figure of ``n`` panels (a sweep's facets) sharing the y axis, in rows of three."""
+    cols = min(3, n)
+    rows = -(-n // cols)
+    fig = Figure(figsize=(4.4 * cols + 1.2, 3.4 * rows + 0.8), layout="constrained")
+    grid = fig.subplots(rows, cols, sharey=True, squeeze=False)
+    axes = [a for row in grid for a in row]
+    for a in axes[n:]:
+        a.set_visible(False)
+    for a in axes[:n]:
+        a.set(xlabel=xlabel, ylabel=ylabel)
+        a.grid(True, alpha=0.3)
+    fig.suptitle(title)
+    return fig, axes[:n]
+
+
 def _by_pattern(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -38,96 +55,136 @@ def _by_pattern(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return {p: out[p] for p in PATTERNS if p in out}
 
 
-def _curve(rows: list[dict[str, Any]], x: str, y: Callable[[dict], float | None]) -> tuple:
-    """Mean of ``y`` at each distinct ``x`` (replications and tenants averaged)."""
-    at: dict[float, list[float]] = defaultdict(list)
-    for r in rows:
-        v = y(r)
-        if r.get(x) is not None and v is not None:
-            at[round(r[x], 6)].append(v)
-    xs = sorted(at)
-    return xs, [mean(at[k]) for k in xs]
-
-
 def _key(name: str) -> Callable[[dict], float | None]:
     return lambda r: r[name]
 
 
-def _loads(src: ReportSource) -> bool:
-    """A sweep varies the offered load when its tenants' offered rates differ."""
-    return src.kind == "sweep" and len({round(r["load_pps"] or 0) for r in src.tenants}) > 1
+def _swept(src: ReportSource) -> curves.Axes | None:
+    """How a sweep's rows are laid out, or None when nothing swept varies."""
+    if src.kind != "sweep":
+        return None
+    axes = curves.layout(src.tenants, src.swept)
+    return axes if axes.x is not None else None
+
+
+def _sweep_plot(src: ReportSource, title: str, ylabel: str, y: curves.Y,
+                scale: float = 1.0, diagonal: bool = False) -> Figure | None:  # fmt: skip
+    """``y`` against the sweep's x, one line per VM network with error bars, one panel
+    per combination of the other swept values."""
+    axes = _swept(src)
+    if axes is None:
+        return None
+    assert axes.x is not None
+    groups = curves.facets(src.tenants, axes.facets)
+    fig, panels = _panels(title, len(groups), axes.label, ylabel)
+    many = len({r["vm_network"] for r in src.tenants}) > MAX_LABELLED
+    for ax, (values, rows) in zip(panels, groups, strict=True):
+        if axes.facets:
+            named = zip(axes.facets, values, strict=True)
+            ax.set_title(", ".join(f"{src.swept[c]} = {v}" for c, v in named), fontsize="small")
+        top = 0.0
+        drawn = sorted(curves.lines(rows, axes.x, y), key=lambda k: (k.pattern, k.vm_network))
+        for k, line in enumerate(drawn):
+            xs = [p.x * axes.scale for p in line.points]
+            label = line.pattern if many else f"{line.pattern}: {line.vm_network}"
+            # Each line thinner and its markers smaller than the one before, so that lines
+            # on top of each other (tenants sharing a saturated gateway) all stay visible.
+            size, width = (3.0, 0.8) if many else (max(3.0, 10 - 1.5 * k), max(0.8, 4 - 0.6 * k))
+            ax.errorbar(xs, [p.mean * scale for p in line.points],
+                        yerr=curves.error_bars(line.points, scale), marker="o", capsize=3,
+                        color=COLOURS[line.pattern], label=label, markersize=size,
+                        linewidth=width)  # fmt: skip
+            top = max([top, *xs])
+        if diagonal:  # the swept rate's own tenant delivers what it is offered
+            ax.plot([0, top], [0, top], ":", color="grey", label="delivered = offered")
+        _legend(ax)
+    return fig
+
+
+def _legend(ax: Any) -> None:
+    """One entry per label (many VM networks of a pattern share their pattern's)."""
+    handles, labels = ax.get_legend_handles_labels()
+    seen = dict(zip(labels, handles, strict=True))
+    ax.legend(seen.values(), seen.keys(), fontsize="small")
 
 
 def throughput(src: ReportSource) -> Figure | None:
-    if not _loads(src):
+    if src.kind == "run":
+        return _run_bars(src, "Throughput per VM network", "throughput (Mbit/s)",
+                         [("throughput_mbps", "")])  # fmt: skip
+    axes = _swept(src)
+    if axes is None:
         return None
-    fig, ax = _figure("Throughput against offered load", LOAD, "delivered (kpackets/s)")
-    top = 0.0
-    for p, rows in _by_pattern(src.tenants).items():
-        xs, ys = _curve(rows, "load_pps", _key("delivered_pps"))
-        ax.plot([x / 1e3 for x in xs], [y / 1e3 for y in ys], "o-", label=p, color=COLOURS[p])
-        top = max([top, *xs])
-    ax.plot([0, top / 1e3], [0, top / 1e3], ":", color="grey", label="delivered = offered")
-    ax.legend()
-    return fig
+    if axes.scale != 1.0:  # a traffic rate on x
+        return _sweep_plot(src, "Throughput against offered load", "delivered (kpackets/s)",
+                           _key("delivered_pps"), 1e-3, diagonal=True)  # fmt: skip
+    return _sweep_plot(src, "Throughput", "throughput (Mbit/s)", _key("throughput_mbps"))
 
 
 def latency(src: ReportSource) -> Figure | None:
-    """p50 and p99 per pattern: against load for a sweep that varies it, else as bars
-    (with the spread over runs and tenants)."""
-    groups = _by_pattern(src.tenants)
-    if not groups and not src.points:
-        return None
+    """p99 against the sweep's x; for a run, p50 and p99 per VM network as bars; for a plan,
+    the p99 of each evaluation. Error bars: 95 % intervals over the replications."""
     if src.kind == "plan":
         return _plan_curve(src, "p99_ms", "p99 latency against load (plan runs)", "p99 (ms)")
-    if _loads(src):
-        fig, ax = _figure("Latency against offered load", LOAD, "latency (ms)")
-        for p, rows in groups.items():
-            for q, style in (("latency_p50_ms", "--"), ("latency_p99_ms", "-")):
-                xs, ys = _curve(rows, "load_pps", _key(q))
-                ax.plot([x / 1e3 for x in xs], ys, style, marker="o", color=COLOURS[p],
-                        label=f"{p} {q.split('_')[1]}")  # fmt: skip
-        ax.set_yscale("log")
-        ax.legend(fontsize="small", ncol=2)
-        return fig
-    fig, ax = _figure("Latency per pattern", "", "latency (ms)")
-    for i, (p, rows) in enumerate(groups.items()):
-        for j, q in enumerate(("latency_p50_ms", "latency_p99_ms")):
-            vals = [r[q] for r in rows if r[q] is not None]
-            if vals:
-                mid = mean(vals)
-                ax.bar(i + (j - 0.5) * 0.38, mid, 0.36, color=COLOURS[p], alpha=0.5 + 0.5 * j,
-                       yerr=[[mid - min(vals)], [max(vals) - mid]], capsize=3)  # fmt: skip
-    ax.set_xticks(range(len(groups)), [f"{p}\n(p50 | p99)" for p in groups])
-    return fig
+    if src.kind == "run":
+        return _run_bars(src, "Latency per VM network", "latency (ms)",
+                         [("latency_p50_ms", "p50"), ("latency_p99_ms", "p99")])  # fmt: skip
+    return _sweep_plot(src, "p99 latency", "p99 latency (ms)", _key("latency_p99_ms"))
 
 
 def loss(src: ReportSource) -> Figure | None:
     if src.kind == "plan":
-        return _plan_curve(src, "loss", "Loss against load (plan runs)", "loss (fraction)")
-    if not _loads(src):
+        return _plan_curve(src, "loss", "Loss against load (plan runs)", "loss (%)", 100)
+    return _sweep_plot(src, "Loss", "loss (%)", _key("loss"), 100)
+
+
+def _run_bars(src: ReportSource, title: str, ylabel: str,
+              keys: list[tuple[str, str]]) -> Figure | None:  # fmt: skip
+    """One group of bars per VM network (its pattern's colour), one bar per key, with
+    the 95 % interval over the replications."""
+    if not src.tenants:
         return None
-    fig, ax = _figure("Loss against offered load", LOAD, "loss (fraction)")
-    for p, rows in _by_pattern(src.tenants).items():
-        xs, ys = _curve(rows, "load_pps", _key("loss"))
-        ax.plot([x / 1e3 for x in xs], ys, "o-", label=p, color=COLOURS[p])
-    ax.legend()
+    names = list(dict.fromkeys(r["vm_network"] for r in src.tenants))
+    pattern = {r["vm_network"]: r["pattern"] for r in src.tenants}
+    runs = len({r["run_id"] for r in src.tenants})
+    fig, ax = _figure(f"{title} ({runs} replication{'s' * (runs != 1)})", "", ylabel)
+    width = 0.8 / len(keys)
+    for j, (key, label) in enumerate(keys):
+        bars = {ln.vm_network: ln.points[0] for ln in curves.lines(src.tenants, None, _key(key))
+                if ln.points}  # fmt: skip
+        xs = [i for i, n in enumerate(names) if n in bars]
+        points = [bars[names[i]] for i in xs]
+        ax.bar([i + (j - (len(keys) - 1) / 2) * width for i in xs], [p.mean for p in points],
+               width * 0.95, yerr=curves.error_bars(points), capsize=3,
+               color=[COLOURS[pattern[names[i]]] for i in xs], alpha=0.55 + 0.45 * j,
+               label=label or key)  # fmt: skip
+    suffix = f"\n({' | '.join(label for _, label in keys)})" if len(keys) > 1 else ""
+    ax.set_xticks(range(len(names)), [f"{n}\n{pattern[n]}{suffix}" for n in names],
+                  fontsize="small")  # fmt: skip
     return fig
 
 
-def _plan_curve(src: ReportSource, key: str, title: str, ylabel: str) -> Figure | None:
+def _plan_curve(src: ReportSource, key: str, title: str, ylabel: str,
+                scale: float = 1.0) -> Figure | None:  # fmt: skip
+    """The plan's evaluations of the scenario's fleet at each load factor: the estimate as a
+    dashed line, each simulation's mean with a bar up to the upper end of its interval
+    (what the SLO was judged on)."""
     points = [x for x in src.points if x["question"] == "load"]
     if not points:
         return None
-    fig, ax = _figure(title, "load factor (x the scenario's load)", ylabel)
+    fig, ax = _figure(title, "load factor (× the scenario's load)", ylabel)
     for p, rows in _by_pattern(points).items():
-        for method, style in (("analytic", "--"), ("simulated", "o")):
-            mine = sorted((r["load_factor"], r[key]) for r in rows if r["method"] == method)
-            ax.plot([a for a, _ in mine], [b for _, b in mine], style, color=COLOURS[p],
-                    label=f"{p} ({method})")  # fmt: skip
-    ax.set_xscale("log")
-    if key != "loss":
-        ax.set_yscale("log")
+        est = sorted((r["load_factor"], r[key]) for r in rows if r["method"] == "analytic")
+        ax.plot([a for a, _ in est], [b * scale for _, b in est], "--", color=COLOURS[p],
+                label=f"{p} (estimate)")  # fmt: skip
+        sims = sorted((r for r in rows if r["method"] == "simulated"),
+                      key=lambda r: r["load_factor"])  # fmt: skip
+        if sims:
+            up = [0.0 if r[f"{key}_ci_high"] is None else (r[f"{key}_ci_high"] - r[key]) * scale
+                  for r in sims]  # fmt: skip
+            ax.errorbar([r["load_factor"] for r in sims], [r[key] * scale for r in sims],
+                        yerr=[[0.0] * len(sims), up], fmt="o", capsize=3, color=COLOURS[p],
+                        label=f"{p} (simulated)")  # fmt: skip
     ax.legend(fontsize="small", ncol=2)
     return fig
 
@@ -214,18 +271,20 @@ def sensitivity(src: ReportSource) -> Figure | None:
 
 
 PLOTS = {
-    "throughput": ("Throughput against offered load", throughput),
+    "throughput": ("Throughput", throughput),
     "latency": ("Latency", latency),
-    "loss": ("Loss against load", loss),
+    "loss": ("Loss", loss),
+    "timeline": ("Over time", timeline),
     "ipv4": ("Public IPv4 bill", ipv4),
     "frontier": ("Capacity frontier", frontier),
     "validation": ("A profile against the published figures", validation),
     "sensitivity": ("What the assumptions move", sensitivity),
 }
 WHERE = {
-    "throughput": "a sweep whose points vary the offered load",
-    "latency": "a run, a sweep or a plan",
-    "loss": "a sweep whose points vary the offered load, or a plan",
+    "throughput": "a run, or a sweep whose points vary something",
+    "latency": "a run, a sweep that varies something, or a plan",
+    "loss": "a sweep that varies something, or a plan",
+    "timeline": "a run or sweep whose scenario sets run.series_interval_ms",
     "ipv4": "a run, a sweep or a plan",
     "frontier": "a plan directory (nvbench plan)",
     "validation": "a validation directory (nvbench validate)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,15 @@ class ReportSource:
     failures: list[dict[str, Any]] = field(default_factory=list)  # a sweep's failed points
     validation: list[dict[str, Any]] = field(default_factory=list)  # nvbench validate's rows
     sensitivity: list[dict[str, Any]] = field(default_factory=list)  # ... --sensitivity's
+    series: list[dict[str, Any]] = field(default_factory=list)  # one run's, if it has any
+    events: list[dict[str, Any]] = field(default_factory=list)  # that run's faults, takeovers
+    gateways: list[str] = field(default_factory=list)  # a run's gateway VMs, passive ones too
     meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def swept(self) -> dict[str, str]:
+        """A sweep's swept columns -> their key paths (from the files' metadata)."""
+        return json.loads(self.meta.get("swept", "{}"))
 
 
 def read(root: Path) -> ReportSource:
@@ -59,12 +68,21 @@ def read(root: Path) -> ReportSource:
         src.failures = Dataset(root).failures()
         if not src.tenants:
             raise ReportError(f"{root}: the sweep has no finished runs yet")
+        first = min(r["run_id"] for r in src.runs) if src.runs else None
+        path = root / "series" / f"{first}.parquet"
+        src.series = _rows(path) if first else []
         return src
     if (root / "patterns.parquet").exists():
         src = ReportSource("run", root, meta=_meta(root / "patterns.parquet"))
         src.tenants = _rows(root / "patterns.parquet")  # every replication's rows
         src.runs = _rows(root / "run.parquet")
         src.placements = _rows(root / "placements.parquet")
+        # The time series and events of the first replication (all replications' are in
+        # the files; one is what a timeline can show without mixing runs).
+        src.series = [r for r in _rows(root / "series.parquet") if r["replication"] == 0]
+        src.events = [r for r in _rows(root / "events.parquet") if r["replication"] == 0]
+        elements = _rows(root / "elements.parquet")
+        src.gateways = sorted({e["name"] for e in elements if e["kind"] == "gateway"})
         return src
     raise ReportError(f"{root} holds no nvbench run (patterns.parquet), sweep (runs/, "
                       f"tenants/), plan (plan.parquet) or validation "

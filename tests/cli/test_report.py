@@ -4,14 +4,17 @@ report.html plus PNG plots; a directory with none of them is a clear error."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from matplotlib.image import imread
+from PIL import Image
 
 from nvbench.cli import default_scenario, main
-from nvbench.report import figures
+from nvbench.report import curves, figures
 from nvbench.report.sources import read
 
 # Scenario runs: minutes with the kernels as plain Python (CI's NUMBA_DISABLE_JIT pass
@@ -41,9 +44,16 @@ def run_dir(tmp_path_factory) -> Path:
     return out
 
 
+def _png(path: Path) -> dict:
+    """What a PNG says of itself (its text chunks): title and panels, read back from the
+    file."""
+    text = Image.open(path).text
+    return {"title": text["Title"], **json.loads(text["Description"])}
+
+
 def test_a_run(run_dir, capsys):
     assert main(["report", str(run_dir)]) == 0
-    page = _check_page(run_dir, {"latency", "ipv4"})
+    page = _check_page(run_dir, {"throughput", "latency", "ipv4"})
     assert "Not in this directory: it needs a plan directory" in page  # no frontier
     for p in figures.PATTERNS:
         assert f"<td>{p}</td>" in page
@@ -58,21 +68,89 @@ def test_the_ipv4_bill_is_the_scenarios(run_dir):
     assert heights == {"s2s": 1, "mpls": 0, "nat": 1, "public_ip": 2, "remote_access": 1}
 
 
-def test_a_sweep_over_load(tmp_path):
+def test_a_runs_bars_have_the_replications_intervals(run_dir):
+    """One bar per VM network (p50 and p99), each with its 95 % interval over the five
+    replications, on linear axes with units; the PNG says so of itself."""
+    assert main(["report", str(run_dir)]) == 0
+    png = _png(run_dir / "latency.png")
+    (panel,) = png["panels"]
+    assert png["title"] == "Latency per VM network (5 replications)"
+    assert (panel["ylabel"], panel["yscale"], panel["series"]) == ("latency (ms)", "linear", 2)
+    fig = figures.latency(read(run_dir))
+    (p99,) = [c for c in fig.axes[0].containers if c.get_label() == "p99"]
+    assert len(p99.patches) == 5
+    rows = pq.read_table(run_dir / "patterns_ci.parquet").to_pylist()
+    tops = sorted(b.get_height() for b in p99.patches)
+    assert tops == pytest.approx(sorted(r["latency_p99_ms"] for r in rows))
+    assert p99.errorbar is not None  # the intervals drawn
+
+
+def test_a_sweep_over_load_and_vcpus_shows_both_with_error_bars(tmp_path):
+    """The sweep's rate on x, one panel per vCPU count, one line per VM network with the
+    interval over its two replications; nothing averaged away."""
     sweep = tmp_path / "s.toml"
-    sweep.write_text('scenario = "default"\nseed = 2\nduration_s = 0.1\n[[grid]]\n'
-                     'path = "vm_networks[0].traffic[0].rate_pps"\n'
-                     'values = [20000, 150000]\n')  # fmt: skip
+    sweep.write_text('scenario = "default"\nseed = 2\nreplications = 2\nduration_s = 0.1\n'
+                     '[[grid]]\npath = "vm_networks[0].traffic[0].rate_pps"\n'
+                     'values = [20000, 150000]\n[[grid]]\npath = "gateways[0].vcpus"\n'
+                     'values = [2, 8]\n')  # fmt: skip
     out = tmp_path / "out"
-    assert main(["sweep", str(sweep), "--workers", "1", "--out", str(out)]) == 0
+    assert main(["sweep", str(sweep), "--workers", "2", "--out", str(out)]) == 0
     assert main(["report", str(out)]) == 0
     _check_page(out, {"throughput", "latency", "loss", "ipv4"})
+    for name in ("throughput", "latency", "loss"):
+        png = _png(out / f"{name}.png")
+        assert [p["title"] for p in png["panels"]] == ["gateways[0].vcpus = 2",
+                                                       "gateways[0].vcpus = 8"]  # fmt: skip
+        for panel in png["panels"]:
+            assert panel["xlabel"] == "vm_networks[0].traffic[0].rate_pps (kpackets/s)"
+            assert panel["xscale"] == panel["yscale"] == "linear"
+            # five VM networks (and the diagonal delivered = offered on the throughput)
+            assert panel["series"] == 5 + (name == "throughput")
     # At 150 kpps of IMIX the S2S tunnel's one core (~300 Mbit/s [S21]) delivers less than
-    # is offered; at 20 kpps everything: the plotted curve says so.
-    ax = figures.throughput(read(out)).axes[0]
-    s2s = next(line for line in ax.get_lines() if line.get_label() == "s2s")
-    xs, ys = s2s.get_data()
-    assert list(xs) == [20, 150] and ys[0] == pytest.approx(20, rel=0.1) and ys[1] < 120
+    # is offered; at 20 kpps everything: the plotted line says so, with its interval.
+    src = read(out)
+    axes = curves.layout(src.tenants, src.swept)
+    rows = [r for r in src.tenants if r["gateways_0_vcpus"] == 8]
+    (s2s,) = [ln for ln in curves.lines(rows, axes.x, lambda r: r["delivered_pps"])
+              if ln.pattern == "s2s"]  # fmt: skip
+    (low, high) = s2s.points
+    assert (low.x, high.x) == (20000, 150000)
+    assert low.mean == pytest.approx(20000, rel=0.1) and high.mean < 120000
+    assert low.low is not None and low.low < low.mean < low.high  # two replications
+    fig = figures.throughput(src)
+    bars = [c for c in fig.axes[0].containers if c.get_label().startswith("s2s")]
+    assert bars and bars[0].has_yerr
+
+
+def test_a_timeline_marks_the_failure_and_the_takeover(tmp_path):
+    doc = tmp_path / "fo.toml"
+    text = (default_scenario().parent / "failover.toml").read_text()
+    doc.write_text(text.replace("[run]\n", "[run]\nseries_interval_ms = 100\n", 1))
+    out = tmp_path / "out"
+    args = ["run", str(doc), "--duration", "8", "--replications", "1", "--out", str(out)]
+    assert main(args) == 0
+    assert main(["report", str(out)]) == 0
+    png = _png(out / "timeline.png")
+    assert png["title"] == "Over time: each gateway VM (the first replication)"
+    assert [p["ylabel"] for p in png["panels"]] == ["delivered (Mbit/s)", "dropped (packets/s)",
+                                                    "inside (packets)"]  # fmt: skip
+    assert png["panels"][-1]["xlabel"] == "simulated time (s)"
+    gateways = {e["name"] for e in pq.read_table(out / "elements.parquet").to_pylist()
+                if e["kind"] == "gateway"}  # fmt: skip
+    assert all(p["series"] == len(gateways) == 4 for p in png["panels"])  # passive one too
+    ax = figures.timeline(read(out)).axes[0]
+    marks = {round(x, 3) for ln in ax.get_lines() if ln.get_label().startswith("_")
+             for x in ln.get_xdata()}  # fmt: skip
+    events = pq.read_table(out / "events.parquet").to_pylist()
+    assert {"down", "takeover"} <= {e["kind"] for e in events}
+    assert marks == {round(e["t_ns"] / 1e9, 3) for e in events}
+    # mtgw01 delivers until it fails, its partner after the takeover
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    down = next(e["t_ns"] for e in events if e["kind"] == "down") / 1e9
+    t, mbps = lines["mtgw01"].get_data()
+    assert max(m for s, m in zip(t, mbps, strict=True) if s > down + 0.2) == 0
+    t, mbps = lines["mtgw02"].get_data()
+    assert mbps[-1] > 100
 
 
 def test_a_plan(tmp_path):
@@ -101,7 +179,7 @@ def test_compare_placements_are_tabled(tmp_path):
     out = tmp_path / "out"
     assert main(["compare", str(doc), "--duration", "0.1", "--out", str(out)]) == 0
     assert main(["report", str(out)]) == 0
-    page = _check_page(out, {"latency", "ipv4"})
+    page = _check_page(out, {"throughput", "latency", "ipv4"})
     table = page.split("Gateway placements")[1]
     assert "<td>packed</td>" in table and "<td>clustered</td>" in table
     # 3 multi-tenant VM networks fit one gateway VM, beside the 2 forwarding gateways;

@@ -16,6 +16,7 @@ from nvbench import sweep
 from nvbench.cli import main
 from nvbench.records import schema
 from nvbench.records.dataset import Dataset
+from nvbench.scenario.loader import ScenarioError
 from tests.sweep.files import SWEEP, B, _file, _rows, _runs
 
 # Scenario runs: minutes with the kernels as plain Python (CI's NUMBA_DISABLE_JIT pass
@@ -53,7 +54,7 @@ def test_pool_equals_one_process_and_rows_carry_their_seed(tmp_path):
     assert {r["spawn_key"] for r in one} == {json.dumps([k]) for k in range(8)}
     assert {r["pattern"] for r in one} == {"s2s", "mpls", "nat", "public_ip", "remote_access"}
     nat = [r for r in one if r["pattern"] == "nat"]
-    assert {r["vm_networks[2].traffic[0].rate_pps"] for r in nat} == {10000, 40000}
+    assert {r["vm_networks_2_traffic_0_rate_pps"] for r in nat} == {10000, 40000}
 
 
 def test_resume_after_an_interruption_gives_each_point_once(tmp_path):
@@ -164,7 +165,11 @@ def test_one_runs_row_per_run_agrees_with_its_tenants(tmp_path):
     assert main(["sweep", str(f), "--workers", "1", "--out", str(out)]) == 0
     runs = ds.dataset(out / "runs", format="parquet").to_table()
     assert runs.num_rows == 8 and len(set(runs["run_id"].to_pylist())) == 8
-    assert runs.schema.field("vm_networks[2].traffic[0].rate_pps").type == "int64"
+    # Swept columns in snake_case (SQL needs no quotes), their key paths in the metadata.
+    assert runs.schema.field("vm_networks_2_traffic_0_rate_pps").type == "int64"
+    swept = json.loads(runs.schema.metadata[b"swept"])
+    assert swept == {"vm_networks_2_traffic_0_rate_pps": "vm_networks[2].traffic[0].rate_pps",
+                     "gateways_0_vcpus": "gateways[0].vcpus"}  # fmt: skip
     tenants = _rows(out)
     for r in runs.to_pylist():
         mine = [t for t in tenants if t["run_id"] == r["run_id"]]
@@ -233,7 +238,15 @@ def test_the_same_sweep_file_and_seed_give_identical_datasets(tmp_path):
     assert main(["sweep", str(changed), "--workers", "1", "--out", str(tmp_path / "c")]) == 0
 
     def draws(out):
-        return sorted((r["vm_networks[2].traffic[0].rate_pps"], r["replication"], r["offered"])
+        return sorted((r["vm_networks_2_traffic_0_rate_pps"], r["replication"], r["offered"])
                       for r in _runs(out))  # fmt: skip
 
     assert draws(tmp_path / "c") != draws(a)  # another seed: other Poisson draws
+
+
+def test_two_paths_that_make_one_column_are_refused(tmp_path):
+    text = B + '[[grid]]\npath = "gateways[0].vcpus"\nvalues = [2]\n'
+    text = text.replace('[[zip]]\npath = "gateways[0].vcpus"', '[[zip]]\npath = "gateways[0]vcpus"')
+    with pytest.raises(ScenarioError) as e:
+        sweep.load_sweep(_file(tmp_path, text))
+    assert any("its column 'gateways_0_vcpus' is also the swept" in m for m in e.value.problems)
