@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nvbench import run
+from nvbench import runner
 from nvbench.cli import default_scenario
 from nvbench.scenario.loader import load
 
@@ -10,9 +10,9 @@ from nvbench.scenario.loader import load
 def test_compare_default(benchmark):
     benchmark.group = "scenario"
     scenario = load(default_scenario())
-    run.run(scenario, duration_s=0.05)  # compile or load the kernels first
+    runner.run(scenario, duration_s=0.05)  # compile or load the kernels first
     result = []
-    benchmark.pedantic(lambda: result.append(run.run(scenario)), rounds=3, iterations=1)
+    benchmark.pedantic(lambda: result.append(runner.run(scenario)), rounds=3, iterations=1)
     offered = result[-1].result.summary["offered"]
     benchmark.extra_info.update(
         case="nvbench compare, default scenario", packets=offered,

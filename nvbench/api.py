@@ -1,14 +1,90 @@
-"""The Python API: ``nvbench.simulate`` runs a topology built in code."""
+"""The Python API, for notebooks and scripts (docs/api.md):
+
+- :func:`load_scenario`: a scenario file, or a shipped scenario by name;
+- :func:`run`: a scenario run with replications, its tables as pyarrow (or pandas);
+- :func:`simulate`: a topology built in code (the engine's own interface).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from nvbench.model.result import Result
 from nvbench.model.simulation import MS, Simulation
+from nvbench.scenario.loader import ScenarioError, from_dict, load
+from nvbench.scenario.schema import Scenario
+
+__all__ = ["Results", "ScenarioError", "load_scenario", "run", "simulate"]
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """The scenario in a TOML file, or a shipped scenario by name (``"default"``,
+    ``"hosting"``, ...). Raises :class:`ScenarioError`, whose ``problems`` name each bad
+    field by its key path, for a bad file."""
+    return load(path_or_name)
+
+
+@dataclass
+class Results:
+    """The tables of a scenario's replications (docs/data.md gives every column)."""
+
+    scenario: Scenario
+    replications: int
+    tables: dict[str, pa.Table]
+
+    def table(self, name: str) -> pa.Table:
+        """One table: ``patterns_ci`` (means and 95 % intervals per VM network),
+        ``patterns``, ``run``, ``elements``, ``drops``, ``tenants``, ``nat``, ``events``,
+        ``series``."""
+        if name not in self.tables:
+            raise KeyError(f"no table {name!r}; the tables: {', '.join(sorted(self.tables))}")
+        return self.tables[name]
+
+    def to_pandas(self, name: str) -> Any:
+        """One table as a pandas DataFrame (pandas must be installed)."""
+        try:
+            import pandas  # noqa: F401  (pyarrow's to_pandas needs it)
+        except ImportError:
+            raise ImportError("Results.to_pandas needs pandas: pip install pandas") from None
+        return self.table(name).to_pandas()
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """The Parquet files ``nvbench run --out folder`` writes; the folder must be new
+        or empty (nothing is overwritten)."""
+        from nvbench.records.dataset import write_tables
+
+        out = Path(folder)
+        if out.exists() and any(out.iterdir()):
+            raise FileExistsError(f"{out} holds files already: give a new or empty folder")
+        return write_tables(out, self.tables, {})
+
+
+def run(
+    scenario: Scenario | str | Path,
+    replications: int = 5,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    workers: int = 1,
+) -> Results:
+    """Run ``scenario`` (a model, a file or a shipped scenario's name) ``replications``
+    times with the children of ``SeedSequence(seed)`` (the scenario's seed unless given),
+    in ``workers`` processes; the results do not depend on ``workers``."""
+    from nvbench import replicate
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    else:  # a model changed in code is checked like a file
+        scenario = from_dict(scenario.model_dump(mode="json"), scenario.name)
+    if replications < 1 or workers < 1:
+        raise ValueError(f"replications and workers must be >= 1, got {replications}, {workers}")
+    rep = replicate.replicate(scenario, replications, seed, duration_s, workers)
+    return Results(scenario, rep.replications, replicate.tables(rep))
 
 
 def simulate(

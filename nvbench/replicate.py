@@ -27,7 +27,7 @@ from nvbench.patterns import placement
 from nvbench.records import schema
 from nvbench.records.dataset import write_tables
 from nvbench.records.intervals import LEVEL, summarise
-from nvbench.run import ScenarioRun, engine_tables, ids, run, summary
+from nvbench.runner import ScenarioRun, engine_tables, ids, run, summary
 from nvbench.scenario.schema import Scenario
 
 DEFAULT = 5  # replications of `run` and `compare` unless told: t(0.975, 4) = 2.78
@@ -141,26 +141,31 @@ def placement_row(sr: ScenarioRun, name: str) -> dict[str, Any]:
 
 
 def write(rep: Replicated, out: Path) -> list[Path]:
-    """The runs' tables as Parquet files in ``out``, each atomically, with a sweep's
-    provenance: ``run`` and ``patterns`` hold a sweep's ``runs`` and ``tenants`` rows, one
-    per replication (and VM network); ``patterns_ci`` each VM network's means and
-    intervals; the engine's own tables (elements, drops, ...) every replication's rows,
-    told apart by ``replication``; ``placements`` (means and intervals) and
-    ``placement_runs`` when placements ran."""
+    """The runs' tables (:func:`tables`) as Parquet files in ``out``, each atomically."""
+    return write_tables(out, tables(rep), {})
+
+
+def tables(rep: Replicated) -> dict[str, pa.Table]:
+    """The runs' tables, each with a sweep's provenance in its schema metadata: ``run`` and
+    ``patterns`` hold a sweep's ``runs`` and ``tenants`` rows, one per replication (and VM
+    network); ``patterns_ci`` each VM network's means and intervals; the engine's own
+    tables (elements, drops, ...) every replication's rows, told apart by
+    ``replication``; ``placements`` (means and intervals) and ``placement_runs`` when
+    placements ran."""
     meta = [ids(sr, r) for r, sr in enumerate(rep.runs)]
-    tables = _engine(rep)
+    out = _engine(rep)
     pairs = list(zip(meta, rep.runs, strict=True))
-    tables["run"] = schema.table(schema.runs({}), [{**m, **summary(sr)} for m, sr in pairs], {})
+    out["run"] = schema.table(schema.runs({}), [{**m, **summary(sr)} for m, sr in pairs], {})
     rows = [{**m, **row} for m, sr in pairs for row in sr.rows]
-    tables["patterns"] = schema.table(schema.tenants({}), rows, {})
-    tables["patterns_ci"] = schema.table(
+    out["patterns"] = schema.table(schema.tenants({}), rows, {})
+    out["patterns_ci"] = schema.table(
         schema.with_intervals(schema.TENANT_COLUMNS, schema.TENANT_MEASURED), rep.rows, {}
     )
     if rep.placements:
-        tables["placements"] = schema.table(
+        out["placements"] = schema.table(
             schema.with_intervals(schema.PLACEMENT_COLUMNS, schema.PLACEMENT_MEASURED),
             rep.placements, {})  # fmt: skip
-        tables["placement_runs"] = schema.table(schema.placement_runs(), rep.placement_runs, {})
+        out["placement_runs"] = schema.table(schema.placement_runs(), rep.placement_runs, {})
     first = rep.runs[0].result
     depth = len(first.spawn_key)  # an element's key under its run's: the same in every run
     keys = {e: list(k[depth:]) for e, k in first.spawn_keys.items()}
@@ -169,7 +174,9 @@ def write(rep: Replicated, out: Path) -> list[Path]:
         seed_entropy=meta[0]["seed_entropy"], replications=str(rep.replications),
         spawn_key=json.dumps([json.loads(m["spawn_key"]) for m in meta]),
         spawn_keys=json.dumps(keys, sort_keys=True), confidence_level=str(LEVEL))  # fmt: skip
-    return write_tables(out, tables, provenance)
+    extra = {k.encode(): v.encode() for k, v in provenance.items()}
+    return {name: t.replace_schema_metadata({**(t.schema.metadata or {}), **extra})
+            for name, t in out.items()}  # fmt: skip
 
 
 def _engine(rep: Replicated) -> dict[str, pa.Table]:

@@ -27,60 +27,25 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import re
 import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from nvbench import __version__
 from nvbench.records import schema
 from nvbench.records.dataset import Dataset
 from nvbench.scenario.loader import SHIPPED, ScenarioError, from_dict, load, schema_problems
-from nvbench.scenario.schema import Model
+from nvbench.sweep_file import RandomAxis, SweepFile, set_path
 
 # The random sweep axes draw from this child of the sweep's seed; runs use 0, 1, 2, ...
 SAMPLES_KEY = 1 << 30
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
-
-
-class Axis(Model):
-    path: Annotated[str, Field(min_length=1)]
-    values: Annotated[list[Any], Field(min_length=1)]
-
-
-class RandomAxis(Model):
-    path: Annotated[str, Field(min_length=1)]
-    low: float
-    high: float
-    log: bool = False
-    integer: bool = False
-
-
-class SweepFile(Model):
-    scenario: Annotated[str, Field(min_length=1)]
-    replications: Annotated[int, Field(ge=1, le=10_000)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    duration_s: Annotated[float, Field(gt=0)] | None = None
-    grid: list[Axis] = []
-    zip: list[Axis] = []
-    random: list[RandomAxis] = []
-    samples: Annotated[int, Field(ge=0, le=100_000)] = 0
-
-    @model_validator(mode="after")
-    def _zip_lengths(self) -> SweepFile:
-        lengths = {len(a.values) for a in self.zip}
-        if len(lengths) > 1:
-            raise ValueError(f"the zip axes must have equal lengths, got {sorted(lengths)}")
-        if bool(self.random) != bool(self.samples):
-            raise ValueError("random axes and samples >= 1 go together (samples draws them)")
-        return self
 
 
 @dataclass(frozen=True)
@@ -102,42 +67,6 @@ class SweepPlan:
     source: str
     params: dict[str, pa.DataType]  # the swept columns (snake_case) and their types
     meta: dict[str, str]  # provenance shared by every file of the sweep
-
-
-# -- key paths ------------------------------------------------------------------------------
-
-
-def parse_path(path: str) -> list[str | int]:
-    """'vm_networks[2].traffic[0].rate_pps' -> ['vm_networks', 2, 'traffic', 0, 'rate_pps']."""
-    out: list[str | int] = []
-    for part in path.split("."):
-        tokens = list(_TOKEN.finditer(part))
-        if not tokens or "".join(t.group(0) for t in tokens) != part:
-            raise ValueError(f"{path!r} is not a key path like vm_networks[2].traffic[0].rate_pps")
-        for t in tokens:
-            out.append(t.group(1) if t.group(1) else int(t.group(2)))
-    return out
-
-
-def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``value`` at ``path`` in ``doc``; KeyError if the path is not there already."""
-    keys = parse_path(path)
-    node: Any = doc
-    for k in keys[:-1]:
-        node = _step(node, k, path)
-    last = keys[-1]
-    _step(node, last, path)  # it must exist: a sweep changes values, it adds no keys
-    node[last] = value
-
-
-def _step(node: Any, k: str | int, path: str) -> Any:
-    if isinstance(k, int):
-        if not isinstance(node, list) or not 0 <= k < len(node):
-            raise KeyError(f"{path!r}: index [{k}] is not in the scenario")
-        return node[k]
-    if not isinstance(node, dict) or k not in node:
-        raise KeyError(f"{path!r}: {k!r} is not a key of the scenario there")
-    return node[k]
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -256,7 +185,7 @@ Rows = dict[str, list[dict[str, Any]]]  # table name -> rows
 def run_one(base: dict, run: SweepRun, duration_s: float | None) -> Rows:
     """Simulate one run; its rows: one for the run, one per VM network, its time series.
     Each carries the point's values and the run's ids and seed."""
-    from nvbench import run as runner
+    from nvbench import runner
 
     scenario = from_dict(_apply(base, run.point), run.run_id)
     seed = np.random.SeedSequence(run.entropy, spawn_key=run.spawn_key)

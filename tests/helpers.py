@@ -60,10 +60,10 @@ def capture_points(s, tmp_path, packets=4000, pattern=None) -> dict[str, list]:
     from scapy.layers.l2 import Ether
     from scapy.utils import PcapNgReader
 
-    from nvbench import run
+    from nvbench import runner
 
     path = tmp_path / "c.pcapng"
-    run.capture(s, path, pattern, packets, duration_s=0.2)
+    runner.capture(s, path, pattern, packets, duration_s=0.2)
     out: dict[str, list] = {}
     for p in PcapNgReader(str(path)):
         out.setdefault(p.sniffed_on, []).append(Ether(bytes(p)))

@@ -12,6 +12,7 @@ from nvbench.cli.simulate import pcap, plan_command, run_command, sweep_command
 from nvbench.cli.tools import (
     calibrate_command,
     check,
+    init_command,
     profile_command,
     report_command,
     schema,
@@ -55,6 +56,12 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("scenario", help="a scenario TOML file")
     k.add_argument("--json", action="store_true", help="print the scenario with its defaults")
     k.set_defaults(fn=check)
+    it = sub.add_parser("init", help="write a commented starter scenario to edit")
+    it.add_argument("file", nargs="?", default="my.toml", help="the file (default my.toml)")
+    it.add_argument("--pattern", action="append", choices=PATTERNS, help="a tenant of this "
+                    "pattern (repeatable; default: one of each)")  # fmt: skip
+    it.add_argument("--force", action="store_true", help="replace the file if it exists")
+    it.set_defaults(fn=init_command)
     for name, text in (("run", "run a scenario and report each VM network"),
                        ("compare", "run the default scenario (or one given) and compare the "
                                    "access patterns side by side")):  # fmt: skip
@@ -106,7 +113,10 @@ def parser() -> argparse.ArgumentParser:
                         "or validation")  # fmt: skip
     rp.add_argument("dir", help="a directory written by run, compare, sweep or plan")
     rp.set_defaults(fn=report_command)
-    sc = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sc = sub.add_parser("schema", help="print the JSON Schema of scenario files (or of "
+                        "sweep files)")  # fmt: skip
+    sc.add_argument("--sweep", action="store_true", help="the sweep files' schema: grid, zip "
+                    "and random axes, replications, seed")  # fmt: skip
     sc.set_defaults(fn=schema)
     va = sub.add_parser("validate", help="a profile's simulated capacities beside the "
                         "published figures (exit 1 if one fails)")  # fmt: skip

@@ -24,7 +24,7 @@ from nvbench.records.intervals import LEVEL
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from nvbench import replicate, run
+    from nvbench import replicate, runner
     from nvbench.report import text
 
     scenario = load(args.scenario or str(default_scenario()))
@@ -47,13 +47,13 @@ def run_command(args: argparse.Namespace) -> int:
         doc = {"nvbench": __version__, "scenario": scenario.name, "seed": seed,
                "replications": rep.replications, "confidence_level": LEVEL,
                "patterns": rep.rows, "placements": rep.placements,
-               "runs": [run.summary(sr) for sr in rep.runs],
-               "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
+               "runs": [runner.summary(sr) for sr in rep.runs],
+               "profile": runner.profile_for(scenario).name, "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
         print(text.patterns(rep.rows, rep.replications, seed))
-        print(run.profile_line(scenario))
+        print(runner.profile_line(scenario))
         if rep.placements:
             print("\nGateway placements, the same tenants and seeds on each:")
             print(text.placements(rep.placements))
@@ -62,14 +62,14 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def pcap(args: argparse.Namespace) -> int:
-    from nvbench import run
+    from nvbench import runner
 
     scenario = load(args.scenario)
     path = output_file(args.out, args.force)
     if scenario is None or not usable(args, scenario) or path is None:
         return 2
     say_if_compiling()
-    n = run.capture(scenario, path, args.pattern, args.packets, args.duration, args.seed)
+    n = runner.capture(scenario, path, args.pattern, args.packets, args.duration, args.seed)
     print(f"wrote {n} frames to {args.out}")
     return 0
 
@@ -107,7 +107,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    from nvbench import plan, run
+    from nvbench import plan, runner
 
     try:
         slo = plan.parse_slo(args.slo)
@@ -142,11 +142,11 @@ def plan_command(args: argparse.Namespace) -> int:
         doc = {"nvbench": __version__, "scenario": scenario.name, "slo": str(slo),
                "replications": 0 if args.analytic_only else args.replications,
                "answers": [vars(a) for a in result.answers],
-               "profile": run.profile_for(scenario).name, "out": str(out)}  # fmt: skip
+               "profile": runner.profile_for(scenario).name, "out": str(out)}  # fmt: skip
         json.dump(doc, sys.stdout, indent=2, default=str)
         print()
     else:
         print(plan.table(result))
-        print(run.profile_line(scenario))
+        print(runner.profile_line(scenario))
         print(f"\n{len(written)} Parquet tables in {out}/")
     return 0

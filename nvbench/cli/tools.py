@@ -84,7 +84,28 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def init_command(args: argparse.Namespace) -> int:
+    """``nvbench init``: a commented starter scenario, refused over an existing file."""
+    from nvbench.cli.common import output_file
+    from nvbench.records.dataset import atomic_write_bytes
+    from nvbench.scenario.starter import starter
+
+    path = output_file(args.file, args.force)
+    if path is None:
+        return 2
+    atomic_write_bytes(path, starter(args.pattern).encode())
+    print(f"wrote {path}: {', '.join(args.pattern or ['every access pattern'])}, one tenant "
+          f"each; next: nvbench check {path}, then nvbench compare {path}")  # fmt: skip
+    return 0
+
+
 def schema(args: argparse.Namespace) -> int:
+    if args.sweep:
+        from nvbench.sweep import SweepFile
+
+        json.dump(SweepFile.model_json_schema(), sys.stdout, indent=2)
+        print()
+        return 0
     from nvbench.scenario.schema import Scenario
 
     json.dump(Scenario.model_json_schema(), sys.stdout, indent=2)

@@ -56,3 +56,12 @@ def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
 
 def own_addresses(n: VMNetwork) -> list[str]:
     return []
+
+
+# What `nvbench init` writes for a VM network of this pattern, after its name, gateway,
+# pattern and subnets: its far end and traffic, with words ({vsid}: its subnet's VSID).
+STARTER = """\
+vlan = 100   # handed to the PE router on this 802.1Q VLAN
+vms = [{{ name = "mpls-vm1", host = "hv01", subnet = {vsid}, address = "10.0.1.4" }}]
+traffic = [{{ rate_pps = 20000, destination = "10.50.0.5" }}]   # to the tenant's MPLS VPN
+"""

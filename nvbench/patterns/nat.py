@@ -57,3 +57,12 @@ def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
 
 def own_addresses(n: VMNetwork) -> list[str]:
     return [str(a) for a in n.public_addresses]
+
+
+# What `nvbench init` writes for a VM network of this pattern, after its name, gateway,
+# pattern and subnets: its far end and traffic, with words ({vsid}: its subnet's VSID).
+STARTER = """\
+public_addresses = ["203.0.113.1"]   # the NAT pool on the gateway
+vms = [{{ name = "nat-vm1", host = "hv01", subnet = {vsid}, address = "10.0.1.4" }}]
+traffic = [{{ rate_pps = 20000 }}]   # to the Internet
+"""

@@ -57,3 +57,13 @@ def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
 
 def own_addresses(n: VMNetwork) -> list[str]:
     return [str(vm.public) for vm in n.vms if vm.public is not None]
+
+
+# What `nvbench init` writes for a VM network of this pattern, after its name, gateway,
+# pattern and subnets: its far end and traffic, with words ({vsid}: its subnet's VSID).
+STARTER = """\
+vms = [   # each VM's public address, 1:1 NAT on an external device
+  {{ name = "pub-vm1", host = "hv02", subnet = {vsid}, address = "10.0.1.4", public = "203.0.113.21" }},
+]
+traffic = [{{ rate_pps = 20000 }}]
+"""

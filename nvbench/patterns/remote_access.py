@@ -77,3 +77,12 @@ def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
 
 def own_addresses(n: VMNetwork) -> list[str]:
     return []
+
+
+# What `nvbench init` writes for a VM network of this pattern, after its name, gateway,
+# pattern and subnets: its far end and traffic, with words ({vsid}: its subnet's VSID).
+STARTER = """\
+clients = {{ count = 50, pool = "10.200.0.0/24" }}   # point-to-site VPN clients, their pool
+vms = [{{ name = "ra-vm1", host = "hv02", subnet = {vsid}, address = "10.0.1.4" }}]
+traffic = [{{ direction = "inbound", rate_pps = 20000 }}]   # from the clients
+"""

@@ -74,3 +74,15 @@ def standby(edge: Edge, n: VMNetwork, k: int, t: Traffic) -> None:
 
 def own_addresses(n: VMNetwork) -> list[str]:
     return []
+
+
+# What `nvbench init` writes for a VM network of this pattern, after its name, gateway,
+# pattern and subnets: its far end and traffic, with words ({vsid}: its subnet's VSID).
+STARTER = """\
+site = {{ peer = "198.51.100.10", prefix = "10.100.0.0/16" }}   # the tenant's VPN site
+vms = [
+  {{ name = "s2s-vm1", host = "hv01", subnet = {vsid}, address = "10.0.1.4" }},
+  {{ name = "s2s-vm2", host = "hv02", subnet = {vsid}, address = "10.0.1.5" }},
+]
+traffic = [{{ rate_pps = 20000, destination = "10.100.0.5" }}]   # to a host at the site
+"""

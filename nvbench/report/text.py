@@ -26,20 +26,21 @@ def pm(row: dict[str, Any], key: str, digits: int, scale: float = 1.0) -> str:
 
 def patterns(rows: list[dict[str, Any]], replications: int, seed: int) -> str:
     """How each VM network did, then what it costs, then the notes."""
-    head = (f"{'VM network':<18}{'pattern':<15}{'Mbit/s':>12}{'p50 ms':>14}{'p99 ms':>14}"
+    w = max([16, *(len(r["vm_network"]) for r in rows)]) + 2  # the names' column
+    head = (f"{'VM network':<{w}}{'pattern':<15}{'Mbit/s':>12}{'p50 ms':>14}{'p99 ms':>14}"
             f"{'loss %':>12}{'gw vCPU % max / mean':>24}  bottleneck (utilization %)")  # fmt: skip
     lines = [head]
     for r in rows:
         vcpu = f"{pm(r, 'gateway_vcpu_busiest', 1, 100)} / {pm(r, 'gateway_vcpu_mean', 1, 100)}"
-        lines.append(f"{r['vm_network']:<18}{r['pattern']:<15}{pm(r, 'throughput_mbps', 1):>12}"
+        lines.append(f"{r['vm_network']:<{w}}{r['pattern']:<15}{pm(r, 'throughput_mbps', 1):>12}"
                      f"{pm(r, 'latency_p50_ms', 3):>14}{pm(r, 'latency_p99_ms', 3):>14}"
                      f"{pm(r, 'loss', 2, 100):>12}{vcpu:>24}  "
                      f"{r['bottleneck']} {pm(r, 'bottleneck_util', 0, 100)}")  # fmt: skip
-    lines += ["", f"{'VM network':<18}{'pattern':<15}{'WAN ms':>8}{'public IPv4':>13}"
+    lines += ["", f"{'VM network':<{w}}{'pattern':<15}{'WAN ms':>8}{'public IPv4':>13}"
                   f"{'GW VMs':>8}{'GW hosts':>10}"]  # fmt: skip
     for r in rows:
         wan = "-" if r["wan_delay_ms"] is None else f"{r['wan_delay_ms']:.1f}"
-        lines.append(f"{r['vm_network']:<18}{r['pattern']:<15}{wan:>8}{r['public_ipv4']:>13}"
+        lines.append(f"{r['vm_network']:<{w}}{r['pattern']:<15}{wan:>8}{r['public_ipv4']:>13}"
                      f"{r['gateway_vms']:>8}{r['gateway_hosts']:>10}")  # fmt: skip
     own = sum(r["public_ipv4"] - (r["public_ipv4_shared"] is not None) for r in rows)
     shared = sorted({r["public_ipv4_shared"] for r in rows} - {None})
@@ -60,10 +61,11 @@ def replications_note(replications: int, seed: int) -> str:
 
 def placements(rows: list[dict[str, Any]]) -> str:
     """The gateway layouts side by side, the same tenants and seeds on each."""
-    lines = [f"{'placement':<16}{'GW VMs':>7}{'GW hosts':>9}{'busiest vCPU %':>16}{'loss %':>12}"
+    w = max([14, *(len(r["placement"]) for r in rows)]) + 2
+    lines = [f"{'placement':<{w}}{'GW VMs':>7}{'GW hosts':>9}{'busiest vCPU %':>16}{'loss %':>12}"
              f"{'worst p99 ms':>15}{'Mbit/s':>14}"]  # fmt: skip
     for r in rows:
-        lines.append(f"{r['placement']:<16}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
+        lines.append(f"{r['placement']:<{w}}{r['gateway_vms']:>7}{r['gateway_hosts']:>9}"
                      f"{pm(r, 'busiest_vcpu', 1, 100):>16}{pm(r, 'loss', 2, 100):>12}"
                      f"{pm(r, 'worst_p99_ms', 3):>15}"
                      f"{pm(r, 'throughput_mbps', 1):>14}")  # fmt: skip

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from nvbench import run
+from nvbench import runner
 from nvbench.model import costs, profiles
 from nvbench.records import schema
 from nvbench.records.dataset import write_tables
@@ -136,7 +136,7 @@ def _measure(measure: str, profile: str, suite: str,
     ``measure`` offered ``pps``."""
     warm = max(0.05, 2 * QUEUE / pps)
     text = SCENARIOS[measure](profile=profile, suite=suite, pps=pps, warm=warm)
-    sr = run.run(loads(text, "validate"), duration_s=warm + 0.2)
+    sr = runner.run(loads(text, "validate"), duration_s=warm + 0.2)
     offered = sum(r["offered"] for r in sr.rows)
     dropped = sum(r["dropped"] for r in sr.rows)  # not those still on their way at the end
     delivered = sum(r["delivered"] for r in sr.rows)
@@ -152,7 +152,7 @@ def _measure(measure: str, profile: str, suite: str,
     return sustained, delivered, seconds, mbps, neck
 
 
-def _utilizations(sr: run.ScenarioRun) -> dict[str, float]:
+def _utilizations(sr: runner.ScenarioRun) -> dict[str, float]:
     """The busiest server of each VM network's path, a gateway's tunnel limits among them."""
     util = {r["bottleneck"]: r["bottleneck_util"] for r in sr.rows}
     for g in {r["gateway"] for r in sr.rows}:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from nvbench import run, sensitivity, validate
+from nvbench import runner, sensitivity, validate
 from nvbench.model.result import SCHEMAS
 from nvbench.records import schema
 from nvbench.scenario.loader import load
@@ -37,6 +37,6 @@ def test_every_column_of_a_typed_table_is_documented(table):
 @pytest.mark.parametrize("scenario", ["double_nat", "failover"])
 def test_every_element_figure_is_documented(scenario):
     s = load(scenario)
-    tables = run.run(s, duration_s=0.3 if scenario != "failover" else 2.5).result.to_arrow()
+    tables = runner.run(s, duration_s=0.3 if scenario != "failover" else 2.5).result.to_arrow()
     missing = [c for c in tables["elements"].column_names if c not in NAMED]
     assert missing == [], f"document {missing} in docs/data.md"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.cli import main
 from nvbench.fit import FitError, fit, read
 from nvbench.model import profiles
@@ -65,7 +65,7 @@ def test_the_written_profile_inherits_the_rest_and_runs(tmp_path, capsys):
     assert {"forward", "nat_existing", "esp_encap:aes-gcm-256"} <= fitted
     assert not p.validation
     text = (SHIPPED / "nat.toml").read_text().replace("seed = 1", f'seed = 1\nprofile = "{out}"')
-    sr = run.run(loads(text), duration_s=0.02)
+    sr = runner.run(loads(text), duration_s=0.02)
     assert sr.result.summary["delivered"] > 0
 
 

@@ -19,3 +19,18 @@ def test_check_and_schema_commands(capsys):
     assert schema["additionalProperties"] is False
     assert "vm_networks" in schema["required"]
     assert schema["$defs"]["Subnet"]["properties"]["vsid"]["minimum"] == 4096
+
+
+def test_the_sweep_schema_describes_every_field(capsys):
+    """`nvbench schema --sweep`: the sweep file's keys, each with words, and the README's
+    example sweep file valid under it (checked by the loader that uses the same model)."""
+    assert main(["schema", "--sweep"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["additionalProperties"] is False and schema["required"] == ["scenario"]
+    assert set(schema["properties"]) == {"scenario", "replications", "seed", "duration_s",
+                                         "grid", "zip", "random", "samples"}  # fmt: skip
+    models = [schema, *schema["$defs"].values()]
+    for model in models:
+        assert model["description"]
+        for name, field in model["properties"].items():
+            assert field.get("description"), name

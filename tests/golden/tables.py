@@ -40,7 +40,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nvbench import run
+from nvbench import runner
 from nvbench.api import simulate
 from nvbench.scenario.loader import load
 from nvbench.topologies import nat_cloud
@@ -65,7 +65,7 @@ def tables(case: str) -> dict[str, pa.Table]:
         r = simulate(lambda sim: nat_cloud(sim, offered_pps=2e5), 50_000_000, seed=7)
         return r.to_arrow()
     s = load(SHIPPED / f"{case}.toml")
-    sr = run.run(s, duration_s=DURATION.get(case, DEFAULT_DURATION))
+    sr = runner.run(s, duration_s=DURATION.get(case, DEFAULT_DURATION))
     out = dict(sr.result.to_arrow())
     out["patterns"] = pa.Table.from_pylist(sr.rows)
     if case == CAPTURE[0]:
@@ -76,7 +76,7 @@ def tables(case: str) -> dict[str, pa.Table]:
 def capture_digest(s) -> str:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "c.pcap"
-        run.capture(s, path, None, CAPTURE[1], duration_s=0.2)
+        runner.capture(s, path, None, CAPTURE[1], duration_s=0.2)
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

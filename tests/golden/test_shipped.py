@@ -11,7 +11,7 @@ import pytest
 from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
 
-from nvbench import run
+from nvbench import runner
 from nvbench.fastpath import esp
 from nvbench.model import profiles
 from nvbench.model.simulation import Simulation
@@ -42,7 +42,7 @@ def _poisson_ok(got: int, expected: float) -> bool:
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_shipped_scenario(path):
     s = load(path)
-    sr = run.run(s, duration_s=DURATION.get(path.stem, 0.3))
+    sr = runner.run(s, duration_s=DURATION.get(path.stem, 0.3))
     r = sr.result
     assert r.accounting_problems() == []
     seconds = r.summary["duration_ns"] / 1e9
@@ -65,7 +65,7 @@ def test_shipped_scenario(path):
 @pytest.mark.slow
 def test_outage_costs_what_arrives_while_down():
     s = load(SHIPPED / "outage.toml")
-    r = run.run(s).result
+    r = runner.run(s).result
     mpls = next(i for i, n in enumerate(s.vm_networks) if n.pattern == "mpls")
     down = [d for d in r.drops if d["verdict"] == "ELEMENT_DOWN"]
     gw = sum(d["packets"] for d in down if d["element"] == "fwdgw01" and d["tenant"] == mpls)

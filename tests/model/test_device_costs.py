@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.model import profiles
 from nvbench.scenario.loader import load
 from tests.helpers import SHIPPED
@@ -14,7 +14,7 @@ from tests.helpers import SHIPPED
 
 @pytest.fixture(scope="module")
 def double_nat():
-    return run.run(load(SHIPPED / "double_nat.toml"), duration_s=0.1)
+    return runner.run(load(SHIPPED / "double_nat.toml"), duration_s=0.1)
 
 
 @pytest.mark.slow  # a scenario run

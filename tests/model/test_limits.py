@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.model import profiles
 from nvbench.scenario.loader import loads
 from tests.helpers import SHIPPED
@@ -39,15 +39,15 @@ def _gbps(sr) -> float:
 def test_a_limit_holds_both_directions_together_to_its_rate(tmp_path):
     """0.5 Gbit/s of L3 for the gateway: 60 kpps of 1514-byte frames out (0.73 Gbit/s) are
     held to it; 25 kpps each way (0.61 Gbit/s together) too; 15 kpps each way pass."""
-    one_way = run.run(_scenario(tmp_path, 60_000, 1), duration_s=0.3)
+    one_way = runner.run(_scenario(tmp_path, 60_000, 1), duration_s=0.3)
     assert 0.47 <= _gbps(one_way) <= 0.5
     drops = {d["verdict"] for d in one_way.result.drops}
     assert drops == {"BUFFER_FULL"}
     gw = one_way.result.element("fwdgw01")
     assert gw["limit_l3_utilization"] > 0.95 and gw["utilization_max"] < 0.5  # not the vCPUs
-    both = run.run(_scenario(tmp_path, 25_000, 25_000), duration_s=0.3)
+    both = runner.run(_scenario(tmp_path, 25_000, 25_000), duration_s=0.3)
     assert 0.47 <= _gbps(both) <= 0.5
-    under = run.run(_scenario(tmp_path, 15_000, 15_000), duration_s=0.3)
+    under = runner.run(_scenario(tmp_path, 15_000, 15_000), duration_s=0.3)
     assert sum(r["dropped"] for r in under.rows) == 0
 
 
@@ -63,7 +63,7 @@ def test_a_limit_gives_the_same_results_at_every_quantum(tmp_path):
 
 def test_a_profile_without_limits_builds_no_limiter():
     s = loads(MPLS)
-    sim, built, _ = run.simulation(s, duration_s=0.01)
+    sim, built, _ = runner.simulation(s, duration_s=0.01)
     assert built.gateways["fwdgw01"].limits is None
 
 
@@ -81,7 +81,7 @@ def test_ws2016_shares_out_the_gateways_capacity():
     """IPsec 3/20 and L3 1/2 of the gateway's capacity [S22], by default its uplink's
     10 Gbit/s ("the TCP bandwidth available to the gateway VM")."""
     for capacity, want in ((None, 10e9), (1.0, 1e9)):
-        sim, built, _ = run.simulation(_ws2016(capacity), duration_s=0.01)
+        sim, built, _ = runner.simulation(_ws2016(capacity), duration_s=0.01)
         rates = built.gateways["fwdgw01"].limits.rates
         assert rates == pytest.approx({"ipsec": 0.15 * want, "l3": 0.5 * want})
 
@@ -97,6 +97,6 @@ def test_ws2016_holds_a_1_gbps_gateways_l3_to_half_of_it():
         .replace(TRAFFIC, f'traffic = [{{ rate_pps = 60000, {cbr}, destination = "10.50.0.5" }}]')
     )
     s = loads(text)
-    sr = run.run(s, duration_s=0.3)
+    sr = runner.run(s, duration_s=0.3)
     assert 0.47 <= _gbps(sr) <= 0.5
     assert sr.result.element("fwdgw01")["limit_l3_utilization"] > 0.95

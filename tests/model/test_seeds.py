@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.cli import main
 from nvbench.model.simulation import Simulation
 from nvbench.scenario.loader import load
 from tests.helpers import DEFAULT, SHIPPED
 
-PACKAGE = Path(run.__file__).resolve().parent
+PACKAGE = Path(runner.__file__).resolve().parent
 
 
 def test_the_nat_tables_seed_is_recorded_with_the_elements():
-    sr = run.run(load(SHIPPED / "nat.toml"), duration_s=0.05)
+    sr = runner.run(load(SHIPPED / "nat.toml"), duration_s=0.05)
     keys = sr.result.spawn_keys
     nat = [name for name in keys if name.endswith(".nat")]
     assert nat, sorted(keys)
@@ -48,8 +48,8 @@ def test_only_the_simulation_spawns_seeds():
 @pytest.mark.slow  # a scenario run: slow with the kernels as plain Python
 def test_every_command_builds_the_same_simulation():
     s = load(DEFAULT)
-    a, _, da = run.simulation(s, seed=9, duration_s=0.2)
-    b = run.run(s, seed=9, duration_s=0.2)
+    a, _, da = runner.simulation(s, seed=9, duration_s=0.2)
+    b = runner.run(s, seed=9, duration_s=0.2)
     assert da == b.result.duration_ns + b.result.summary["measured_from_ns"]
     assert a.spawn_keys == b.result.spawn_keys
 

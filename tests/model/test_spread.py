@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.model import profiles
 from nvbench.scenario.loader import loads
 from tests.helpers import SHIPPED
@@ -15,7 +15,7 @@ def _nat_run(tmp_path, nat: str):
     head = f'name = "{nat}"\ntitle = "t"\nbasis = "b"\ncalibration_clock_ghz = 2.6\n'
     prof.write_text(head + f'inherit = "ws2016"\n[spread]\nnat = "{nat}"\nassumed = "a test"\n')
     text = (SHIPPED / "nat.toml").read_text().replace("seed = 1", f'seed = 1\nprofile = "{prof}"')
-    return run.run(loads(text), duration_s=0.1).result.element("mtgw01")
+    return runner.run(loads(text), duration_s=0.1).result.element("mtgw01")
 
 
 def test_the_shipped_profiles_spread_by_flow_and_pin_ipsec():

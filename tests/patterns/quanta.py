@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nvbench import run
+from nvbench import runner
 from nvbench.scenario.schema import Scenario
 
 QUANTA_MS = (0.1, 1.0, 10.0, 50.0)
@@ -17,7 +17,7 @@ TENANT_KEYS = ("offered", "delivered", "dropped", "in_flight", "latency_p50_ns",
 def figures(s: Scenario, quantum_ms: float, duration_s: float) -> dict[str, Any]:
     """The figures of ``s`` run for ``duration_s`` at ``quantum_ms``."""
     runs = s.run.model_copy(update={"quantum_ms": quantum_ms})
-    r = run.run(s.model_copy(update={"run": runs}), duration_s=duration_s).result
+    r = runner.run(s.model_copy(update={"run": runs}), duration_s=duration_s).result
     assert r.accounting_problems() == []
     tenants = {t["tenant"]: tuple(t[k] for k in TENANT_KEYS) for t in r.tenants}
     drops = {(d["element"], d["tenant"], d["verdict"]): d["packets"] for d in r.drops}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from scapy.layers.inet import IP, UDP
 
-from nvbench import run
+from nvbench import runner
 from nvbench.patterns import addresses
 from nvbench.scenario.loader import ScenarioError, load, loads
 from tests.helpers import SHIPPED, assert_checksums_valid, capture_points
@@ -41,7 +41,7 @@ def test_beyond_the_upstream_nat_everything_has_its_public_address(double_nat, t
 
 
 def test_a_run_behind_the_upstream_nat_loses_nothing(double_nat):
-    r = run.run(double_nat, duration_s=0.3).result
+    r = runner.run(double_nat, duration_s=0.3).result
     assert r.accounting_problems() == [] and r.summary["dropped"] == 0, r.drops
     assert r.element("mtgw01.upstream-nat.in")["delivered"] > 300  # the published port's
     assert r.element("mtgw01.upstream-nat.out")["delivered"] > 3000

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.patterns.failover import detection_ns
 from nvbench.scenario.loader import loads
 from nvbench.scenario.schema import Cluster
@@ -30,7 +30,7 @@ def test_detection_after_the_missed_heartbeats():
 @pytest.mark.slow
 def test_takeover_moves_every_tenant_of_the_cluster():
     s = loads(FAST)
-    sr = run.run(s)
+    sr = runner.run(s)
     r = sr.result
     assert r.accounting_problems() == []
     events = {(e[1], e[2]): e for e in r.events}
@@ -66,7 +66,7 @@ def test_takeover_moves_every_tenant_of_the_cluster():
 @pytest.mark.slow
 def test_a_failure_shorter_than_detection_causes_no_takeover():
     text = FAST.replace("at_s = 0.23\n", "at_s = 0.23\nfor_s = 0.2\n")
-    r = run.run(loads(text)).result
+    r = runner.run(loads(text)).result
     assert [e for e in r.events if e[1] == "takeover"] == []
     assert r.accounting_problems() == []
 

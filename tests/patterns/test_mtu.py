@@ -7,7 +7,7 @@ import pytest
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
-from nvbench import run
+from nvbench import runner
 from nvbench.fastpath.esp import inner_mtu
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.scenario.loader import loads
@@ -48,7 +48,7 @@ BIG_NEW = 'traffic = [\n  { rate_pps = 20000, destination = "10.100.0.5", sizes 
 
 def _run(text: str):
     assert BIG in S2S
-    return run.run(loads(text), duration_s=0.2).result
+    return runner.run(loads(text), duration_s=0.2).result
 
 
 @pytest.mark.slow  # a scenario run: slow with the kernels as plain Python

@@ -8,7 +8,7 @@ import sys
 import pytest
 from scapy.layers.inet import ICMP
 
-from nvbench import run
+from nvbench import runner
 from nvbench.fastpath.verdict import Verdict as V
 from nvbench.scenario.loader import loads
 from nvbench.scenario.rules import warnings
@@ -26,7 +26,7 @@ def test_the_table_holds_131072_mappings_per_public_address_by_default():
     """[S39]: 65,536 TCP + 65,536 UDP mappings per public address (at main: 65,536 for a
     whole gateway VM, unsourced, which two tenants' 50 k flows each overran)."""
     s = loads(NAT_POOL)
-    _, built, _ = run.simulation(s)
+    _, built, _ = runner.simulation(s)
     nats = [n for n in s.vm_networks if n.public_addresses]
     for g, gw in built.gateways.items():
         if gw.nat is None:
@@ -41,12 +41,12 @@ def test_size_quota_filtering_and_timers_come_from_the_scenario():
                              "udp_timeout = 30, port_hold_down = 0")  # fmt: skip
     text = text.replace("public_addresses = [", "nat_port_quota = 7\npublic_addresses = [", 1)
     s = loads(text)
-    _, built, _ = run.simulation(s)
+    _, built, _ = runner.simulation(s)
     nat = next(gw.nat for gw in built.gateways.values() if gw.nat is not None)
     assert nat.capacity == 5000
     assert nat.config.filtering == "address-dependent" and nat.config.udp_timeout == 30
     assert nat.config.port_hold_down == 0
-    r = run.run(s, duration_s=0.2).result
+    r = runner.run(s, duration_s=0.2).result
     quota = [d for d in r.drops if d["verdict"] == V.NAT_QUOTA_EXCEEDED.name]
     rd = next(i for i, n in enumerate(s.vm_networks) if n.nat_port_quota)
     assert quota and {d["tenant"] for d in quota} == {rd}  # the tenant with the quota of 7
@@ -76,7 +76,7 @@ def test_each_tenant_may_filter_its_own_way():
                        "public_addresses = [", 1)  # fmt: skip
     s = loads(text)
     assert sum(1 for n in s.vm_networks if n.public_addresses) == 2
-    _, built, _ = run.simulation(s)
+    _, built, _ = runner.simulation(s)
     nat = next(gw.nat for gw in built.gateways.values() if gw.nat is not None)
     for rd, n in enumerate(s.vm_networks):
         if n.public_addresses:
@@ -90,7 +90,7 @@ def test_a_vm_over_its_quota_is_told_by_icmp_administratively_prohibited(tmp_pat
     the packet (at main the drop was silent)."""
     text = NAT_POOL.replace("public_addresses = [", "nat_port_quota = 7\npublic_addresses = [", 1)
     s = loads(text)
-    r = run.run(s, duration_s=0.2).result
+    r = runner.run(s, duration_s=0.2).result
     quota = sum(d["packets"] for d in r.drops if d["verdict"] == V.NAT_QUOTA_EXCEEDED.name)
     gw = r.element("mtgw01")
     assert gw["originated"] == quota > 100

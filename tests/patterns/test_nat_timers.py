@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.scenario.loader import loads
 from tests.helpers import SHIPPED
 from tests.patterns.quanta import differences, figures
@@ -28,7 +28,7 @@ def _scenario():
 
 def _nat_books(s, quantum_ms: float) -> dict[str, int]:
     runs = s.run.model_copy(update={"quantum_ms": quantum_ms})
-    r = run.run(s.model_copy(update={"run": runs}), duration_s=1.05).result
+    r = runner.run(s.model_copy(update={"run": runs}), duration_s=1.05).result
     gw = r.element("mtgw01")
     return {k: gw[k] for k in ("nat_sessions", "nat_sessions_created", "nat_sessions_expired")}
 

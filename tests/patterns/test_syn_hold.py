@@ -8,7 +8,7 @@ import pytest
 from scapy.layers.inet import ICMP, IP, TCP, TCPerror
 from scapy.layers.l2 import Ether
 
-from nvbench import run
+from nvbench import runner
 from nvbench.fastpath.nat_config import NatConfig
 from nvbench.fastpath.nat_table import NatTable
 from nvbench.fastpath.verdict import NAT_SYN_HELD, Verdict, new_counts
@@ -247,7 +247,7 @@ def test_held_syns_are_answered_and_dropped_ones_are_not():
     answered; without it they are NAT_NO_SESSION and nobody is told."""
     held = _scenario(hold=True)
     assert [p for p, _ in warnings(held)] == ["gateways[0].nat.syn_hold_s"]
-    r = run.run(held, duration_s=0.2).result
+    r = runner.run(held, duration_s=0.2).result
     drops = {d["verdict"]: d["packets"] for d in r.drops if d["tenant"] == 0}
     gw = r.element("mtgw01")  # its books count from the end of the warm-up (0.1 s)
     assert drops.get("NAT_SYN_HELD", 0) == gw["syn_held"] > 100
@@ -262,7 +262,7 @@ def test_held_syns_are_answered_and_dropped_ones_are_not():
     answered, s = gw["syn_answered"], r.summary
     assert answered - s["in_flight"] <= internet <= answered + s["carried_in"]
     assert r.accounting_problems() == []
-    plain = run.run(_scenario(hold=False), duration_s=0.2).result
+    plain = runner.run(_scenario(hold=False), duration_s=0.2).result
     drops = {d["verdict"]: d["packets"] for d in plain.drops if d["tenant"] == 0}
     assert "NAT_SYN_HELD" not in drops and drops["NAT_NO_SESSION"] > 200
     assert plain.element("mtgw01")["originated"] == 0

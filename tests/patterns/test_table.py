@@ -82,6 +82,7 @@ def test_every_row_has_its_module(name):
     for fn in ("far_end", "inbound", "standby", "own_addresses"):
         assert callable(getattr(mod, fn)), (name, fn)
     assert list(inspect.signature(mod.inbound).parameters) == ["edge", "n", "k", "t", "sizes"]
+    assert "{vsid}" in mod.STARTER and "traffic = " in mod.STARTER  # what `nvbench init` writes
 
 
 def test_the_schema_allows_exactly_the_table():

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.scenario.loader import load
 from tests.helpers import SHIPPED
 
@@ -33,7 +33,7 @@ def _tshark(path, *args: str) -> list[str]:
 def captures(tmp_path_factory):
     s = load(SHIPPED / "default.toml")
     root = tmp_path_factory.mktemp("captures")
-    return {p: (root / f"{p}.pcapng", run.capture(s, root / f"{p}.pcapng", p, 300, 0.3))
+    return {p: (root / f"{p}.pcapng", runner.capture(s, root / f"{p}.pcapng", p, 300, 0.3))
             for p in PATTERNS}  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nvbench import run
+from nvbench import runner
 from nvbench.model import profiles
 from nvbench.scenario.loader import loads
 from tests.helpers import DEFAULT
@@ -43,7 +43,7 @@ def test_every_pattern_two_way_at_light_load_loses_nothing():
     """At main before this change the remote-access answers were all lost (ESP_UNKNOWN_SA:
     the clients had no outbound SA)."""
     s = loads(two_way_default())
-    sr = run.run(s, duration_s=0.3)
+    sr = runner.run(s, duration_s=0.3)
     r = sr.result
     assert r.accounting_problems() == []
     assert r.summary["dropped"] == 0, r.drops
@@ -92,7 +92,7 @@ def test_a_connections_sas_both_ways_run_on_one_vcpu_and_sites_on_others():
     """Site 0's connection carries packets both ways, site 1's one way: two vCPUs work,
     whatever the flows (at main, the inbound and outbound SAs landed on different vCPUs)."""
     s = loads(S2S_ONE_CONNECTION)
-    sim, built, duration = run.simulation(s)
+    sim, built, duration = runner.simulation(s)
     r = sim.run(duration)
     assert r.summary["dropped"] == 0
     busy = built.gateways["gw"].busy_by_server()
@@ -102,7 +102,7 @@ def test_a_connections_sas_both_ways_run_on_one_vcpu_and_sites_on_others():
 
 def test_a_site_gets_only_the_packets_of_its_prefix():
     s = loads(S2S_ONE_CONNECTION)
-    r = run.run(s).result
+    r = runner.run(s).result
     site0, site1 = r.element("t.site0")["delivered"], r.element("t.site1")["delivered"]
     # Equal rates to each site's prefix: each site sees about half (Poisson, 1000 each).
     assert site0 == pytest.approx(site1, rel=0.15) and site0 + site1 > 1500
@@ -121,7 +121,7 @@ def test_each_site_costs_its_own_cipher_suite():
     assert cbc != gcm != S2S_ONE_CONNECTION
     busy = {}
     for name, text in (("gcm", gcm), ("cbc", cbc)):
-        sim, built, duration = run.simulation(loads(text))
+        sim, built, duration = runner.simulation(loads(text))
         assert sim.run(duration).summary["dropped"] == 0
         busy[name] = built.gateways["gw"].busy_by_server()
     profile, clock = profiles.default(), built.gateways["gw"].clock_hz

@@ -6,7 +6,7 @@ from scapy.layers.inet import IP
 from scapy.layers.l2 import Dot1Q, Ether
 from scapy.utils import PcapNgReader
 
-from nvbench import run
+from nvbench import runner
 from nvbench.scenario.loader import ScenarioError, load, loads
 from tests.helpers import SHIPPED, assert_checksums_valid
 
@@ -15,7 +15,7 @@ def test_mpls_frames_are_tagged_on_the_gateways_external_side(tmp_path):
     """At main the forwarding gateway's external side carried untagged tenant frames."""
     s = load(SHIPPED / "mpls.toml")
     path = tmp_path / "m.pcapng"
-    run.capture(s, path, None, 3000, duration_s=0.1)
+    runner.capture(s, path, None, 3000, duration_s=0.1)
     at: dict[str, list[Ether]] = {}
     for p in PcapNgReader(str(path)):
         at.setdefault(p.sniffed_on, []).append(Ether(bytes(p)))
@@ -30,7 +30,7 @@ def test_mpls_frames_are_tagged_on_the_gateways_external_side(tmp_path):
 
 
 def test_both_ways_on_the_vlan_lose_nothing():
-    r = run.run(load(SHIPPED / "mpls.toml"), duration_s=0.2).result
+    r = runner.run(load(SHIPPED / "mpls.toml"), duration_s=0.2).result
     assert (
         r.summary["dropped"] == 0 and r.element("fabrikam-mpls.pe")["delivered"] > 1500
     )  # 2000 due
