@@ -106,8 +106,16 @@ def summary(sr: ScenarioRun) -> dict[str, Any]:
     offered = res.summary["offered"] + res.summary["carried_in"]
     p99 = [r["latency_p99_ms"] for r in sr.rows if r["latency_p99_ms"] is not None]
     neck = max(sr.rows, key=lambda r: r["bottleneck_util"], default=None)
+    # The units of the planner's tables (runs, tenants): ms, Mbit/s, packets/s; the engine's
+    # own tables keep ns and bit/s.
+    engine = {k: v for k, v in res.summary.items()
+              if not k.startswith("latency_") and k not in ("throughput_bps", "throughput_pps")}
+    latency = {f"{k.removesuffix('_ns')}_ms": _ms(v) for k, v in res.summary.items()
+               if k.startswith("latency_") and k.endswith("_ns")}  # fmt: skip
     return {
-        **res.summary, "offered_pps": res.summary["offered"] / seconds,
+        **engine, **latency, "latency_relative_error": res.summary["latency_relative_error"],
+        "delivered_pps": res.summary["throughput_pps"],
+        "offered_pps": res.summary["offered"] / seconds,
         "loss": res.summary["dropped"] / offered if offered else 0.0,
         "throughput_mbps": res.summary["throughput_bps"] / 1e6,
         "worst_tenant_p99_ms": max(p99, default=None), "public_ipv4": addresses.total(s),

@@ -32,13 +32,15 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "8"  # 2: run/compare/plan files typed and with a sweep's provenance;
+SCHEMA_VERSION = "9"  # 2: run/compare/plan files typed and with a sweep's provenance;
 # 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
 # absorbed (pieces of packets cut to fit a path MTU); 5: runs' profile (the gateway
 # profile's name); 6: the patterns table's gateway_vcpu_util split into
 # gateway_vcpu_busiest and gateway_vcpu_mean; 7: the tenants' offered only in the
 # measurement window, carried_in apart; replications (patterns_ci, placements with intervals);
-# 8: a sweep's swept columns in snake_case, their key paths in the metadata's "swept"
+# 8: a sweep's swept columns in snake_case, their key paths in the metadata's "swept";
+# 9: runs in the tenants' units: latency_*_ms (was _ns), delivered_pps (was throughput_pps),
+# no throughput_bps (throughput_mbps)
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -59,10 +61,9 @@ RUN_METRICS = [
     ("originated", pa.int64()),
     ("absorbed", pa.int64()),
     ("delivered_bytes", pa.int64()),
-    ("throughput_pps", pa.float64()),
-    ("throughput_bps", pa.float64()),
     ("latency_relative_error", pa.float64()),
-    *((f"latency_{k}_ns", pa.float64()) for k in ("mean", "p50", "p95", "p99", "p999", "max")),
+    *((f"latency_{k}_ms", pa.float64()) for k in ("mean", "p50", "p95", "p99", "p999", "max")),
+    ("delivered_pps", pa.float64()),
     ("offered_pps", pa.float64()),
     ("loss", pa.float64()),
     ("throughput_mbps", pa.float64()),
