@@ -108,8 +108,11 @@ def summary(sr: ScenarioRun) -> dict[str, Any]:
     neck = max(sr.rows, key=lambda r: r["bottleneck_util"], default=None)
     # The units of the planner's tables (runs, tenants): ms, Mbit/s, packets/s; the engine's
     # own tables keep ns and bit/s.
-    engine = {k: v for k, v in res.summary.items()
-              if not k.startswith("latency_") and k not in ("throughput_bps", "throughput_pps")}
+    engine = {
+        k: v
+        for k, v in res.summary.items()
+        if not k.startswith("latency_") and k not in ("throughput_bps", "throughput_pps")
+    }
     latency = {f"{k.removesuffix('_ns')}_ms": _ms(v) for k, v in res.summary.items()
                if k.startswith("latency_") and k.endswith("_ns")}  # fmt: skip
     return {

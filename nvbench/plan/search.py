@@ -31,8 +31,9 @@ from typing import Any
 
 from nvbench.model import profiles
 from nvbench.patterns import addresses, placement
-from nvbench.patterns.edge import wan_delay_ms
-from nvbench.plan.estimate import Figures, along, figures, gateway_figures, streams
+from nvbench.plan.carried import largest
+from nvbench.plan.copies import copies
+from nvbench.plan.estimate import Figures, figures
 from nvbench.plan.slo import Slo
 from nvbench.records.intervals import interval
 from nvbench.scenario.loader import from_dict
@@ -94,7 +95,7 @@ class Point:
     """One evaluation: a layout or a load, by the formulas or by a run."""
 
     pattern: str
-    question: str  # "gateways" or "load"
+    question: str  # "gateways", "load" or "tenants"
     method: str  # "analytic" or "simulated"
     gateway_vms: int
     gateway_hosts: int
@@ -107,6 +108,7 @@ class Point:
     p99_ms_ci_high: float | None = None
     loss_ci_high: float | None = None
     replications: int = 0  # 0: the estimate
+    tenants: int = 0  # VM networks in the layout judged
 
 
 @dataclass
@@ -149,8 +151,8 @@ class _Judge:
     def simulated(self, x: Scenario, question: str, factor: float = 1.0) -> bool:
         simulate = self.planner.simulate
         assert simulate is not None
-        self.planner.progress(f"{self.pattern}: simulating {len(x.gateways)} gateway VM(s) "
-                              f"at x{factor:.3g}")  # fmt: skip
+        self.planner.progress(f"{self.pattern}: simulating {len(x.vm_networks)} tenant(s) on "
+                              f"{len(x.gateways)} gateway VM(s) at x{factor:.3g}")  # fmt: skip
         return self._record(question, "simulated", x, factor,
                             simulate(x if factor == 1.0 else scaled(x, factor)))  # fmt: skip
 
@@ -159,7 +161,8 @@ class _Judge:
         self.out.points.append(Point(self.pattern, question, method, len(x.gateways),
                                      placement.gateway_hosts_used(x), factor, f.p50_ms,
                                      f.p99_ms, f.loss, ok, f.p50_ms_high, f.p99_ms_high,
-                                     f.loss_high, f.replications))  # fmt: skip
+                                     f.loss_high, f.replications,
+                                     len(x.vm_networks)))  # fmt: skip
         return ok
 
 
@@ -223,18 +226,15 @@ class Planner:
         judge = _Judge(self, pattern, out)
         g_a, g_s, chosen = self._gateways(s, pattern, judge)
         k_a, k_s = self._load(s, judge)
-        self._frontier(s, pattern, out)
         active = sum(1 for g in s.gateways if g.role == "active")
-        cap = active * MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else tenants
+        most = self._frontier(s, pattern, judge, active, out)
         note = (
             "" if chosen is not None else "no layout meets the SLO (one tenant's load is too much)"
         )
         return Answer(
             pattern, tenants, offered, g_a, g_s,
             placement.gateway_hosts_used(chosen) if chosen else None,
-            addresses.total(chosen) if chosen else None, fleet, k_a, k_s,
-            min(cap, math.floor(tenants * k_a)),
-            None if k_s is None else min(cap, math.floor(tenants * k_s)), note,
+            addresses.total(chosen) if chosen else None, fleet, k_a, k_s, *most, note,
         )  # fmt: skip
 
     def _gateways(self, s: Scenario, pattern: str, judge: _Judge) -> tuple:
@@ -280,24 +280,48 @@ class Planner:
             lo, hi = (lo, mid) if ok(counts[mid]) else (mid, hi)
         return counts[hi]
 
-    def _frontier(self, s: Scenario, pattern: str, out: Plan) -> None:
-        """Tenants like the pattern's median tenant (by load) that G gateway VMs carry
-        within the SLO, by the estimate (the gateway alone); G counts passive partners."""
-        g = next(x for x in s.gateways if x.role == "active")
-        per = sorted((streams(n, self.profile, g.clock_ghz * 1e9) for n in s.vm_networks),
-                     key=lambda ws: sum(w.rate for w in ws))  # fmt: skip
-        median = per[len(per) // 2]
-        limit = MAX_TENANTS_PER_GATEWAY if pattern in MULTI_TENANT else 1
-        fits = 0
-        wan = max((wan_delay_ms(n, g) or 0.0 for n in s.vm_networks), default=0.0)
-        for m in range(1, limit + 1):  # tenants on one gateway
-            if not self._ok(along([gateway_figures(median * m, g.vcpus, g.queue_packets)], wan)):
-                break
-            fits = m
-        sides = 2 if g.cluster is not None else 1  # an active/passive pair per gateway
-        for active in range(1, max(8, 2 * len(candidates(len(s.vm_networks)))) + 1):
-            row = {"pattern": pattern, "gateway_vms": active * sides, "tenants": active * fits}
-            out.frontier.append({**row, "tenants_per_gateway": fits})
+    def _frontier(self, s: Scenario, pattern: str, judge: _Judge, active: int,
+                  out: Plan) -> tuple[int, int | None]:  # fmt: skip
+        """The capacity frontier: for G = 1, 2, ... active gateway VMs, the most tenants
+        like the pattern's typical one they carry within the SLO (:mod:`.carried`), by the
+        estimate, and by simulation for one gateway VM and for the scenario's own fleet
+        (``active``), whose answer is the plan's "max tenants": (estimate, simulated)."""
+        fleet: tuple[int, int | None] = (0, None)
+        one = None
+        if pattern not in MULTI_TENANT:  # one forwarding gateway per VM network [S19]
+            x = copies(s, 1)
+            one = (int(judge.analytic(x, "tenants")),
+                   int(judge.simulated(x, "tenants")) if self.simulate else None)  # fmt: skip
+        per = MAX_TENANTS_PER_GATEWAY // 2  # the first guess; then one gateway VM's answer
+        for g in range(1, max(4, 2 * active) + 1):
+            if one is not None:
+                t_a, t_s, vms = g * one[0], None if one[1] is None else g * one[1], g
+            else:
+                t_a, t_s, vms = self._carried(s, judge, g, g in (1, active), g * per)
+                per = max(1, t_a // g) if g == 1 else per
+            out.frontier.append(_edge(pattern, vms, g, t_a, t_s))
+            if g == active:
+                fleet = (t_a, t_s)
+        return fleet
+
+    def _carried(self, s: Scenario, judge: _Judge, gateways: int, simulate: bool,
+                 guess: int) -> tuple[int, int | None, int]:  # fmt: skip
+        """Multi-tenant gateways: (tenants carried by the estimate, by simulation or None,
+        gateway VMs used)."""
+        build = functools.cache(lambda t: layout(copies(s, t), gateways))
+        cap = gateways * MAX_TENANTS_PER_GATEWAY
+        t_a = largest(cap, lambda t: judge.analytic(build(t), "tenants"), min(cap, guess))
+        t_s = None
+        if simulate and self.simulate is not None:
+            t_s = largest(cap, lambda t: judge.simulated(build(t), "tenants"), t_a or 1)
+        return t_a, t_s, len(build(max(t_s or t_a, gateways)).gateways)  # passive ones count
+
+
+def _edge(pattern: str, vms: int, active: int, analytic: int, simulated: int | None) -> dict:
+    return {"pattern": pattern, "gateway_vms": vms, "active_gateway_vms": active,
+            "tenants_analytic": analytic, "tenants": simulated,
+            "tenants_per_gateway_analytic": analytic // active,
+            "tenants_per_gateway": None if simulated is None else simulated // active}  # fmt: skip
 
 
 def plan(

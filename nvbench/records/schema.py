@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from nvbench.version import __version__
 
-SCHEMA_VERSION = "9"  # 2: run/compare/plan files typed and with a sweep's provenance;
+SCHEMA_VERSION = "10"  # 2: run/compare/plan files typed and with a sweep's provenance;
 # 3: the patterns table's wan_delay_ms and public_ipv4_shared; 4: runs' originated and
 # absorbed (pieces of packets cut to fit a path MTU); 5: runs' profile (the gateway
 # profile's name); 6: the patterns table's gateway_vcpu_util split into
@@ -40,7 +40,8 @@ SCHEMA_VERSION = "9"  # 2: run/compare/plan files typed and with a sweep's prove
 # measurement window, carried_in apart; replications (patterns_ci, placements with intervals);
 # 8: a sweep's swept columns in snake_case, their key paths in the metadata's "swept";
 # 9: runs in the tenants' units: latency_*_ms (was _ns), delivered_pps (was throughput_pps),
-# no throughput_bps (throughput_mbps)
+# no throughput_bps (throughput_mbps); 10: the plan's frontier by estimate and simulation of
+# copies of the typical tenant, plan_points' tenants
 PACKAGES = ("numpy", "numba", "simpy", "pyarrow", "pydantic")
 
 _ID = [
@@ -159,11 +160,15 @@ PLAN_POINT_COLUMNS = [
     ("p99_ms_ci_high", pa.float64()),
     ("loss_ci_high", pa.float64()),
     ("replications", pa.int64()),  # 0: the estimate
+    ("tenants", pa.int64()),  # VM networks in the layout judged
 ]
 FRONTIER_COLUMNS = [
     ("pattern", pa.string()),
-    ("gateway_vms", pa.int64()),
-    ("tenants", pa.int64()),
+    ("gateway_vms", pa.int64()),  # passive cluster partners included
+    ("active_gateway_vms", pa.int64()),
+    ("tenants_analytic", pa.int64()),  # the most tenants like the typical one, by estimate
+    ("tenants", pa.int64()),  # ... confirmed by simulation (null: not simulated)
+    ("tenants_per_gateway_analytic", pa.int64()),
     ("tenants_per_gateway", pa.int64()),
 ]
 

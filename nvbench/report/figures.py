@@ -212,19 +212,21 @@ def ipv4(src: ReportSource) -> Figure | None:
 
 
 def frontier(src: ReportSource) -> Figure | None:
-    """Tenants that G gateway VMs carry within the SLO: the estimate's line, and the
-    simulated answer for the scenario's tenants."""
+    """Tenants like each pattern's typical one that G gateway VMs carry within the SLO: the
+    estimate as a dashed line, the simulated answers (one gateway VM, the scenario's fleet)
+    as points; the plan's "max tenants" is the fleet's."""
     if not src.frontier:
         return None
-    fig, ax = _figure("Capacity frontier under the SLO", "gateway VMs", "tenants carried")
+    fig, ax = _figure("Capacity frontier under the SLO", "gateway VMs (passive partners "
+                      "included)", "tenants carried")  # fmt: skip
     for p, rows in _by_pattern(src.frontier).items():
         rows = sorted(rows, key=lambda r: r["gateway_vms"])
-        ax.plot([r["gateway_vms"] for r in rows], [r["tenants"] for r in rows], "-",
-                color=COLOURS[p], label=f"{p} (estimate)")  # fmt: skip
-    for a in src.answers:
-        if a["gateway_vms"]:
-            ax.plot([a["gateway_vms"]], [a["tenants"]], "o", color=COLOURS[a["pattern"]],
-                    label=f"{a['pattern']} (simulated, the scenario's tenants)")  # fmt: skip
+        ax.plot([r["gateway_vms"] for r in rows], [r["tenants_analytic"] for r in rows], "--",
+                marker=".", color=COLOURS[p], label=f"{p} (estimate)")  # fmt: skip
+        sims = [r for r in rows if r["tenants"] is not None]
+        if sims:
+            ax.plot([r["gateway_vms"] for r in sims], [r["tenants"] for r in sims], "o",
+                    markersize=8, color=COLOURS[p], label=f"{p} (simulated)")  # fmt: skip
     ax.legend(fontsize="small")
     return fig
 

@@ -172,3 +172,25 @@ def test_the_simulator_gives_the_mean_and_upper_end_of_its_replications():
                                                         f.p50_ms, f.p99_ms, f.loss, False,
                                                         replications=3)]))  # fmt: skip
     assert "run 3 times, judged on the upper end of the 95 % interval" in text
+
+
+@pytest.mark.slow  # simulated plan runs
+def test_the_simulated_frontier_meets_the_slo_when_run_again():
+    """Each simulated frontier point, run again on the same seeds, meets the SLO on the
+    upper ends of its intervals, and one tenant more does not: the table's simulated "max
+    tenants" is the fleet's point."""
+    from nvbench.plan.copies import copies
+    from nvbench.plan.search import layout, only
+
+    s = from_dict(nat_tenants(2), "t")
+    evaluate = plan.simulator(None, seed=1, replications=2)
+    p = plan.Planner(s, SLO, evaluate).plan()
+    (answer,) = p.answers
+    simulated = [r for r in p.frontier if r["tenants"] is not None]
+    assert [r["active_gateway_vms"] for r in simulated] == [1]
+    for r in simulated:
+        x = layout(copies(only(s, "nat"), r["tenants"]), r["active_gateway_vms"])
+        assert SLO.meets(*evaluate(x).judged())
+        more = layout(copies(only(s, "nat"), r["tenants"] + 1), r["active_gateway_vms"])
+        assert not SLO.meets(*evaluate(more).judged())
+    assert answer.max_tenants == simulated[0]["tenants"]
