@@ -13,71 +13,85 @@ from datetime import UTC, datetime
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from nvbench.fastpath.lookup import VSID_MAX, VSID_MIN
-from nvbench.patterns.table import NAMES
-
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-Vsid = Annotated[int, Field(ge=VSID_MIN, le=VSID_MAX)]  # RFC 7637 reserves the rest [S1][S6]
-Positive = Annotated[float, Field(gt=0)]
-Pattern = Literal[NAMES]  # type: ignore[valid-type]  # the table's names, in its order
-# The ESP cipher suites of nvbench.fastpath.sa.SUITES (a test keeps the two in step).
-Suite = Literal["aes-gcm-128", "aes-gcm-256", "aes-cbc-hmac-sha1-96", "aes-cbc-hmac-sha256-128"]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from nvbench.scenario.vm_network import (  # noqa: F401 - the format's parts, re-exported
+    VM,
+    Clients,
+    GatewaySubnet,
+    Model,
+    Name,
+    Pattern,
+    Positive,
+    Site,
+    StaticMapping,
+    Subnet,
+    Suite,
+    Traffic,
+    VMNetwork,
+    Vsid,
+    Wan,
+)
 
 
 class RunSettings(Model):
     """How long to run and how: simulated seconds, the time quantum, the seed."""
 
     duration_s: Positive = 1.0
+    """Simulated seconds of a run (warm-up included)."""
     warmup_s: Annotated[float, Field(ge=0)] = 0.0
+    """Seconds at the start that are not measured (queues fill up); at most half the run."""
     quantum_ms: Annotated[float, Field(gt=0, le=1000)] = 10.0
+    """The engine's time step in milliseconds: it changes the speed, never the per-packet
+    times.
+    """
     seed: Annotated[int, Field(ge=0)] = 0
-    # The gateway profile (costs per function, with sources; docs/profiles.md): ws2012r2,
-    # ws2016 or ws2019, or the path of a profile file (TOML, or JSON from `nvbench
-    # calibrate --write-profile`). "published" is ws2012r2's former name.
+    """The run's seed (a numpy SeedSequence's entropy): the same seed gives the same results;
+    replications use its children.
+    """
     profile: str = "ws2012r2"
+    """The gateway profile (costs per function, with sources; docs/profiles.md): ws2012r2,
+    ws2016 or ws2019, or the path of a profile file (TOML, or JSON from `nvbench calibrate
+    --write-profile`). "published" is ws2012r2's former name.
+    """
     series_interval_ms: Annotated[float, Field(gt=0)] | None = None
-    # The wall-clock time simulated time 0 stands for in captures (pcapng timestamps);
-    # by default 2026-01-01 00:00:00 UTC (a capture dated 1970 reads as broken).
+    """Record every element's counters every this many milliseconds (a multiple of
+    quantum_ms) for time series; none by default.
+    """
     epoch: AwareDatetime = datetime(2026, 1, 1, tzinfo=UTC)
+    """The wall-clock time simulated time 0 stands for in captures (pcapng timestamps); by
+    default 2026-01-01 00:00:00 UTC (a capture dated 1970 reads as broken).
+    """
 
 
 class Host(Model):
     """A Hyper-V host for tenant VMs."""
 
     name: Name
-    pa: IPv4Address  # provider address on the back-end logical network [S6]
+    """The host's name, unique among hosts and gateway hosts."""
+    pa: IPv4Address
+    """Its provider address (PA) on the back-end logical network [S6]."""
     cores: Annotated[int, Field(ge=1, le=512)] = 16
+    """Physical cores (the WS2012 R2 gateway guidance's hosts: 2 x 8 [S18])."""
     clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
+    """Core clock in GHz: a function's cycles a packet over it give its time."""
     nic_gbps: Positive = 10.0
-    offload: bool = True  # NVGRE task offload on the NIC [S3]
+    """The NIC's line rate in Gbit/s (10 GbE in the WS2012 R2 guidance [S18])."""
+    offload: bool = True
+    """NVGRE task offload on the NIC [S3]: the NIC, not the vSwitch, does the GRE work."""
     vswitch_cores: Annotated[int, Field(ge=1, le=64)] = 1
+    """Cores the Hyper-V virtual switch's packet work spreads over (VMQ/RSS queues)."""
     provider_mtu: Annotated[int, Field(ge=1280, le=9216)] = 1500
+    """The IP MTU of the provider (PA) network in bytes: 1500 unless jumbo frames carry
+    NVGRE's 42 extra bytes [S4].
+    """
 
 
 class GatewayHost(Host):
     """A host dedicated to gateway VMs [S40]."""
 
-    shared_nics: bool = True  # front end and back end on the same NICs
-
-
-class Wan(Model):
-    """The Internet path between the gateway's edge and a far end (a site, a client
-    population, the Internet hosts), each direction alike: bandwidth, one-way delay, jitter
-    (an extra delay of this mean, exponential, redrawn every 10 ms and smooth between,
-    never letting a packet overtake the one before) and loss. Defaults (assumed, stated in
-    docs/patterns.md and under ``compare``'s table): 1 Gbit/s, 1 ms one way, no jitter, no
-    loss."""
-
-    gbps: Positive = 1.0
-    delay_ms: Annotated[float, Field(ge=0, le=10_000)] = 1.0
-    jitter_ms: Annotated[float, Field(ge=0, le=10_000)] = 0.0  # mean extra delay, in order
-    loss: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    shared_nics: bool = True
+    """Front end and back end on the same NICs."""
 
 
 class Nat(Model):
@@ -86,173 +100,126 @@ class Nat(Model):
     warning (Windows' own NAT may be set so)."""
 
     filtering: Literal["endpoint-independent", "address-dependent"] = "endpoint-independent"
+    """Which inbound packets a mapping lets in (RFC 4787 REQ-8): from any host (endpoint-
+    independent) or only from hosts the inside host sent to (address-dependent).
+    """
     udp_timeout: Positive = 300.0
+    """Seconds a UDP mapping lives without traffic (RFC 4787 REQ-5: at least 120, 300
+    recommended).
+    """
     tcp_established_timeout: Positive = 7440.0
+    """Seconds an established TCP mapping lives without traffic (RFC 5382 REQ-5: at least
+    7440).
+    """
     tcp_transitory_timeout: Positive = 240.0
+    """Seconds a TCP mapping in set-up or tear-down lives (RFC 5382 REQ-5: at least 240)."""
     icmp_timeout: Positive = 60.0
+    """Seconds an ICMP query mapping lives (RFC 5508 REQ-1: at least 60)."""
     port_hold_down: Annotated[float, Field(ge=0)] = 120.0
-    # Most mappings at once; default 131,072 (65,536 TCP + 65,536 UDP) per public address
-    # of the gateway's NAT tenants, WS2008 R2 RRAS NAT's figure [S39] (the nearest source).
+    """Seconds a freed public port waits before reuse (RFC 6888 REQ-8: 120 by default)."""
     mappings: Annotated[int, Field(ge=1, le=1 << 26)] | None = None
-    # An unsolicited inbound SYN (no mapping, or filtered): dropped at once ("drop"; assumed,
-    # Windows' choice is NOT FOUND), or "hold": held syn_hold_s (RFC 5382 REQ-4: at least
-    # 6 s; less is taken with a warning), then answered ICMP port unreachable unless the
-    # inside host's own SYN of that connection came meanwhile; at most syn_hold_max held at
-    # once (assumed; more are dropped silently, REQ-4a).
+    """Most mappings at once; default 131,072 (65,536 TCP + 65,536 UDP) per public address of
+    the gateway's NAT tenants, WS2008 R2 RRAS NAT's figure [S39] (the nearest source).
+    """
     unsolicited_syn: Literal["drop", "hold"] = "drop"
+    """An unsolicited inbound SYN (no mapping, or filtered): dropped at once ("drop";
+    assumed, Windows' choice is NOT FOUND), or "hold": held syn_hold_s (RFC 5382 REQ-4: at
+    least 6 s; less is taken with a warning), then answered ICMP port unreachable unless
+    the inside host's own SYN of that connection came meanwhile; at most syn_hold_max held
+    at once (assumed; more are dropped silently, REQ-4a).
+    """
     syn_hold_s: Positive = 6.0
+    """Seconds an unsolicited SYN is held with unsolicited_syn = hold (RFC 5382 REQ-4: at
+    least 6).
+    """
     syn_hold_max: Annotated[int, Field(ge=1, le=1 << 24)] = 4096
+    """Unsolicited SYNs held at once at most (assumed; more are dropped silently, RFC 5382
+    REQ-4a).
+    """
 
 
 class Gateway(Model):
     """A Windows Server Gateway VM, registered in SCVMM with a connection string [S16]."""
 
     name: Name
+    """The gateway VM's name, unique in the scenario."""
     host: Name
+    """The gateway host it runs on (one of gateway_hosts)."""
     connection: str
-    front_end: IPv4Address  # its external address (private behind an upstream NAT)
-    upstream_nat: IPv4Address | None = None  # the public address of that NAT (double NAT)
-    # The front-end network it sits on, when not the scenario's (a forwarding gateway's own).
+    """Its SCVMM connection string [S16]: VMHost, GatewayVM, BackEndSwitch,
+    DirectRoutingMode, MaxVMNetworksSupported (at most 100), FrontEndServerAddress,
+    VPNServerAddress.
+    """
+    front_end: IPv4Address
+    """Its external address (private behind an upstream NAT)"""
+    upstream_nat: IPv4Address | None = None
+    """The public address of that NAT (double NAT)"""
     front_end_network: IPv4Network | None = None
-    vcpus: Annotated[int, Field(ge=1, le=64)] = 8  # 8 or 4 in the WS2012 R2 guidance [S18]
+    """The front-end network it sits on, when not the scenario's (a forwarding gateway's
+    own).
+    """
+    vcpus: Annotated[int, Field(ge=1, le=64)] = 8
+    """Its vCPUs: 8 or 4 in the WS2012 R2 guidance [S18]."""
     clock_ghz: Annotated[float, Field(gt=0, le=10)] = 2.6
+    """Its vCPUs' clock in GHz."""
     queue_packets: Annotated[int, Field(ge=1)] = 4096
+    """Packets each vCPU's queue holds; more are dropped (BUFFER_FULL)."""
     uplink_gbps: Positive = 10.0
-    # The capacity its operator gives it in the Network Controller, which WS2016 shares out
-    # among its tunnels and WS2019 caps them at [S22] (a profile's limits); by default its
-    # uplink's rate ("the TCP bandwidth available to the gateway VM" [S22]).
+    """Its external vNIC's rate in Gbit/s."""
     capacity_gbps: Positive | None = None
-    # The IP MTU of its external side (Ethernet's 1500 unless the path is known to carry
-    # more): the tenants' tunnels carry inner packets that fit (esp.inner_mtu); an ESP
-    # packet over it is dropped as TOO_BIG when its DF bit is set, and its sender told the
-    # MTU (ICMP "fragmentation needed").
+    """The capacity in Gbit/s its operator gives it in the Network Controller, which WS2016
+    shares out among its tunnels and WS2019 caps them at [S22] (a profile's limits); by
+    default its uplink's rate ("the TCP bandwidth available to the gateway VM" [S22]).
+    """
     external_mtu: Annotated[int, Field(ge=576, le=9000)] = 1500
-    # The DF bit of its tunnels' ESP packets (both ends; RFC 4301 8.1): "copy" the inner
-    # packet's, or "clear" it, so that ESP over the external MTU leaves in pieces that the
-    # other end joins before decrypting (RFC 4459 3). "copy" by default: assumed, as
-    # Windows' own choice is NOT FOUND.
+    """The IP MTU of its external side (Ethernet's 1500 unless the path is known to carry
+    more): the tenants' tunnels carry inner packets that fit (esp.inner_mtu); an ESP
+    packet over it is dropped as TOO_BIG when its DF bit is set, and its sender told the
+    MTU (ICMP "fragmentation needed").
+    """
     esp_df: Literal["copy", "clear"] = "copy"
-    internet: Wan = Wan()  # to and from Internet hosts (the NAT and public-IP patterns)
+    """The DF bit of its tunnels' ESP packets (both ends; RFC 4301 8.1): "copy" the inner
+    packet's, or "clear" it, so that ESP over the external MTU leaves in pieces that the
+    other end joins before decrypting (RFC 4459 3). "copy" by default: assumed, as
+    Windows' own choice is NOT FOUND.
+    """
+    internet: Wan = Wan()
+    """To and from Internet hosts (the NAT and public-IP patterns)"""
     nat: Nat = Nat()
+    """Its NAT's behaviour and timers."""
     cluster: Name | None = None
+    """The guest cluster it belongs to (one of clusters), if any."""
     role: Literal["active", "passive"] = "active"
+    """Its role in its cluster: active, or passive (takes over when the active fails)."""
 
 
 class Cluster(Model):
     """An active/passive gateway guest cluster: heartbeat every 1 s, down after 5 missed [S42]."""
 
     name: Name
+    """The cluster's name, named by its gateways' cluster key."""
     heartbeat_s: Positive = 1.0
+    """Seconds between heartbeats (1 in a guest cluster [S42])."""
     missed_heartbeats: Annotated[int, Field(ge=1, le=100)] = 5
+    """Heartbeats missed before the partner takes over (5 [S42])."""
 
 
 class LogicalNetworks(Model):
-    front_end: IPv4Network = IPv4Network("131.107.0.0/16")  # where gateways face the world
-    back_end: IPv4Network = IPv4Network("192.168.0.0/16")  # the provider (PA) network
-
-
-class Subnet(Model):
-    vsid: Vsid
-    prefix: IPv4Network
-
-
-class GatewaySubnet(Subnet):
-    """The virtual subnet the gateway sits in, apart from the tenant's VM subnets [S11]."""
-
-    address: IPv4Address
-
-
-class VM(Model):
-    name: Name
-    host: Name
-    subnet: Vsid
-    address: IPv4Address
-    public: IPv4Address | None = None  # its own public address (public-IP-per-VM pattern)
-
-
-class Traffic(Model):
-    """One traffic source of the tenant."""
-
-    direction: Literal["outbound", "inbound"] = "outbound"
-    rate_pps: Positive
-    process: Literal["poisson", "cbr"] = "poisson"
-    sizes: Literal["imix"] | Annotated[int, Field(ge=60, le=9018)] | dict[str, float] = "imix"
-    protocols: dict[Literal["udp", "tcp", "icmp"], Annotated[float, Field(ge=0)]] = {"udp": 1.0}
-    flows: Annotated[int, Field(ge=1, le=1 << 20)] = 64
-    destination: IPv4Address = IPv4Address("8.8.8.8")
-    # Connection attempts: TCP SYNs (a scan, a SYN flood) instead of segments of open
-    # connections (ACK); inbound NAT traffic only. Frames of 74 bytes unless ``sizes`` says.
-    syn: bool = False
-
-
-class Site(Model):
-    """A remote site of an S2S VM network: one IKEv2 connection (PSK) to its VPN peer, with
-    the site's prefix as the connection's route [S12]."""
-
-    name: Name | None = None  # "site<k>" by default
-    peer: IPv4Address
-    prefix: IPv4Network
-    suite: Suite = "aes-gcm-128"
-    wan: Wan = Wan()
-
-
-class Clients(Model):
-    """A remote-access client population with its address pool [S14]."""
-
-    count: Annotated[int, Field(ge=1, le=100_000)]
-    pool: IPv4Network
-    suite: Suite = "aes-gcm-128"
-    wan: Wan = Wan()
-
-
-class StaticMapping(Model):
-    """An inbound port published through the NAT."""
-
-    vm: Name
-    protocol: Literal["udp", "tcp"] = "tcp"
-    port: Annotated[int, Field(ge=1, le=65535)]
-    public_port: Annotated[int, Field(ge=1024, le=65535)]
-
-
-class VMNetwork(Model):
-    """A tenant's VM network: one routing domain [S6], reaching the outside by ``pattern``."""
-
-    name: Name
-    gateway: Name
-    pattern: Pattern
-    subnets: Annotated[list[Subnet], Field(min_length=1)]
-    gateway_subnet: GatewaySubnet
-    vms: list[VM] = []
-    public_addresses: list[IPv4Address] = []  # the NAT pool
-    nat_port_quota: Annotated[int, Field(ge=1)] | None = None  # its mappings at most (RFC 6888)
-    # Its NAT's filtering (RFC 4787 REQ-8); None: the gateway's (nat.filtering).
-    nat_filtering: Literal["endpoint-independent", "address-dependent"] | None = None
-    static_mappings: list[StaticMapping] = []
-    # The 802.1Q VLAN its forwarding gateway's external traffic is tagged with (MPLS): None
-    # for an access port (untagged frames).
-    vlan: Annotated[int, Field(ge=1, le=4094)] | None = None
-    site: Site | None = None  # one remote site, or:
-    sites: list[Site] = []  # several, each its own S2S connection
-    clients: Clients | None = None
-    traffic: list[Traffic] = []
-    # Windows guests lower their MTU by the 42 bytes of NVGRE when the provider network has
-    # no jumbo frames [S4]; Linux guests did not [S5] and send frames that get dropped.
-    guest_mtu_reduction: bool = True
-
-    @property
-    def remote_sites(self) -> list[Site]:
-        """``site`` and ``sites`` together, in that order."""
-        return [*([self.site] if self.site else []), *self.sites]
-
-    def site_name(self, k: int) -> str:
-        return self.remote_sites[k].name or f"site{k}"
+    front_end: IPv4Network = IPv4Network("131.107.0.0/16")
+    """The front-end network, where the gateways face the world."""
+    back_end: IPv4Network = IPv4Network("192.168.0.0/16")
+    """The back-end network: the provider (PA) addresses."""
 
 
 class Fault(Model):
     kind: Literal["gateway", "host", "link"]
+    """What fails: a gateway VM, a host or a link."""
     target: Name
+    """The element's name."""
     at_s: Annotated[float, Field(ge=0)]
-    for_s: Positive | None = None  # None: for the rest of the run
+    """When, in simulated seconds from the start."""
+    for_s: Positive | None = None
+    """How long it lasts, in seconds (none: for the rest of the run)."""
 
 
 class Placement(Model):
@@ -267,22 +234,39 @@ class Placement(Model):
     """
 
     name: Name
+    """The placement's name in the comparison."""
     gateway_vms_per_host: Annotated[int, Field(ge=1, le=16)] = 2
+    """Gateway VMs a gateway host takes."""
     vcpus: Annotated[int, Field(ge=1, le=64)] = 8
+    """VCPUs of each gateway VM."""
     tenants_per_gateway: Annotated[int, Field(ge=1, le=100)] = 50
+    """VM networks dealt to each gateway VM (at most 100 [S16])."""
     clustered: bool = False
-    shared_nics: bool = True  # front end and back end on the same NICs of the gateway hosts
+    """Each gateway VM gets a passive partner on another host."""
+    shared_nics: bool = True
+    """Front end and back end on the same NICs of the gateway hosts."""
 
 
 class Scenario(Model):
     name: Name
+    """The scenario's name (in result folders and tables)."""
     description: str = ""
+    """Words about it."""
     run: RunSettings = RunSettings()
+    """How long to run and how."""
     logical_networks: LogicalNetworks = LogicalNetworks()
+    """The front-end and back-end (provider) networks' prefixes."""
     hosts: Annotated[list[Host], Field(min_length=1)]
+    """The Hyper-V hosts of the tenants' VMs."""
     gateway_hosts: Annotated[list[GatewayHost], Field(min_length=1)]
+    """The hosts of the gateway VMs."""
     gateways: Annotated[list[Gateway], Field(min_length=1)]
+    """The gateway VMs."""
     clusters: list[Cluster] = []
+    """Active/passive gateway guest clusters."""
     vm_networks: Annotated[list[VMNetwork], Field(min_length=1)]
+    """The tenants' VM networks."""
     faults: list[Fault] = []
+    """Failures to inject."""
     placements: list[Placement] = []
+    """Gateway layouts that compare runs side by side."""

@@ -34,3 +34,27 @@ def test_the_sweep_schema_describes_every_field(capsys):
         assert model["description"]
         for name, field in model["properties"].items():
             assert field.get("description"), name
+
+
+# A field named with a unit says the unit in its description too.
+UNITS = {"_s": "second", "_ms": "millisecond", "_gbps": "Gbit/s", "_ghz": "GHz",
+         "_pps": "per second", "_timeout": "Seconds"}  # fmt: skip
+
+
+def test_every_scenario_field_is_described_with_its_unit(capsys):
+    """`nvbench schema`: each key of a scenario file has words (for an editor's hover), a
+    key named with a unit says it, and the [S..] sources it cites are in docs/sources.md
+    (tests/unit/test_sources_doc.py)."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    models = {"Scenario": schema, **schema["$defs"]}
+    checked = 0
+    for model, body in models.items():
+        for name, field in body.get("properties", {}).items():
+            words = field.get("description", "")
+            assert words, f"{model}.{name} has no description"
+            for suffix, unit in UNITS.items():
+                if name.endswith(suffix):
+                    assert unit.lower() in words.lower(), f"{model}.{name}: {words!r}"
+                    checked += 1
+    assert checked >= 15

@@ -135,12 +135,13 @@ def test_a_clustered_gateway_counts_its_passive_partner():
 @pytest.mark.slow  # many runs: minutes with the kernels as plain Python
 def test_patterns_in_parallel_give_the_same_plan():
     """Each pattern is planned apart, with the scenario's seed: a pool of two processes
-    returns the very plan one process does, in the scenario's order of patterns."""
+    returns the very plan one process does, in the scenario's order of patterns. (The
+    forwarding patterns: a multi-tenant pattern's frontier search takes minutes here.)"""
     s = load(default_scenario())
-    args = dict(duration_s=0.1, seed=3)
-    one = plan.plan(s, SLO, ["s2s", "nat", "mpls"], workers=1, **args)
-    two = plan.plan(s, SLO, ["s2s", "nat", "mpls"], workers=2, **args)
-    assert [a.pattern for a in two.answers] == ["s2s", "mpls", "nat"]
+    args = dict(duration_s=0.1, seed=3, replications=2)
+    one = plan.plan(s, SLO, ["public_ip", "mpls"], workers=1, **args)
+    two = plan.plan(s, SLO, ["public_ip", "mpls"], workers=2, **args)
+    assert [a.pattern for a in two.answers] == ["mpls", "public_ip"]
     assert two.answers == one.answers and two.points == one.points
     assert two.frontier == one.frontier
 
