@@ -77,8 +77,8 @@ def replicate(
     jobs: list[tuple[Scenario, str | None, np.random.SeedSequence, float | None]]
     jobs = [(s, None, c, duration_s) for c in children]
     if placements:
-        jobs += [(placement.apply(s, p), p.name, c, duration_s) for p in s.placements
-                 for c in children]  # fmt: skip
+        layouts = [(placement.apply(s, p), p.name) for p in s.placements]  # each built once
+        jobs += [(x, name, c, duration_s) for x, name in layouts for c in children]
     done = _map(jobs, workers, progress)
     runs = [x for x in done[:replications] if isinstance(x, ScenarioRun)]
     rows = summarise([sr.rows for sr in runs], "vm_network", schema.TENANT_MEASURED)

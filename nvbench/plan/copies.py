@@ -26,9 +26,10 @@ def typical(s: Scenario) -> int:
 
 def copies(s: Scenario, tenants: int) -> Scenario:
     """``s`` (one pattern's VM networks and gateways, ``plan.search.only``) with its typical
-    VM network ``tenants`` times instead of its own, all on that network's gateway: checked
-    against the schema only, since one gateway may not hold them all; ``plan.search.layout``
-    deals them to gateway VMs and checks every rule."""
+    VM network ``tenants`` times instead of its own, all on that network's gateway (the
+    only one kept, with its cluster partner): checked against the schema only, since one
+    gateway may not hold them all; ``plan.search.layout`` deals them to gateway VMs and
+    checks every rule."""
     doc: dict[str, Any] = s.model_dump(mode="json")
     template = doc["vm_networks"][typical(s)]
     used = _addresses(doc)
@@ -37,6 +38,12 @@ def copies(s: Scenario, tenants: int) -> Scenario:
     vsids = iter(range(FIRST_VSID, FIRST_VSID + 100 * (tenants + 1)))
     doc["vm_networks"] = [_copy(template, k, vsids, fresh_public, fresh_peer)
                           for k in range(tenants)]  # fmt: skip
+    # Its gateway (and cluster partner) alone: the others would stand idle.
+    mine = next(g for g in doc["gateways"] if g["name"] == template["gateway"])
+    pair = mine["cluster"]
+    doc["gateways"] = [g for g in doc["gateways"]
+                       if g["name"] == mine["name"] or (pair and g["cluster"] == pair)]  # fmt: skip
+    doc["clusters"] = [c for c in doc["clusters"] if c["name"] == mine["cluster"]]
     return Scenario.model_validate(doc | {"name": f"{s.name}-{tenants}-like-{template['name']}"})
 
 

@@ -289,7 +289,7 @@ class Planner:
         fleet: tuple[int, int | None] = (0, None)
         one = None
         if pattern not in MULTI_TENANT:  # one forwarding gateway per VM network [S19]
-            x = copies(s, 1)
+            x = from_dict(copies(s, 1).model_dump(mode="json"), f"{s.name}, one tenant")
             one = (int(judge.analytic(x, "tenants")),
                    int(judge.simulated(x, "tenants")) if self.simulate else None)  # fmt: skip
         per = MAX_TENANTS_PER_GATEWAY // 2  # the first guess; then one gateway VM's answer

@@ -58,13 +58,14 @@ def layout(rows: list[dict[str, Any]], swept: dict[str, str]) -> Axes:
     return Axes(x, rest, swept[x])
 
 
-def facets(rows: list[dict[str, Any]], columns: list[str]) -> list[tuple[tuple, list[dict]]]:
-    """The rows of each combination of ``columns``' values, in sorted order (at most
-    MAX_FACETS)."""
+def facets(rows: list[dict[str, Any]], columns: list[str]) -> tuple[list[tuple[tuple, list]], int]:
+    """The rows of each combination of ``columns``' values, in sorted order (the first
+    MAX_FACETS), and how many combinations there are."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[tuple(r.get(c) for c in columns)].append(r)
-    return sorted(groups.items(), key=lambda kv: [repr(v) for v in kv[0]])[:MAX_FACETS]
+    ordered = sorted(groups.items(), key=lambda kv: [repr(v) for v in kv[0]])
+    return ordered[:MAX_FACETS], len(ordered)
 
 
 def lines(rows: list[dict[str, Any]], x: str | None, y: Y) -> list[Line]:

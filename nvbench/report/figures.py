@@ -75,7 +75,9 @@ def _sweep_plot(src: ReportSource, title: str, ylabel: str, y: curves.Y,
     if axes is None:
         return None
     assert axes.x is not None
-    groups = curves.facets(src.tenants, axes.facets)
+    groups, total = curves.facets(src.tenants, axes.facets)
+    if total > len(groups):  # said, never dropped silently
+        title += f" (the first {len(groups)} of {total} panels; the rest in the data)"
     fig, panels = _panels(title, len(groups), axes.label, ylabel)
     many = len({r["vm_network"] for r in src.tenants}) > MAX_LABELLED
     for ax, (values, rows) in zip(panels, groups, strict=True):
